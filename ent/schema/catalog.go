@@ -1,0 +1,180 @@
+package schema
+
+import (
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/dialect/entsql"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+
+	"github.com/storefront/storefront/internal/money"
+)
+
+// Category is a node of the catalog tree (e.g. Phones > Smartphones).
+type Category struct{ ent.Schema }
+
+func (Category) Annotations() []schema.Annotation {
+	return []schema.Annotation{entsql.Annotation{Table: "categories"}}
+}
+
+func (Category) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
+
+func (Category) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("name").NotEmpty().MaxLen(64),
+		field.Int("sort").Default(0).Comment("display order among siblings, ascending"),
+		field.Int("parent_id").Optional().Nillable().Annotations(entgql.Skip(entgql.SkipAll)),
+	}
+}
+
+func (Category) Edges() []ent.Edge {
+	return []ent.Edge{
+		// Resolved through internal/catalog, which orders siblings by sort.
+		edge.To("children", Category.Type).Annotations(entgql.Skip(entgql.SkipAll)).
+			From("parent").Unique().Field("parent_id").
+			Annotations(entgql.Skip(entgql.SkipAll)),
+		edge.To("goods", Goods.Type).Annotations(entgql.Skip(entgql.SkipAll)),
+		edge.To("skus", SKU.Type).Annotations(entgql.Skip(entgql.SkipAll)),
+	}
+}
+
+func (Category) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("parent_id", "sort")}
+}
+
+// Goods is an SPU: one product with specifications (colour, size) whose
+// combinations are the SKUs.
+type Goods struct{ ent.Schema }
+
+func (Goods) Annotations() []schema.Annotation {
+	return []schema.Annotation{entsql.Annotation{Table: "goods"}}
+}
+
+func (Goods) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
+
+func (Goods) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("name").NotEmpty().MaxLen(128),
+		field.Text("description").Default(""),
+		field.Int("category_id"),
+	}
+}
+
+func (Goods) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("category", Category.Type).Ref("goods").Field("category_id").Unique().Required(),
+		edge.To("specifications", GoodsSpecification.Type),
+		// Not exposed: it would list unlaunched SKUs. SKU.specifications
+		// leads from one SKU to its launched siblings.
+		edge.To("skus", SKU.Type).Annotations(entgql.Skip(entgql.SkipAll)),
+	}
+}
+
+// GoodsSpecification is one axis of variation of an SPU, e.g. "Colour".
+type GoodsSpecification struct{ ent.Schema }
+
+func (GoodsSpecification) Annotations() []schema.Annotation {
+	return []schema.Annotation{entsql.Annotation{Table: "goods_specifications"}}
+}
+
+func (GoodsSpecification) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("name").NotEmpty().MaxLen(64),
+		field.Int("sort").Default(0),
+		field.Int("goods_id"),
+	}
+}
+
+func (GoodsSpecification) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("goods", Goods.Type).Ref("specifications").Field("goods_id").Unique().Required(),
+		edge.To("options", SpecificationOption.Type),
+	}
+}
+
+func (GoodsSpecification) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("goods_id", "sort")}
+}
+
+// SpecificationOption is one value of a specification, e.g. "Blue".
+type SpecificationOption struct{ ent.Schema }
+
+func (SpecificationOption) Annotations() []schema.Annotation {
+	return []schema.Annotation{entsql.Annotation{Table: "specification_options"}}
+}
+
+func (SpecificationOption) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("value").NotEmpty().MaxLen(64),
+		field.Int("sort").Default(0),
+		field.Int("specification_id"),
+	}
+}
+
+func (SpecificationOption) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("specification", GoodsSpecification.Type).Ref("options").Field("specification_id").Unique().Required(),
+		edge.From("skus", SKU.Type).Ref("options").Annotations(entgql.Skip(entgql.SkipAll)),
+	}
+}
+
+func (SpecificationOption) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("specification_id", "sort")}
+}
+
+// SKU is what a shopper buys: one combination of an SPU's options, with its
+// own price and stock. stock and sales only ever change through guarded
+// atomic updates (see internal/order), so stock + sales stays constant under
+// sales.
+type SKU struct{ ent.Schema }
+
+func (SKU) Annotations() []schema.Annotation {
+	return []schema.Annotation{
+		entsql.Annotation{Table: "skus"},
+		entgql.RelayConnection(),
+	}
+}
+
+func (SKU) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{Orderable: true}} }
+
+func (SKU) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("name").NotEmpty().MaxLen(128),
+		field.String("caption").Default("").MaxLen(256),
+		field.Int64("price").GoType(money.Fen(0)).Min(0).
+			Annotations(entgql.Type("Money"), entgql.OrderField("PRICE")).
+			Comment("in fen"),
+		field.Int64("market_price").GoType(money.Fen(0)).Min(0).Default(0).
+			Annotations(entgql.Type("Money")).Comment("list price shown struck through, in fen"),
+		field.Int("stock").NonNegative().Default(0),
+		field.Int("sales").NonNegative().Default(0).
+			Annotations(entgql.OrderField("SALES")),
+		field.Bool("launched").Default(true).Comment("only launched SKUs are shown and sold"),
+		field.String("image").Default("").MaxLen(512),
+		field.Int("category_id"),
+		field.Int("goods_id"),
+	}
+}
+
+func (SKU) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("category", Category.Type).Ref("skus").Field("category_id").Unique().Required(),
+		edge.From("goods", Goods.Type).Ref("skus").Field("goods_id").Unique().Required(),
+		edge.To("options", SpecificationOption.Type).Annotations(entgql.Skip(entgql.SkipAll)),
+	}
+}
+
+func (SKU) Indexes() []ent.Index {
+	return []ent.Index{
+		// The catalog pages filter by launched (and category) and sort by one
+		// of these columns with id as the cursor tie-breaker.
+		index.Fields("launched", "category_id", "price", "id"),
+		index.Fields("launched", "category_id", "sales", "id"),
+		index.Fields("launched", "category_id", "created_at", "id"),
+		index.Fields("launched", "price", "id"),
+		index.Fields("launched", "sales", "id"),
+		index.Fields("launched", "created_at", "id"),
+	}
+}

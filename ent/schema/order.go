@@ -1,0 +1,144 @@
+package schema
+
+import (
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/dialect/entsql"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+
+	"github.com/storefront/storefront/internal/money"
+	"github.com/storefront/storefront/internal/orderstate"
+)
+
+// OrderInfo is a placed order. Its status only moves by conditional updates
+// (WHERE id=? AND status=<from>), so no transition can apply twice.
+type OrderInfo struct{ ent.Schema }
+
+func (OrderInfo) Annotations() []schema.Annotation {
+	return []schema.Annotation{
+		entsql.Annotation{Table: "orders"},
+		entgql.RelayConnection(),
+	}
+}
+
+func (OrderInfo) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{Orderable: true}} }
+
+func (OrderInfo) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("order_no").NotEmpty().MaxLen(32).Unique().Immutable().
+			Comment("readable and unique: time + user + random"),
+		field.Int("user_id").Immutable().Annotations(entgql.Skip(entgql.SkipAll)),
+		field.String("idempotency_key").NotEmpty().MaxLen(64).Immutable().
+			Annotations(entgql.Skip(entgql.SkipAll)),
+		// The address is copied, not referenced.
+		field.String("receiver").MaxLen(32).Immutable(),
+		field.String("mobile").MaxLen(11).Immutable(),
+		field.String("province").MaxLen(32).Immutable(),
+		field.String("city").MaxLen(32).Immutable(),
+		field.String("district").MaxLen(32).Immutable(),
+		field.String("detail").MaxLen(200).Immutable(),
+		field.Int("total_count").Positive().Immutable(),
+		field.Int64("total_amount").GoType(money.Fen(0)).Min(0).Immutable().
+			Annotations(entgql.Type("Money")).Comment("sum of the lines, in fen, without freight"),
+		field.Int64("freight").GoType(money.Fen(0)).Min(0).Immutable().
+			Annotations(entgql.Type("Money")),
+		field.Enum("pay_method").Values("CASH", "ALIPAY").Immutable(),
+		field.Int8("status").GoType(orderstate.Status(0)).
+			Annotations(entgql.Type("OrderStatus")),
+		field.String("trade_no").Optional().Nillable().MaxLen(64),
+		field.String("carrier").Optional().Nillable().MaxLen(32),
+		field.String("tracking_no").Optional().Nillable().MaxLen(64),
+		field.Time("paid_at").Optional().Nillable().SchemaType(datetime6),
+		field.Time("expires_at").Optional().Nillable().SchemaType(datetime6).
+			Comment("unpaid ALIPAY orders are canceled after this"),
+		field.Time("canceled_at").Optional().Nillable().SchemaType(datetime6),
+	}
+}
+
+func (OrderInfo) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("user", User.Type).Ref("orders").Field("user_id").Unique().Required().Immutable().
+			Annotations(entgql.Skip(entgql.SkipAll)),
+		edge.To("lines", OrderGoods.Type),
+		edge.To("payments", Payment.Type),
+	}
+}
+
+func (OrderInfo) Indexes() []ent.Index {
+	return []ent.Index{
+		// A retried placeOrder finds its first order; racing ones collide here.
+		index.Fields("user_id", "idempotency_key").Unique(),
+		index.Fields("user_id", "created_at"),
+		index.Fields("user_id", "status", "created_at"),
+		// The expiry sweeper's scan.
+		index.Fields("status", "expires_at"),
+	}
+}
+
+// OrderGoods is one line of an order: what was bought, at what price.
+type OrderGoods struct{ ent.Schema }
+
+func (OrderGoods) Annotations() []schema.Annotation {
+	return []schema.Annotation{entsql.Annotation{Table: "order_lines"}}
+}
+
+func (OrderGoods) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
+
+func (OrderGoods) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int("order_id").Immutable(),
+		field.Int("sku_id").Immutable(),
+		field.String("sku_name").MaxLen(128).Immutable().Comment("name at purchase time"),
+		field.Int("count").Positive().Immutable(),
+		field.Int64("price").GoType(money.Fen(0)).Min(0).Immutable().
+			Annotations(entgql.Type("Money")).Comment("unit price at purchase time, in fen"),
+		field.Text("comment").Default(""),
+		field.Int("score").Default(5).Range(0, 5),
+		field.Bool("anonymous").Default(false),
+		field.Bool("commented").Default(false),
+	}
+}
+
+func (OrderGoods) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("order", OrderInfo.Type).Ref("lines").Field("order_id").Unique().Required().Immutable(),
+		edge.To("sku", SKU.Type).Field("sku_id").Unique().Required().Immutable(),
+	}
+}
+
+func (OrderGoods) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("sku_id", "commented", "created_at")}
+}
+
+// Payment records money received for an order. The provider's trade number
+// is unique, so a notification delivered twice records one payment.
+type Payment struct{ ent.Schema }
+
+func (Payment) Annotations() []schema.Annotation {
+	return []schema.Annotation{entsql.Annotation{Table: "payments"}}
+}
+
+func (Payment) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
+
+func (Payment) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int("order_id").Immutable(),
+		field.Enum("provider").Values("ALIPAY").Immutable(),
+		field.String("trade_no").NotEmpty().MaxLen(64).Unique().Immutable(),
+		field.Int64("amount").GoType(money.Fen(0)).Min(0).Immutable().
+			Annotations(entgql.Type("Money")),
+		field.Time("paid_at").SchemaType(datetime6),
+		field.String("refund_no").Optional().Nillable().MaxLen(64).
+			Comment("set when the payment was refunded (e.g. paid after cancel)"),
+		field.Time("refunded_at").Optional().Nillable().SchemaType(datetime6),
+	}
+}
+
+func (Payment) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("order", OrderInfo.Type).Ref("payments").Field("order_id").Unique().Required().Immutable(),
+	}
+}

@@ -1,0 +1,70 @@
+package schema
+
+import (
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/dialect/entsql"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+)
+
+// User is a shopper account.
+type User struct{ ent.Schema }
+
+func (User) Annotations() []schema.Annotation {
+	return []schema.Annotation{entsql.Annotation{Table: "users"}}
+}
+
+func (User) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
+
+func (User) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("username").NotEmpty().MaxLen(20).Unique(),
+		field.String("mobile").NotEmpty().MaxLen(11).Unique(),
+		field.String("password_hash").Sensitive().NotEmpty(),
+		field.Bool("active").Default(true),
+	}
+}
+
+func (User) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.To("addresses", Address.Type).Annotations(entgql.Skip(entgql.SkipAll)),
+		edge.To("orders", OrderInfo.Type).Annotations(entgql.Skip(entgql.SkipAll)),
+	}
+}
+
+// Address is an entry of a shopper's address book. Orders copy it, so editing
+// or deleting an address never rewrites an order's history.
+type Address struct{ ent.Schema }
+
+func (Address) Annotations() []schema.Annotation {
+	return []schema.Annotation{entsql.Annotation{Table: "addresses"}}
+}
+
+func (Address) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
+
+func (Address) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int("user_id").Annotations(entgql.Skip(entgql.SkipAll)),
+		field.String("receiver").NotEmpty().MaxLen(32),
+		field.String("mobile").NotEmpty().MaxLen(11),
+		field.String("province").NotEmpty().MaxLen(32),
+		field.String("city").NotEmpty().MaxLen(32),
+		field.String("district").NotEmpty().MaxLen(32),
+		field.String("detail").NotEmpty().MaxLen(200),
+		field.Bool("is_default").Default(false),
+	}
+}
+
+func (Address) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("user", User.Type).Ref("addresses").Field("user_id").Unique().Required().
+			Annotations(entgql.Skip(entgql.SkipAll)),
+	}
+}
+
+func (Address) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("user_id", "is_default")}
+}
