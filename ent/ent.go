@@ -13,12 +13,14 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/storefront/storefront/ent/address"
+	"github.com/storefront/storefront/ent/apikey"
 	"github.com/storefront/storefront/ent/category"
 	"github.com/storefront/storefront/ent/goods"
 	"github.com/storefront/storefront/ent/goodsspecification"
 	"github.com/storefront/storefront/ent/ordergoods"
 	"github.com/storefront/storefront/ent/orderinfo"
 	"github.com/storefront/storefront/ent/payment"
+	"github.com/storefront/storefront/ent/session"
 	"github.com/storefront/storefront/ent/sku"
 	"github.com/storefront/storefront/ent/specificationoption"
 	"github.com/storefront/storefront/ent/user"
@@ -82,6 +84,7 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
+			apikey.Table:              apikey.ValidColumn,
 			address.Table:             address.ValidColumn,
 			category.Table:            category.ValidColumn,
 			goods.Table:               goods.ValidColumn,
@@ -90,6 +93,7 @@ func checkColumn(t, c string) error {
 			orderinfo.Table:           orderinfo.ValidColumn,
 			payment.Table:             payment.ValidColumn,
 			sku.Table:                 sku.ValidColumn,
+			session.Table:             session.ValidColumn,
 			specificationoption.Table: specificationoption.ValidColumn,
 			user.Table:                user.ValidColumn,
 		})

@@ -14,6 +14,8 @@ import (
 // Tx is a transactional client that is created by calling Client.Tx().
 type Tx struct {
 	config
+	// APIKey is the client for interacting with the APIKey builders.
+	APIKey *APIKeyClient
 	// Address is the client for interacting with the Address builders.
 	Address *AddressClient
 	// Category is the client for interacting with the Category builders.
@@ -30,6 +32,8 @@ type Tx struct {
 	Payment *PaymentClient
 	// SKU is the client for interacting with the SKU builders.
 	SKU *SKUClient
+	// Session is the client for interacting with the Session builders.
+	Session *SessionClient
 	// SpecificationOption is the client for interacting with the SpecificationOption builders.
 	SpecificationOption *SpecificationOptionClient
 	// User is the client for interacting with the User builders.
@@ -165,6 +169,7 @@ func (tx *Tx) Client() *Client {
 }
 
 func (tx *Tx) init() {
+	tx.APIKey = NewAPIKeyClient(tx.config)
 	tx.Address = NewAddressClient(tx.config)
 	tx.Category = NewCategoryClient(tx.config)
 	tx.Goods = NewGoodsClient(tx.config)
@@ -173,6 +178,7 @@ func (tx *Tx) init() {
 	tx.OrderInfo = NewOrderInfoClient(tx.config)
 	tx.Payment = NewPaymentClient(tx.config)
 	tx.SKU = NewSKUClient(tx.config)
+	tx.Session = NewSessionClient(tx.config)
 	tx.SpecificationOption = NewSpecificationOptionClient(tx.config)
 	tx.User = NewUserClient(tx.config)
 }
@@ -184,7 +190,7 @@ func (tx *Tx) init() {
 // of them in order to commit or rollback the transaction.
 //
 // If a closed transaction is embedded in one of the generated entities, and the entity
-// applies a query, for example: Address.QueryXXX(), the query will be executed
+// applies a query, for example: APIKey.QueryXXX(), the query will be executed
 // through the driver which created this transaction.
 //
 // Note that txDriver is not goroutine safe.

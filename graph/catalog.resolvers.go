@@ -7,39 +7,42 @@ package graph
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/storefront/storefront/ent"
-	"github.com/storefront/storefront/graph/model"
+	"github.com/storefront/storefront/internal/catalog"
 	"github.com/storefront/storefront/internal/paging"
 )
 
 // Parent is the resolver for the parent field.
 func (r *categoryResolver) Parent(ctx context.Context, obj *ent.Category) (*ent.Category, error) {
-	panic(fmt.Errorf("not implemented: Parent - parent"))
+	return r.Catalog.Parent(ctx, obj)
 }
 
 // Children is the resolver for the children field.
 func (r *categoryResolver) Children(ctx context.Context, obj *ent.Category) ([]*ent.Category, error) {
-	panic(fmt.Errorf("not implemented: Children - children"))
+	return r.Catalog.Children(ctx, obj.ID)
 }
 
 // Categories is the resolver for the categories field.
 func (r *queryResolver) Categories(ctx context.Context) ([]*ent.Category, error) {
-	panic(fmt.Errorf("not implemented: Categories - categories"))
+	return r.Catalog.Roots(ctx)
 }
 
 // Skus is the resolver for the skus field.
 func (r *queryResolver) Skus(ctx context.Context, after *paging.Cursor, first *int, before *paging.Cursor, last *int, categoryID *int, orderBy *ent.SKUOrder) (*ent.SKUConnection, error) {
-	panic(fmt.Errorf("not implemented: Skus - skus"))
+	page, err := paging.Validate(after, first, before, last)
+	if err != nil {
+		return nil, err
+	}
+	return r.Catalog.SKUs(ctx, page, catalog.SKUFilter{CategoryID: categoryID}, orderBy)
 }
 
 // Sku is the resolver for the sku field.
 func (r *queryResolver) Sku(ctx context.Context, id int) (*ent.SKU, error) {
-	panic(fmt.Errorf("not implemented: Sku - sku"))
+	return r.Catalog.SKU(ctx, id)
 }
 
 // Specifications is the resolver for the specifications field.
-func (r *sKUResolver) Specifications(ctx context.Context, obj *ent.SKU) ([]*model.SkuSpecification, error) {
-	panic(fmt.Errorf("not implemented: Specifications - specifications"))
+func (r *sKUResolver) Specifications(ctx context.Context, obj *ent.SKU) ([]*catalog.Specification, error) {
+	return r.Catalog.Specifications(ctx, obj)
 }

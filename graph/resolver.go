@@ -1,8 +1,15 @@
+// Package graph is the GraphQL adapter: resolvers parse arguments, check who
+// is asking and delegate to the domain packages under internal/. They hold no
+// SQL and no Redis calls.
 package graph
 
-// This file will not be regenerated automatically.
-//
-// It serves as dependency injection for your app, add any dependencies you require
-// here.
+import (
+	"github.com/storefront/storefront/ent"
+	"github.com/storefront/storefront/internal/catalog"
+)
 
-type Resolver struct{}
+// Resolver holds the domain services the resolvers delegate to.
+type Resolver struct {
+	Client  *ent.Client
+	Catalog *catalog.Service
+}

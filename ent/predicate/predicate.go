@@ -6,6 +6,9 @@ import (
 	"entgo.io/ent/dialect/sql"
 )
 
+// APIKey is the predicate function for apikey builders.
+type APIKey func(*sql.Selector)
+
 // Address is the predicate function for address builders.
 type Address func(*sql.Selector)
 
@@ -29,6 +32,9 @@ type Payment func(*sql.Selector)
 
 // SKU is the predicate function for sku builders.
 type SKU func(*sql.Selector)
+
+// Session is the predicate function for session builders.
+type Session func(*sql.Selector)
 
 // SpecificationOption is the predicate function for specificationoption builders.
 type SpecificationOption func(*sql.Selector)

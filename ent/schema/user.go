@@ -32,6 +32,7 @@ func (User) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.To("addresses", Address.Type).Annotations(entgql.Skip(entgql.SkipAll)),
 		edge.To("orders", OrderInfo.Type).Annotations(entgql.Skip(entgql.SkipAll)),
+		edge.To("sessions", Session.Type).Annotations(entgql.Skip(entgql.SkipAll)),
 	}
 }
 

@@ -18,7 +18,7 @@ import (
 	"github.com/storefront/storefront/ent"
 	"github.com/storefront/storefront/ent/orderinfo"
 	"github.com/storefront/storefront/ent/payment"
-	"github.com/storefront/storefront/graph/model"
+	"github.com/storefront/storefront/internal/catalog"
 	"github.com/storefront/storefront/internal/gid"
 	"github.com/storefront/storefront/internal/money"
 	"github.com/storefront/storefront/internal/orderstate"
@@ -197,8 +197,8 @@ type ComplexityRoot struct {
 
 	SkuSpecOption struct {
 		ID       func(childComplexity int) int
+		SKU      func(childComplexity int) int
 		Selected func(childComplexity int) int
-		Sku      func(childComplexity int) int
 		Value    func(childComplexity int) int
 	}
 
@@ -241,7 +241,7 @@ type QueryResolver interface {
 	Sku(ctx context.Context, id int) (*ent.SKU, error)
 }
 type SKUResolver interface {
-	Specifications(ctx context.Context, obj *ent.SKU) ([]*model.SkuSpecification, error)
+	Specifications(ctx context.Context, obj *ent.SKU) ([]*catalog.Specification, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -945,18 +945,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SkuSpecOption.ID(childComplexity), true
+	case "SkuSpecOption.sku":
+		if e.ComplexityRoot.SkuSpecOption.SKU == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SkuSpecOption.SKU(childComplexity), true
 	case "SkuSpecOption.selected":
 		if e.ComplexityRoot.SkuSpecOption.Selected == nil {
 			break
 		}
 
 		return e.ComplexityRoot.SkuSpecOption.Selected(childComplexity), true
-	case "SkuSpecOption.sku":
-		if e.ComplexityRoot.SkuSpecOption.Sku == nil {
-			break
-		}
-
-		return e.ComplexityRoot.SkuSpecOption.Sku(childComplexity), true
 	case "SkuSpecOption.value":
 		if e.ComplexityRoot.SkuSpecOption.Value == nil {
 			break
@@ -4754,8 +4754,8 @@ func (ec *executionContext) _SKU_specifications(ctx context.Context, field graph
 			return ec.Resolvers.SKU().Specifications(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.SkuSpecification) graphql.Marshaler {
-			return ec.marshalNSkuSpecification2ᚕᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋgraphᚋmodelᚐSkuSpecificationᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*catalog.Specification) graphql.Marshaler {
+			return ec.marshalNSkuSpecification2ᚕᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋcatalogᚐSpecificationᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4916,7 +4916,7 @@ func (ec *executionContext) fieldContext_SKUEdge_cursor(_ context.Context, field
 	return graphql.NewScalarFieldContext("SKUEdge", field, false, false, "Cursor")
 }
 
-func (ec *executionContext) _SkuSpecOption_id(ctx context.Context, field graphql.CollectedField, obj *model.SkuSpecOption) (ret graphql.Marshaler) {
+func (ec *executionContext) _SkuSpecOption_id(ctx context.Context, field graphql.CollectedField, obj *catalog.SpecOption) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4939,7 +4939,7 @@ func (ec *executionContext) fieldContext_SkuSpecOption_id(_ context.Context, fie
 	return graphql.NewScalarFieldContext("SkuSpecOption", field, false, false, "ID")
 }
 
-func (ec *executionContext) _SkuSpecOption_value(ctx context.Context, field graphql.CollectedField, obj *model.SkuSpecOption) (ret graphql.Marshaler) {
+func (ec *executionContext) _SkuSpecOption_value(ctx context.Context, field graphql.CollectedField, obj *catalog.SpecOption) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4962,7 +4962,7 @@ func (ec *executionContext) fieldContext_SkuSpecOption_value(_ context.Context, 
 	return graphql.NewScalarFieldContext("SkuSpecOption", field, false, false, "String")
 }
 
-func (ec *executionContext) _SkuSpecOption_selected(ctx context.Context, field graphql.CollectedField, obj *model.SkuSpecOption) (ret graphql.Marshaler) {
+func (ec *executionContext) _SkuSpecOption_selected(ctx context.Context, field graphql.CollectedField, obj *catalog.SpecOption) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4985,7 +4985,7 @@ func (ec *executionContext) fieldContext_SkuSpecOption_selected(_ context.Contex
 	return graphql.NewScalarFieldContext("SkuSpecOption", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _SkuSpecOption_sku(ctx context.Context, field graphql.CollectedField, obj *model.SkuSpecOption) (ret graphql.Marshaler) {
+func (ec *executionContext) _SkuSpecOption_sku(ctx context.Context, field graphql.CollectedField, obj *catalog.SpecOption) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4994,7 +4994,7 @@ func (ec *executionContext) _SkuSpecOption_sku(ctx context.Context, field graphq
 			return ec.fieldContext_SkuSpecOption_sku(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Sku, nil
+			return obj.SKU, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.SKU) graphql.Marshaler {
@@ -5017,7 +5017,7 @@ func (ec *executionContext) fieldContext_SkuSpecOption_sku(_ context.Context, fi
 	return fc, nil
 }
 
-func (ec *executionContext) _SkuSpecification_id(ctx context.Context, field graphql.CollectedField, obj *model.SkuSpecification) (ret graphql.Marshaler) {
+func (ec *executionContext) _SkuSpecification_id(ctx context.Context, field graphql.CollectedField, obj *catalog.Specification) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5040,7 +5040,7 @@ func (ec *executionContext) fieldContext_SkuSpecification_id(_ context.Context, 
 	return graphql.NewScalarFieldContext("SkuSpecification", field, false, false, "ID")
 }
 
-func (ec *executionContext) _SkuSpecification_name(ctx context.Context, field graphql.CollectedField, obj *model.SkuSpecification) (ret graphql.Marshaler) {
+func (ec *executionContext) _SkuSpecification_name(ctx context.Context, field graphql.CollectedField, obj *catalog.Specification) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5063,7 +5063,7 @@ func (ec *executionContext) fieldContext_SkuSpecification_name(_ context.Context
 	return graphql.NewScalarFieldContext("SkuSpecification", field, false, false, "String")
 }
 
-func (ec *executionContext) _SkuSpecification_options(ctx context.Context, field graphql.CollectedField, obj *model.SkuSpecification) (ret graphql.Marshaler) {
+func (ec *executionContext) _SkuSpecification_options(ctx context.Context, field graphql.CollectedField, obj *catalog.Specification) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5075,8 +5075,8 @@ func (ec *executionContext) _SkuSpecification_options(ctx context.Context, field
 			return obj.Options, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.SkuSpecOption) graphql.Marshaler {
-			return ec.marshalNSkuSpecOption2ᚕᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋgraphᚋmodelᚐSkuSpecOptionᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*catalog.SpecOption) graphql.Marshaler {
+			return ec.marshalNSkuSpecOption2ᚕᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋcatalogᚐSpecOptionᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -7540,7 +7540,7 @@ func (ec *executionContext) _SKUEdge(ctx context.Context, sel ast.SelectionSet, 
 
 var skuSpecOptionImplementors = []string{"SkuSpecOption"}
 
-func (ec *executionContext) _SkuSpecOption(ctx context.Context, sel ast.SelectionSet, obj *model.SkuSpecOption) graphql.Marshaler {
+func (ec *executionContext) _SkuSpecOption(ctx context.Context, sel ast.SelectionSet, obj *catalog.SpecOption) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, skuSpecOptionImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -7588,7 +7588,7 @@ func (ec *executionContext) _SkuSpecOption(ctx context.Context, sel ast.Selectio
 
 var skuSpecificationImplementors = []string{"SkuSpecification"}
 
-func (ec *executionContext) _SkuSpecification(ctx context.Context, sel ast.SelectionSet, obj *model.SkuSpecification) graphql.Marshaler {
+func (ec *executionContext) _SkuSpecification(ctx context.Context, sel ast.SelectionSet, obj *catalog.Specification) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, skuSpecificationImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -8351,11 +8351,11 @@ func (ec *executionContext) marshalNSKUOrderField2ᚖgithubᚗcomᚋstorefront�
 	return v
 }
 
-func (ec *executionContext) marshalNSkuSpecOption2ᚕᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋgraphᚋmodelᚐSkuSpecOptionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SkuSpecOption) graphql.Marshaler {
+func (ec *executionContext) marshalNSkuSpecOption2ᚕᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋcatalogᚐSpecOptionᚄ(ctx context.Context, sel ast.SelectionSet, v []*catalog.SpecOption) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNSkuSpecOption2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋgraphᚋmodelᚐSkuSpecOption(ctx, sel, v[i])
+		return ec.marshalNSkuSpecOption2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋcatalogᚐSpecOption(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -8367,7 +8367,7 @@ func (ec *executionContext) marshalNSkuSpecOption2ᚕᚖgithubᚗcomᚋstorefron
 	return ret
 }
 
-func (ec *executionContext) marshalNSkuSpecOption2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋgraphᚋmodelᚐSkuSpecOption(ctx context.Context, sel ast.SelectionSet, v *model.SkuSpecOption) graphql.Marshaler {
+func (ec *executionContext) marshalNSkuSpecOption2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋcatalogᚐSpecOption(ctx context.Context, sel ast.SelectionSet, v *catalog.SpecOption) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "SkuSpecOption!")
 		return graphql.Null
@@ -8375,11 +8375,11 @@ func (ec *executionContext) marshalNSkuSpecOption2ᚖgithubᚗcomᚋstorefront�
 	return ec._SkuSpecOption(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNSkuSpecification2ᚕᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋgraphᚋmodelᚐSkuSpecificationᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SkuSpecification) graphql.Marshaler {
+func (ec *executionContext) marshalNSkuSpecification2ᚕᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋcatalogᚐSpecificationᚄ(ctx context.Context, sel ast.SelectionSet, v []*catalog.Specification) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNSkuSpecification2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋgraphᚋmodelᚐSkuSpecification(ctx, sel, v[i])
+		return ec.marshalNSkuSpecification2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋcatalogᚐSpecification(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -8391,7 +8391,7 @@ func (ec *executionContext) marshalNSkuSpecification2ᚕᚖgithubᚗcomᚋstoref
 	return ret
 }
 
-func (ec *executionContext) marshalNSkuSpecification2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋgraphᚋmodelᚐSkuSpecification(ctx context.Context, sel ast.SelectionSet, v *model.SkuSpecification) graphql.Marshaler {
+func (ec *executionContext) marshalNSkuSpecification2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋcatalogᚐSpecification(ctx context.Context, sel ast.SelectionSet, v *catalog.Specification) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "SkuSpecification!")
 		return graphql.Null

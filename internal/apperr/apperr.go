@@ -15,6 +15,7 @@ const (
 	CodeForbidden         = "FORBIDDEN"
 	CodeNotFound          = "NOT_FOUND"
 	CodeBadUserInput      = "BAD_USER_INPUT"
+	CodeBadRequest        = "BAD_REQUEST"
 	CodeCartEmpty         = "CART_EMPTY"
 	CodeCartFull          = "CART_FULL"
 	CodeInsufficientStock = "INSUFFICIENT_STOCK"

@@ -1,0 +1,32 @@
+# Storefront. `make help` lists the targets.
+GO ?= go
+
+.PHONY: help run test test-short generate lint bench migration services playground-check
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
+
+run: ## serve on the embedded default (SQLite + in-process Redis) at http://127.0.0.1:8080/
+	$(GO) run ./cmd/storefront
+
+services: ## make sure MariaDB and Redis run on 127.0.0.1 (installs them if missing)
+	bash scripts/services.sh
+
+test: services ## every test, with the race detector, against real MariaDB and Redis
+	$(GO) test -race -count=1 -timeout 30m ./...
+
+generate: ## regenerate Ent and gqlgen code
+	$(GO) generate ./...
+
+lint: ## what CI checks besides the tests: generated code clean, gofmt, go vet
+	bash scripts/lint.sh
+
+bench: services ## throughput benchmarks over HTTP on MariaDB and Redis; prints tables
+	$(GO) run ./cmd/bench
+
+migration: ## new versioned migration from the Ent schema: make migration NAME=add_x
+	@test -n "$(NAME)" || { echo "usage: make migration NAME=what_changed"; exit 2; }
+	$(GO) run -mod=mod ./internal/database/migrationgen $(NAME)
+
+playground-check: ## open the playground in headless Chromium with no network and run a query
+	bash scripts/playground-check.sh

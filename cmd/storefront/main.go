@@ -1,0 +1,150 @@
+// Command storefront runs the Storefront GraphQL API.
+//
+//	storefront [serve] [flags]   serve HTTP (the default)
+//	storefront migrate [flags]   apply pending MySQL/MariaDB migrations
+//	storefront seed [flags]      load the demo catalog into an empty database
+//
+// With no configuration it serves on embedded SQLite and an in-process Redis.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/storefront/storefront/internal/app"
+	"github.com/storefront/storefront/internal/config"
+	"github.com/storefront/storefront/internal/database"
+	"github.com/storefront/storefront/internal/seed"
+)
+
+func main() {
+	cmd, args := "serve", os.Args[1:]
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, cmd, args); err != nil {
+		fmt.Fprintln(os.Stderr, "storefront:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, cmd string, args []string) error {
+	cfg, err := config.FromEnv(args)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg.LogLevel)
+	switch cmd {
+	case "serve":
+		return serve(ctx, cfg, log)
+	case "migrate":
+		return migrate(ctx, cfg, log)
+	case "seed":
+		return seedCatalog(ctx, cfg, log)
+	}
+	return fmt.Errorf("unknown command %q (want serve, migrate or seed)", cmd)
+}
+
+func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	a, err := app.New(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           a.Handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+	}
+	mode := "MySQL"
+	if cfg.Embedded() {
+		mode = "embedded SQLite at " + cfg.SQLitePath()
+	}
+	log.Info("storefront serving", "url", "http://"+ln.Addr().String()+"/", "graphql", "http://"+ln.Addr().String()+"/graphql", "database", mode)
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	// SIGTERM: stop accepting, let in-flight requests (orders!) finish.
+	log.Info("shutting down", "timeout", cfg.ShutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func migrate(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	if cfg.Embedded() {
+		return errors.New("migrate needs STOREFRONT_MYSQL_DSN (the embedded SQLite database creates its schema itself)")
+	}
+	db, err := database.Open(ctx, database.Config{MySQLDSN: cfg.MySQLDSN})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := database.Migrate(ctx, db); err != nil {
+		return err
+	}
+	log.Info("migrations applied")
+	return nil
+}
+
+func seedCatalog(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	db, err := database.Open(ctx, database.Config{MySQLDSN: cfg.MySQLDSN, SQLitePath: cfg.SQLitePath()})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	pending, err := database.Pending(ctx, db)
+	if err != nil {
+		return err
+	}
+	if pending {
+		return app.ErrPendingMigrations
+	}
+	loaded, err := seed.Catalog(ctx, db.Client)
+	if err != nil {
+		return err
+	}
+	if loaded {
+		log.Info("demo catalog loaded")
+	} else {
+		log.Info("the database already has a catalog; nothing loaded")
+	}
+	return nil
+}
+
+func newLogger(level string) *slog.Logger {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
+}

@@ -1,0 +1,57 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/storefront/storefront/internal/apperr"
+)
+
+// presentError is the one place that turns errors into what clients see.
+// A coded domain error keeps its message and code; errors gqlgen already
+// coded (parse, validation, complexity) pass through; anything else is an
+// internal error whose text (SQL, driver messages) is logged, never shown.
+func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
+	return func(ctx context.Context, err error) *gqlerror.Error {
+		gqlErr := graphql.DefaultErrorPresenter(ctx, err)
+		var coded apperr.Coded
+		if errors.As(err, &coded) {
+			gqlErr.Message = coded.Error()
+			ext := map[string]any{"code": coded.Code()}
+			for k, v := range coded.Extensions() {
+				ext[k] = v
+			}
+			gqlErr.Extensions = ext
+			return gqlErr
+		}
+		if _, ok := gqlErr.Extensions["code"]; ok {
+			return gqlErr
+		}
+		// gqlgen's transports report an undecodable request as a bare
+		// gqlerror with no path (and echo the body in the message).
+		var bare *gqlerror.Error
+		if errors.As(err, &bare) && bare.Unwrap() == nil && len(bare.Path) == 0 {
+			gqlErr.Message = "the request is not a valid GraphQL request"
+			gqlErr.Extensions = map[string]any{"code": apperr.CodeBadRequest}
+			return gqlErr
+		}
+		log.ErrorContext(ctx, "graphql: internal error", "err", err, "path", gqlErr.Path.String())
+		gqlErr.Message = "internal error"
+		gqlErr.Extensions = map[string]any{"code": apperr.CodeInternal}
+		return gqlErr
+	}
+}
+
+// recoverPanic logs a resolver panic and answers INTERNAL instead of
+// dropping the connection.
+func recoverPanic(log *slog.Logger) graphql.RecoverFunc {
+	return func(ctx context.Context, p any) error {
+		log.ErrorContext(ctx, "graphql: panic", "panic", fmt.Sprint(p))
+		return apperr.New(apperr.CodeInternal, "internal error")
+	}
+}

@@ -1,0 +1,63 @@
+package graph
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/storefront/storefront/graph/generated"
+	"github.com/storefront/storefront/internal/catalog"
+)
+
+// Options configure the GraphQL handler.
+type Options struct {
+	Limits Limits
+	// Introspection lets clients read the schema (the playground needs it).
+	Introspection bool
+	Log           *slog.Logger
+}
+
+// NewHandler returns the /graphql handler: POST and GET transports, a parsed
+// query cache, automatic persisted queries, the request limits, and the
+// error presenter.
+func NewHandler(r *Resolver, opts Options) *handler.Server {
+	log := opts.Log
+	if log == nil {
+		log = slog.Default()
+	}
+	lim := opts.Limits
+	if lim == (Limits{}) {
+		lim = DefaultLimits
+	}
+	srv := handler.New(generated.NewExecutableSchema(generated.Config{
+		Resolvers:  r,
+		Complexity: complexity(),
+	}))
+	srv.AddTransport(transport.Options{})
+	srv.AddTransport(transport.GET{})
+	srv.AddTransport(transport.POST{})
+	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	srv.SetParserTokenLimit(lim.MaxTokens)
+	srv.SetDisableSuggestion(!opts.Introspection)
+	srv.SetErrorPresenter(presentError(log))
+	srv.SetRecoverFunc(recoverPanic(log))
+	if opts.Introspection {
+		srv.Use(extension.Introspection{})
+	}
+	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
+	// Depth first: a deep document's cost can overflow the complexity sum.
+	srv.Use(depthLimit{max: lim.MaxDepth})
+	srv.Use(extension.FixedComplexityLimit(lim.MaxComplexity))
+	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+		// Loaders live for one operation: batching across the fields of
+		// one request, and no stale reads across requests.
+		return next(catalog.WithLoaders(ctx, r.Catalog.NewLoaders()))
+	})
+	return srv
+}

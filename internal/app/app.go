@@ -1,0 +1,150 @@
+// Package app assembles a Storefront process from its configuration: the
+// database, Redis, the domain services and the HTTP handler. The command
+// and the end-to-end tests build processes the same way through it.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/storefront/storefront/graph"
+	"github.com/storefront/storefront/internal/catalog"
+	"github.com/storefront/storefront/internal/config"
+	"github.com/storefront/storefront/internal/database"
+	"github.com/storefront/storefront/internal/playground"
+	"github.com/storefront/storefront/internal/seed"
+	"github.com/storefront/storefront/internal/server"
+)
+
+// App is one running Storefront.
+type App struct {
+	DB      *database.DB
+	Redis   *redis.Client
+	Catalog *catalog.Service
+	Handler http.Handler
+
+	miniRedis *miniredis.Miniredis
+	log       *slog.Logger
+}
+
+// ErrPendingMigrations stops a server from writing to a schema it does not
+// know.
+var ErrPendingMigrations = errors.New("the database has pending migrations: run `storefront migrate`, or start with -migrate")
+
+// New opens everything cfg names and returns a ready App. The caller must
+// Close it.
+func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error) {
+	db, err := database.Open(ctx, database.Config{MySQLDSN: cfg.MySQLDSN, SQLitePath: cfg.SQLitePath()})
+	if err != nil {
+		return nil, err
+	}
+	return Assemble(ctx, cfg, log, db)
+}
+
+// Assemble builds an App over an open database, which it takes over (Close
+// closes it). Tests use it to hand in a database they instrumented.
+func Assemble(ctx context.Context, cfg config.Config, log *slog.Logger, db *database.DB) (_ *App, err error) {
+	a := &App{log: log, DB: db}
+	defer func() {
+		if err != nil {
+			_ = a.Close()
+		}
+	}()
+	if err := a.checkSchema(ctx, cfg); err != nil {
+		return nil, err
+	}
+	if cfg.Seed {
+		loaded, err := seed.Catalog(ctx, a.DB.Client)
+		if err != nil {
+			return nil, err
+		}
+		if loaded {
+			log.InfoContext(ctx, "loaded the demo catalog")
+		}
+	}
+	if err := a.openRedis(cfg); err != nil {
+		return nil, err
+	}
+
+	a.Catalog = catalog.New(a.DB.Client)
+	gql := graph.NewHandler(&graph.Resolver{Client: a.DB.Client, Catalog: a.Catalog}, graph.Options{
+		Limits: graph.Limits{
+			MaxDepth:      cfg.MaxDepth,
+			MaxComplexity: cfg.MaxComplexity,
+			MaxTokens:     graph.DefaultLimits.MaxTokens,
+		},
+		Introspection: cfg.Introspection,
+		Log:           log,
+	})
+	a.Handler = server.New(server.Deps{
+		GraphQL:      gql,
+		Playground:   playground.Handler("Storefront", "/graphql"),
+		Ready:        a.Ready,
+		MaxBodyBytes: cfg.MaxBodyBytes,
+		Log:          log,
+	})
+	return a, nil
+}
+
+func (a *App) checkSchema(ctx context.Context, cfg config.Config) error {
+	pending, err := database.Pending(ctx, a.DB)
+	if err != nil {
+		return err
+	}
+	if !pending {
+		return nil
+	}
+	if !cfg.Migrate {
+		return ErrPendingMigrations
+	}
+	a.log.InfoContext(ctx, "applying pending migrations")
+	return database.Migrate(ctx, a.DB)
+}
+
+// openRedis connects to the configured Redis, or starts one in process so
+// the embedded mode needs nothing installed.
+func (a *App) openRedis(cfg config.Config) error {
+	addr := cfg.RedisAddr
+	if addr == "" {
+		m, err := miniredis.Run()
+		if err != nil {
+			return fmt.Errorf("starting the in-process redis: %w", err)
+		}
+		a.miniRedis = m
+		addr = m.Addr()
+	}
+	a.Redis = redis.NewClient(&redis.Options{Addr: addr, Password: cfg.RedisPass, DB: cfg.RedisDB})
+	return nil
+}
+
+// Ready reports whether the database and Redis answer.
+func (a *App) Ready(ctx context.Context) error {
+	if err := a.DB.Ping(ctx); err != nil {
+		return fmt.Errorf("database: %w", err)
+	}
+	if err := a.Redis.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("redis: %w", err)
+	}
+	return nil
+}
+
+// Close releases everything New opened.
+func (a *App) Close() error {
+	var errs []error
+	if a.Redis != nil {
+		errs = append(errs, a.Redis.Close())
+	}
+	if a.miniRedis != nil {
+		a.miniRedis.Close()
+	}
+	if a.DB != nil {
+		errs = append(errs, a.DB.Close())
+	}
+	return errors.Join(errs...)
+}

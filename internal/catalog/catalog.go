@@ -1,0 +1,132 @@
+// Package catalog is what shoppers browse: the category tree, launched SKUs
+// page by page, and the specifications that lead from one SKU to its
+// siblings. It reads only; stock and sales change in internal/order.
+//
+// Listing anything per item (children of a category, specifications of a SKU)
+// goes through request-scoped loaders (see Loaders), so a page of N SKUs costs
+// a fixed number of SQL queries whatever N is.
+package catalog
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/storefront/storefront/ent"
+	"github.com/storefront/storefront/ent/category"
+	"github.com/storefront/storefront/ent/sku"
+	"github.com/storefront/storefront/internal/apperr"
+	"github.com/storefront/storefront/internal/paging"
+)
+
+// Service answers catalog queries.
+type Service struct {
+	client *ent.Client
+}
+
+// New returns a catalog over client.
+func New(client *ent.Client) *Service {
+	return &Service{client: client}
+}
+
+// Roots returns the top-level categories in display order.
+func (s *Service) Roots(ctx context.Context) ([]*ent.Category, error) {
+	roots, err := s.client.Category.Query().
+		Where(category.ParentIDIsNil()).
+		Order(ent.Asc(category.FieldSort), ent.Asc(category.FieldID)).
+		All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("catalog: root categories: %w", err)
+	}
+	return roots, nil
+}
+
+// SKUFilter narrows a SKU listing.
+type SKUFilter struct {
+	// CategoryID, when set, keeps SKUs of that category or any descendant.
+	CategoryID *int
+}
+
+// SKUs returns a page of launched SKUs. Fields the GraphQL request selects
+// on the nodes (category, goods) are eager-loaded by Paginate.
+func (s *Service) SKUs(ctx context.Context, page paging.Args, filter SKUFilter, order *ent.SKUOrder) (*ent.SKUConnection, error) {
+	q := s.client.SKU.Query().Where(sku.Launched(true))
+	if filter.CategoryID != nil {
+		ids, err := s.subtree(ctx, *filter.CategoryID)
+		if err != nil {
+			return nil, err
+		}
+		q = q.Where(sku.CategoryIDIn(ids...))
+	}
+	conn, err := q.Paginate(ctx, page.After, page.First, page.Before, page.Last, ent.WithSKUOrder(order))
+	if err != nil {
+		return nil, fmt.Errorf("catalog: skus page: %w", err)
+	}
+	goods := make([]int, 0, len(conn.Edges))
+	for _, e := range conn.Edges {
+		goods = append(goods, e.Node.GoodsID)
+	}
+	s.loaders(ctx).expectGoods(goods)
+	return conn, nil
+}
+
+// subtree returns the id of a category and of all its descendants; an
+// unknown category is NOT_FOUND rather than an empty page, so a client with a
+// stale id learns it. The tree is small (hundreds of rows), so it is read
+// whole in one query instead of one query per level.
+func (s *Service) subtree(ctx context.Context, root int) ([]int, error) {
+	all, err := s.client.Category.Query().Select(category.FieldID, category.FieldParentID).All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("catalog: category tree: %w", err)
+	}
+	children := make(map[int][]int, len(all))
+	found := false
+	for _, c := range all {
+		if c.ID == root {
+			found = true
+		}
+		if c.ParentID != nil {
+			children[*c.ParentID] = append(children[*c.ParentID], c.ID)
+		}
+	}
+	if !found {
+		return nil, apperr.NotFound("category")
+	}
+	ids := []int{root}
+	for i := 0; i < len(ids); i++ {
+		ids = append(ids, children[ids[i]]...)
+	}
+	return ids, nil
+}
+
+// SKU returns a launched SKU. An unlaunched one is NOT_FOUND: shoppers
+// cannot tell it from one that never existed.
+func (s *Service) SKU(ctx context.Context, id int) (*ent.SKU, error) {
+	q := s.client.SKU.Query().Where(sku.ID(id), sku.Launched(true))
+	q, err := q.CollectFields(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("catalog: sku fields: %w", err)
+	}
+	found, err := q.Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, apperr.NotFound("SKU")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("catalog: sku %d: %w", id, err)
+	}
+	return found, nil
+}
+
+// Visible reports whether a catalog node may be shown to anyone: every
+// category, product and specification is public, a SKU only while launched.
+// Other node types are not the catalog's to judge and are reported false.
+// The node may hold only the fields a query selected, so a SKU's launched
+// flag is read afresh rather than from n.
+func (s *Service) Visible(ctx context.Context, node ent.Noder) (bool, error) {
+	switch n := node.(type) {
+	case *ent.SKU:
+		return s.client.SKU.Query().Where(sku.ID(n.ID), sku.Launched(true)).Exist(ctx)
+	case *ent.Category, *ent.Goods, *ent.GoodsSpecification, *ent.SpecificationOption:
+		return true, nil
+	}
+	return false, nil
+}

@@ -1,0 +1,135 @@
+// Package config reads Storefront's settings from flags and environment
+// variables (flags win). Every setting has a default that runs the embedded
+// mode, so `storefront` with no configuration at all serves a demo shop.
+package config
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+)
+
+// Config is every setting of a Storefront process.
+type Config struct {
+	Addr      string // HTTP listen address
+	DataDir   string // embedded mode: SQLite file and generated secrets
+	MySQLDSN  string // when set, MySQL/MariaDB instead of SQLite
+	RedisAddr string // when set, this Redis instead of the in-process one
+	RedisPass string
+	RedisDB   int
+	// RedisPrefix namespaces every key, so several shops (or tests) can
+	// share one Redis.
+	RedisPrefix string
+	// Migrate applies pending migrations at start instead of refusing to
+	// serve an outdated MySQL database.
+	Migrate bool
+	// Seed loads the demo catalog into an empty database at start.
+	Seed            bool
+	Introspection   bool
+	MaxDepth        int
+	MaxComplexity   int
+	MaxBodyBytes    int64
+	ShutdownTimeout time.Duration
+	LogLevel        string
+}
+
+// Var describes one setting for the README and for --help.
+type Var struct {
+	Flag, Env, Default, Usage string
+}
+
+// Vars lists every setting; README's configuration table mirrors it.
+var Vars = []Var{
+	{"addr", "STOREFRONT_ADDR", "127.0.0.1:8080", "HTTP listen address"},
+	{"data-dir", "STOREFRONT_DATA_DIR", "./data", "embedded mode: where the SQLite file and generated secrets live"},
+	{"mysql-dsn", "STOREFRONT_MYSQL_DSN", "", "MySQL/MariaDB DSN (go-sql-driver form, e.g. root@tcp(127.0.0.1:3306)/storefront); empty: embedded SQLite"},
+	{"redis-addr", "STOREFRONT_REDIS_ADDR", "", "Redis host:port; empty: an in-process Redis"},
+	{"redis-password", "STOREFRONT_REDIS_PASSWORD", "", "Redis password"},
+	{"redis-db", "STOREFRONT_REDIS_DB", "0", "Redis database number"},
+	{"redis-prefix", "STOREFRONT_REDIS_PREFIX", "sf:", "prefix of every Redis key"},
+	{"migrate", "STOREFRONT_MIGRATE", "false", "apply pending MySQL migrations at start (otherwise refuse to serve)"},
+	{"seed", "STOREFRONT_SEED", "embedded only", "load the demo catalog into an empty database at start (default: true in embedded mode, false with MySQL)"},
+	{"introspection", "STOREFRONT_INTROSPECTION", "true", "allow schema introspection (the playground needs it)"},
+	{"max-depth", "STOREFRONT_MAX_DEPTH", "12", "deepest selection nesting a query may have"},
+	{"max-complexity", "STOREFRONT_MAX_COMPLEXITY", "20000", "highest cost a query may have (list fields cost their page size)"},
+	{"max-body-bytes", "STOREFRONT_MAX_BODY_BYTES", "65536", "largest GraphQL request body"},
+	{"shutdown-timeout", "STOREFRONT_SHUTDOWN_TIMEOUT", "15s", "how long in-flight requests may finish after SIGTERM"},
+	{"log-level", "STOREFRONT_LOG_LEVEL", "info", "debug, info, warn or error"},
+}
+
+// Embedded reports whether the process runs without external services.
+func (c Config) Embedded() bool { return c.MySQLDSN == "" }
+
+// Load parses args (without the program and command names) over the
+// environment.
+func Load(args []string, getenv func(string) string) (Config, error) {
+	fs := flag.NewFlagSet("storefront", flag.ContinueOnError)
+	vals := make(map[string]*string, len(Vars))
+	for _, v := range Vars {
+		def := v.Default
+		if e := getenv(v.Env); e != "" {
+			def = e
+		}
+		vals[v.Flag] = fs.String(v.Flag, def, v.Usage+" ($"+v.Env+")")
+	}
+	if err := fs.Parse(args); err != nil {
+		return Config{}, err
+	}
+	if fs.NArg() > 0 {
+		return Config{}, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	get := func(name string) string { return *vals[name] }
+	c := Config{
+		Addr:        get("addr"),
+		DataDir:     get("data-dir"),
+		MySQLDSN:    get("mysql-dsn"),
+		RedisAddr:   get("redis-addr"),
+		RedisPass:   get("redis-password"),
+		RedisPrefix: get("redis-prefix"),
+		LogLevel:    get("log-level"),
+	}
+	var err error
+	parse := func(name string, into func(string) error) {
+		if err == nil {
+			if e := into(get(name)); e != nil {
+				err = fmt.Errorf("-%s: %w", name, e)
+			}
+		}
+	}
+	parseBool := func(dst *bool) func(string) error {
+		return func(s string) (e error) { *dst, e = strconv.ParseBool(s); return e }
+	}
+	parseInt := func(dst *int) func(string) error {
+		return func(s string) (e error) { *dst, e = strconv.Atoi(s); return e }
+	}
+	parse("redis-db", parseInt(&c.RedisDB))
+	parse("migrate", parseBool(&c.Migrate))
+	parse("seed", func(s string) error {
+		if s == "embedded only" {
+			c.Seed = c.Embedded()
+			return nil
+		}
+		return parseBool(&c.Seed)(s)
+	})
+	parse("introspection", parseBool(&c.Introspection))
+	parse("max-depth", parseInt(&c.MaxDepth))
+	parse("max-complexity", parseInt(&c.MaxComplexity))
+	parse("max-body-bytes", func(s string) (e error) { c.MaxBodyBytes, e = strconv.ParseInt(s, 10, 64); return e })
+	parse("shutdown-timeout", func(s string) (e error) { c.ShutdownTimeout, e = time.ParseDuration(s); return e })
+	if err != nil {
+		return Config{}, err
+	}
+	if c.MaxDepth < 1 || c.MaxComplexity < 1 || c.MaxBodyBytes < 1024 {
+		return Config{}, fmt.Errorf("max-depth, max-complexity must be positive and max-body-bytes at least 1024")
+	}
+	return c, nil
+}
+
+// SQLitePath is the embedded database file.
+func (c Config) SQLitePath() string { return filepath.Join(c.DataDir, "storefront.db") }
+
+// FromEnv loads the configuration from the process environment and args.
+func FromEnv(args []string) (Config, error) { return Load(args, os.Getenv) }

@@ -1,0 +1,87 @@
+package database
+
+import (
+	"context"
+	"database/sql/driver"
+	"errors"
+	"io"
+
+	"entgo.io/ent/dialect/sql/sqlgraph"
+	"github.com/go-sql-driver/mysql"
+	"modernc.org/sqlite"
+
+	"github.com/storefront/storefront/ent"
+)
+
+// MySQL / MariaDB server error numbers this package classifies.
+const (
+	mysqlErrDupEntry        = 1062 // ER_DUP_ENTRY: duplicate key on a unique index
+	mysqlErrLockWaitTimeout = 1205 // ER_LOCK_WAIT_TIMEOUT
+	mysqlErrLockDeadlock    = 1213 // ER_LOCK_DEADLOCK
+	mysqlErrCheckRead       = 1020 // ER_CHECKREAD: record has changed since last read (MariaDB snapshot isolation)
+)
+
+// SQLite result codes (primary codes are the low byte of extended codes).
+const (
+	sqliteBusy                 = 5    // SQLITE_BUSY
+	sqliteLocked               = 6    // SQLITE_LOCKED
+	sqliteConstraintPrimaryKey = 1555 // SQLITE_CONSTRAINT_PRIMARYKEY
+	sqliteConstraintUnique     = 2067 // SQLITE_CONSTRAINT_UNIQUE
+)
+
+// IsRetryable reports whether err is a transient failure after which the
+// whole transaction should run again: a deadlock (1213), a lock-wait timeout
+// (1205), MariaDB's "record has changed since last read" (1020), a connection
+// lost before COMMIT (driver.ErrBadConn, mysql.ErrInvalidConn,
+// io.ErrUnexpectedEOF), or SQLite's SQLITE_BUSY / SQLITE_LOCKED. A retry
+// after a lost connection is only safe for work that is idempotent (placeOrder
+// is, through its idempotency key). A cancelled or expired context is never
+// retryable. Errors are unwrapped, so Ent's wrappers are seen through.
+func IsRetryable(err error) bool {
+	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	if me, ok := errors.AsType[*mysql.MySQLError](err); ok {
+		switch me.Number {
+		case mysqlErrLockDeadlock, mysqlErrLockWaitTimeout, mysqlErrCheckRead:
+			return true
+		}
+		return false
+	}
+	if se, ok := errors.AsType[*sqlite.Error](err); ok {
+		switch se.Code() & 0xff {
+		case sqliteBusy, sqliteLocked:
+			return true
+		}
+		return false
+	}
+	return errors.Is(err, driver.ErrBadConn) ||
+		errors.Is(err, mysql.ErrInvalidConn) ||
+		errors.Is(err, io.ErrUnexpectedEOF)
+}
+
+// IsUniqueViolation reports whether err comes from a unique index or primary
+// key: MySQL 1062, SQLite SQLITE_CONSTRAINT_UNIQUE (2067) or
+// SQLITE_CONSTRAINT_PRIMARYKEY (1555). Ent returns these wrapped in an
+// *ent.ConstraintError (which also covers foreign-key and check failures, so
+// ent.IsConstraintError alone is not enough); the driver error is found by
+// unwrapping, and only if that fails does the ConstraintError's message
+// decide.
+func IsUniqueViolation(err error) bool {
+	if err == nil {
+		return false
+	}
+	if me, ok := errors.AsType[*mysql.MySQLError](err); ok {
+		return me.Number == mysqlErrDupEntry
+	}
+	if se, ok := errors.AsType[*sqlite.Error](err); ok {
+		switch se.Code() {
+		case sqliteConstraintUnique, sqliteConstraintPrimaryKey:
+			return true
+		}
+		return false
+	}
+	// An ent.ConstraintError whose cause lost its type (e.g. flattened into a
+	// string by a hook): fall back to Ent's own message check.
+	return ent.IsConstraintError(err) && sqlgraph.IsUniqueConstraintError(err)
+}

@@ -1,0 +1,197 @@
+// Package gqltest starts a real Storefront over HTTP on a fresh MariaDB
+// database and Redis key prefix, and sends GraphQL documents to it the way a
+// client does. Only tests import it.
+package gqltest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
+
+	"github.com/storefront/storefront/ent"
+	"github.com/storefront/storefront/internal/app"
+	"github.com/storefront/storefront/internal/config"
+	"github.com/storefront/storefront/internal/database"
+	"github.com/storefront/storefront/internal/testenv"
+)
+
+// Server is one Storefront instance under test.
+type Server struct {
+	URL string
+	App *app.App
+	// DSN is the test database's, for a second instance or raw checks.
+	DSN string
+	// statements counts SQL statements the instance sent.
+	statements atomic.Int64
+}
+
+// Options adjust the instance.
+type Options struct {
+	// NoSeed starts with an empty catalog.
+	NoSeed bool
+	// Config edits the configuration before the instance starts.
+	Config func(*config.Config)
+}
+
+// Start runs an instance on its own database and Redis prefix; it stops
+// when the test ends.
+func Start(t testing.TB, opts Options) *Server {
+	t.Helper()
+	env := testenv.MySQL(t)
+	redisAddr, prefix := testenv.Redis(t)
+	cfg, err := config.Load(nil, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.MySQLDSN = env.DSN
+	cfg.RedisAddr = redisAddr
+	cfg.RedisPrefix = prefix
+	cfg.Seed = !opts.NoSeed
+	if opts.Config != nil {
+		opts.Config(&cfg)
+	}
+	return StartOn(t, cfg)
+}
+
+// StartOn runs an instance with cfg (e.g. a second instance sharing the
+// first one's database and Redis).
+func StartOn(t testing.TB, cfg config.Config) *Server {
+	t.Helper()
+	ctx := context.Background()
+	s := &Server{DSN: cfg.MySQLDSN}
+	db, err := database.Open(ctx, database.Config{MySQLDSN: cfg.MySQLDSN})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Count every statement the API sends, so tests can bound queries
+	// per request.
+	counted := dialect.DebugWithContext(entsql.OpenDB(dialect.MySQL, db.SQL), func(context.Context, ...any) {
+		s.statements.Add(1)
+	})
+	db.Client = ent.NewClient(ent.Driver(counted))
+	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	a, err := app.Assemble(ctx, cfg, log, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(a.Handler)
+	t.Cleanup(func() {
+		hs.Close()
+		_ = a.Close()
+	})
+	s.URL, s.App = hs.URL, a
+	return s
+}
+
+// Statements returns how many SQL statements the instance has sent so far.
+func (s *Server) Statements() int64 { return s.statements.Load() }
+
+// Response is a GraphQL response.
+type Response struct {
+	Status int
+	Data   json.RawMessage `json:"data"`
+	Errors []Error         `json:"errors"`
+}
+
+// Error is one GraphQL error.
+type Error struct {
+	Message    string         `json:"message"`
+	Path       []any          `json:"path"`
+	Extensions map[string]any `json:"extensions"`
+}
+
+// Code returns the first error's extensions.code, "" without errors.
+func (r Response) Code() string {
+	if len(r.Errors) == 0 {
+		return ""
+	}
+	c, _ := r.Errors[0].Extensions["code"].(string)
+	return c
+}
+
+// Request is one GraphQL call.
+type Request struct {
+	Query     string         `json:"query"`
+	Variables map[string]any `json:"variables,omitempty"`
+	Header    http.Header    `json:"-"`
+}
+
+// Post sends req and decodes the response, failing the test on transport
+// errors only.
+func (s *Server) Post(t testing.TB, req Request) Response {
+	t.Helper()
+	body, _ := json.Marshal(req)
+	return s.PostRaw(t, body, req.Header)
+}
+
+// PostRaw sends a raw body (for malformed-document tests).
+func (s *Server) PostRaw(t testing.TB, body []byte, header http.Header) Response {
+	t.Helper()
+	hr, err := http.NewRequest(http.MethodPost, s.URL+"/graphql", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hr.Header.Set("Content-Type", "application/json")
+	for k, v := range header {
+		hr.Header[k] = v
+	}
+	res, err := http.DefaultClient.Do(hr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := Response{Status: res.StatusCode}
+	if err := json.Unmarshal(raw, &out); err != nil {
+		t.Fatalf("response is not JSON (%d): %s", res.StatusCode, raw)
+	}
+	for _, e := range out.Errors {
+		if leaks(e.Message) {
+			t.Errorf("error message leaks internals: %q", e.Message)
+		}
+	}
+	return out
+}
+
+// Query sends a document, fails the test if it errs, and decodes data into v.
+func (s *Server) Query(t testing.TB, query string, vars map[string]any, v any) {
+	t.Helper()
+	res := s.Post(t, Request{Query: query, Variables: vars})
+	if len(res.Errors) > 0 {
+		t.Fatalf("query failed: %+v", res.Errors)
+	}
+	if err := json.Unmarshal(res.Data, v); err != nil {
+		t.Fatalf("decoding %s: %v", res.Data, err)
+	}
+}
+
+// leaks spots SQL and driver text that must never reach a client.
+func leaks(msg string) bool {
+	m := strings.ToLower(msg)
+	for _, s := range []string{"select ", "insert ", "update ", "sql:", "mysql", "error 1", "goroutine", ".go:"} {
+		if strings.Contains(m, s) {
+			return true
+		}
+	}
+	return false
+}
+
+type testWriter struct{ t testing.TB }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
+}

@@ -1,0 +1,89 @@
+// Package server wires the HTTP surface: /graphql, the playground at /,
+// health and readiness probes. It knows nothing of the domain.
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"time"
+)
+
+// Deps are what the HTTP surface serves.
+type Deps struct {
+	GraphQL    http.Handler
+	Playground http.Handler // served at "/" and its assets; nil disables it
+	// Ready checks the database and Redis; /readyz fails while it errs.
+	Ready func(ctx context.Context) error
+	// MaxBodyBytes bounds a GraphQL request body.
+	MaxBodyBytes int64
+	Log          *slog.Logger
+	// Extra routes (payment callbacks...) by pattern.
+	Routes map[string]http.Handler
+}
+
+// New returns the root handler.
+func New(d Deps) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/graphql", limitBody(d.MaxBodyBytes, d.GraphQL))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := d.Ready(ctx); err != nil {
+			d.Log.WarnContext(ctx, "not ready", "err", err)
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "error": err.Error()})
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	})
+	if d.Playground != nil {
+		mux.Handle("/", d.Playground)
+	}
+	for pattern, h := range d.Routes {
+		mux.Handle(pattern, h)
+	}
+	return recoverer(d.Log, mux)
+}
+
+// limitBody answers 413 with a GraphQL-shaped error for bodies over max, so
+// an oversized document costs nothing to refuse.
+func limitBody(max int64, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > max {
+			writeJSON(w, http.StatusRequestEntityTooLarge, map[string]any{
+				"errors": []map[string]any{{
+					"message":    "request body too large",
+					"extensions": map[string]any{"code": "REQUEST_TOO_LARGE", "maxBytes": max},
+				}},
+			})
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, max)
+		next.ServeHTTP(w, r)
+	})
+}
+
+func recoverer(log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				log.ErrorContext(r.Context(), "http: panic", "panic", p, "path", r.URL.Path)
+				http.Error(w, "internal error", http.StatusInternalServerError)
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
