@@ -182,6 +182,11 @@ func (_c *GoodsCreate) check() error {
 	if _, ok := _c.mutation.Description(); !ok {
 		return &ValidationError{Name: "description", err: errors.New(`ent: missing required field "Goods.description"`)}
 	}
+	if v, ok := _c.mutation.Description(); ok {
+		if err := goods.DescriptionValidator(v); err != nil {
+			return &ValidationError{Name: "description", err: fmt.Errorf(`ent: validator failed for field "Goods.description": %w`, err)}
+		}
+	}
 	if _, ok := _c.mutation.CategoryID(); !ok {
 		return &ValidationError{Name: "category_id", err: errors.New(`ent: missing required field "Goods.category_id"`)}
 	}

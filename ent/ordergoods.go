@@ -34,7 +34,7 @@ type OrderGoods struct {
 	Count int `json:"count,omitempty"`
 	// unit price at purchase time, in fen
 	Price money.Fen `json:"price,omitempty"`
-	// Comment holds the value of the "comment" field.
+	// up to 500 characters (the column is sized in bytes)
 	Comment string `json:"comment,omitempty"`
 	// Score holds the value of the "score" field.
 	Score int `json:"score,omitempty"`

@@ -251,6 +251,11 @@ func (_c *OrderGoodsCreate) check() error {
 	if _, ok := _c.mutation.Comment(); !ok {
 		return &ValidationError{Name: "comment", err: errors.New(`ent: missing required field "OrderGoods.comment"`)}
 	}
+	if v, ok := _c.mutation.Comment(); ok {
+		if err := ordergoods.CommentValidator(v); err != nil {
+			return &ValidationError{Name: "comment", err: fmt.Errorf(`ent: validator failed for field "OrderGoods.comment": %w`, err)}
+		}
+	}
 	if _, ok := _c.mutation.Score(); !ok {
 		return &ValidationError{Name: "score", err: errors.New(`ent: missing required field "OrderGoods.score"`)}
 	}

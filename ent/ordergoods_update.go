@@ -141,6 +141,11 @@ func (_u *OrderGoodsUpdate) defaults() {
 
 // check runs all checks and user-defined validators on the builder.
 func (_u *OrderGoodsUpdate) check() error {
+	if v, ok := _u.mutation.Comment(); ok {
+		if err := ordergoods.CommentValidator(v); err != nil {
+			return &ValidationError{Name: "comment", err: fmt.Errorf(`ent: validator failed for field "OrderGoods.comment": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.Score(); ok {
 		if err := ordergoods.ScoreValidator(v); err != nil {
 			return &ValidationError{Name: "score", err: fmt.Errorf(`ent: validator failed for field "OrderGoods.score": %w`, err)}
@@ -338,6 +343,11 @@ func (_u *OrderGoodsUpdateOne) defaults() {
 
 // check runs all checks and user-defined validators on the builder.
 func (_u *OrderGoodsUpdateOne) check() error {
+	if v, ok := _u.mutation.Comment(); ok {
+		if err := ordergoods.CommentValidator(v); err != nil {
+			return &ValidationError{Name: "comment", err: fmt.Errorf(`ent: validator failed for field "OrderGoods.comment": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.Score(); ok {
 		if err := ordergoods.ScoreValidator(v); err != nil {
 			return &ValidationError{Name: "score", err: fmt.Errorf(`ent: validator failed for field "OrderGoods.score": %w`, err)}

@@ -295,6 +295,8 @@ func init() {
 	goodsDescDescription := goodsFields[1].Descriptor()
 	// goods.DefaultDescription holds the default value on creation for the description field.
 	goods.DefaultDescription = goodsDescDescription.Default.(string)
+	// goods.DescriptionValidator is a validator for the "description" field. It is called by the builders before save.
+	goods.DescriptionValidator = goodsDescDescription.Validators[0].(func(string) error)
 	goodsspecificationFields := schema.GoodsSpecification{}.Fields()
 	_ = goodsspecificationFields
 	// goodsspecificationDescName is the schema descriptor for name field.
@@ -350,6 +352,8 @@ func init() {
 	ordergoodsDescComment := ordergoodsFields[5].Descriptor()
 	// ordergoods.DefaultComment holds the default value on creation for the comment field.
 	ordergoods.DefaultComment = ordergoodsDescComment.Default.(string)
+	// ordergoods.CommentValidator is a validator for the "comment" field. It is called by the builders before save.
+	ordergoods.CommentValidator = ordergoodsDescComment.Validators[0].(func(string) error)
 	// ordergoodsDescScore is the schema descriptor for score field.
 	ordergoodsDescScore := ordergoodsFields[6].Descriptor()
 	// ordergoods.DefaultScore holds the default value on creation for the score field.

@@ -99,6 +99,8 @@ var (
 	PriceValidator func(int64) error
 	// DefaultComment holds the default value on creation for the "comment" field.
 	DefaultComment string
+	// CommentValidator is a validator for the "comment" field. It is called by the builders before save.
+	CommentValidator func(string) error
 	// DefaultScore holds the default value on creation for the "score" field.
 	DefaultScore int
 	// ScoreValidator is a validator for the "score" field. It is called by the builders before save.

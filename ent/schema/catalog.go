@@ -23,7 +23,7 @@ func (Category) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
 
 func (Category) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("name").NotEmpty().MaxLen(64),
+		field.String("name").NotEmpty().MaxLen(256),
 		field.Int("sort").Default(0).Comment("display order among siblings, ascending"),
 		field.Int("parent_id").Optional().Nillable().Annotations(entgql.Skip(entgql.SkipAll)),
 	}
@@ -56,8 +56,8 @@ func (Goods) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
 
 func (Goods) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("name").NotEmpty().MaxLen(128),
-		field.Text("description").Default(""),
+		field.String("name").NotEmpty().MaxLen(512),
+		field.String("description").MaxLen(8000).Default(""),
 		field.Int("category_id"),
 	}
 }
@@ -81,7 +81,7 @@ func (GoodsSpecification) Annotations() []schema.Annotation {
 
 func (GoodsSpecification) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("name").NotEmpty().MaxLen(64),
+		field.String("name").NotEmpty().MaxLen(256),
 		field.Int("sort").Default(0),
 		field.Int("goods_id"),
 	}
@@ -107,7 +107,7 @@ func (SpecificationOption) Annotations() []schema.Annotation {
 
 func (SpecificationOption) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("value").NotEmpty().MaxLen(64),
+		field.String("value").NotEmpty().MaxLen(256),
 		field.Int("sort").Default(0),
 		field.Int("specification_id"),
 	}
@@ -141,8 +141,8 @@ func (SKU) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{Orderable: true}} 
 
 func (SKU) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("name").NotEmpty().MaxLen(128),
-		field.String("caption").Default("").MaxLen(256),
+		field.String("name").NotEmpty().MaxLen(512),
+		field.String("caption").Default("").MaxLen(1024),
 		field.Int64("price").GoType(money.Fen(0)).Min(0).
 			Annotations(entgql.Type("Money"), entgql.OrderField("PRICE")).
 			Comment("in fen"),

@@ -11,6 +11,10 @@ import (
 	"entgo.io/ent/schema/mixin"
 )
 
+// String columns are sized in bytes (Ent's MaxLen counts bytes): user-facing
+// text gets four bytes a character, and the domain packages enforce the
+// limits in characters.
+
 // datetime6 keeps microseconds and avoids TIMESTAMP's 2038 limit on MySQL.
 var datetime6 = map[string]string{dialect.MySQL: "datetime(6)"}
 

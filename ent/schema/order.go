@@ -34,12 +34,12 @@ func (OrderInfo) Fields() []ent.Field {
 		field.String("idempotency_key").NotEmpty().MaxLen(64).Immutable().
 			Annotations(entgql.Skip(entgql.SkipAll)),
 		// The address is copied, not referenced.
-		field.String("receiver").MaxLen(32).Immutable(),
+		field.String("receiver").MaxLen(128).Immutable(),
 		field.String("mobile").MaxLen(11).Immutable(),
-		field.String("province").MaxLen(32).Immutable(),
-		field.String("city").MaxLen(32).Immutable(),
-		field.String("district").MaxLen(32).Immutable(),
-		field.String("detail").MaxLen(200).Immutable(),
+		field.String("province").MaxLen(128).Immutable(),
+		field.String("city").MaxLen(128).Immutable(),
+		field.String("district").MaxLen(128).Immutable(),
+		field.String("detail").MaxLen(800).Immutable(),
 		field.Int("total_count").Positive().Immutable(),
 		field.Int64("total_amount").GoType(money.Fen(0)).Min(0).Immutable().
 			Annotations(entgql.Type("Money")).Comment("sum of the lines, in fen, without freight"),
@@ -91,11 +91,11 @@ func (OrderGoods) Fields() []ent.Field {
 	return []ent.Field{
 		field.Int("order_id").Immutable(),
 		field.Int("sku_id").Immutable(),
-		field.String("sku_name").MaxLen(128).Immutable().Comment("name at purchase time"),
+		field.String("sku_name").MaxLen(512).Immutable().Comment("name at purchase time"),
 		field.Int("count").Positive().Immutable(),
 		field.Int64("price").GoType(money.Fen(0)).Min(0).Immutable().
 			Annotations(entgql.Type("Money")).Comment("unit price at purchase time, in fen"),
-		field.Text("comment").Default(""),
+		field.String("comment").MaxLen(2000).Default("").Comment("up to 500 characters (the column is sized in bytes)"),
 		field.Int("score").Default(5).Range(0, 5),
 		field.Bool("anonymous").Default(false),
 		field.Bool("commented").Default(false),

@@ -49,12 +49,12 @@ func (Address) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
 func (Address) Fields() []ent.Field {
 	return []ent.Field{
 		field.Int("user_id").Annotations(entgql.Skip(entgql.SkipAll)),
-		field.String("receiver").NotEmpty().MaxLen(32),
+		field.String("receiver").NotEmpty().MaxLen(128),
 		field.String("mobile").NotEmpty().MaxLen(11),
-		field.String("province").NotEmpty().MaxLen(32),
-		field.String("city").NotEmpty().MaxLen(32),
-		field.String("district").NotEmpty().MaxLen(32),
-		field.String("detail").NotEmpty().MaxLen(200),
+		field.String("province").NotEmpty().MaxLen(128),
+		field.String("city").NotEmpty().MaxLen(128),
+		field.String("district").NotEmpty().MaxLen(128),
+		field.String("detail").NotEmpty().MaxLen(800),
 		field.Bool("is_default").Default(false),
 	}
 }

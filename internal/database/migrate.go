@@ -45,6 +45,9 @@ func migrateFS(ctx context.Context, db *DB, fsys fs.FS) error {
 	if db.Dialect != dialect.MySQL {
 		return nil
 	}
+	if db.mysqlCfg == nil {
+		return errors.New("database: Migrate needs a *DB returned by Open")
+	}
 	deadline := time.Now().Add(lockRetryFor)
 	for {
 		err := migrateOnce(ctx, db.mysqlCfg, fsys)
@@ -98,8 +101,8 @@ func migrateOnce(ctx context.Context, base *mysql.Config, fsys fs.FS) (err error
 	defer func() {
 		// Closes the source, the driver's connection and mdb.
 		srcErr, dbErr := m.Close()
-		if err == nil && dbErr != nil {
-			err = fmt.Errorf("database: migrations: closing: %w", errors.Join(srcErr, dbErr))
+		if cerr := errors.Join(srcErr, dbErr); err == nil && cerr != nil {
+			err = fmt.Errorf("database: migrations: closing: %w", cerr)
 		}
 	}()
 	// Stop between two files when ctx ends (a file in progress finishes).
