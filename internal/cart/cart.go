@@ -1,0 +1,453 @@
+// Package cart keeps shopping carts in Redis: one per signed-in shopper and
+// one per guest token for visitors who have not signed in. The GraphQL layer
+// calls it; it knows nothing of GraphQL.
+//
+// # Key layout
+//
+// A cart is ONE Redis hash, so every operation touches one key (Merge: two):
+//
+//	<prefix>cart:{u<userID>}    a shopper's cart, e.g. sf:cart:{u42}; no TTL
+//	<prefix>cart:{g<token>}     a guest's cart; expires after 30 idle days
+//
+// field = SKU id in decimal ("17"), value = "<count>:<selected>:<seq>", e.g.
+// "3:1:7": 3 units, selected (1) or not (0), and the add sequence: the line
+// was the 7th distinct SKU put into this cart. Count and selection live in
+// the same value so no write can ever update one without the other. Lines
+// are listed by seq (the order they were first added), ties by SKU id; a new
+// line gets the cart's highest seq + 1.
+//
+// The braces are Redis Cluster hash tags: whatever keys a future version adds
+// for one cart (same tag) land in the same slot. Merge is the exception: it
+// reads a guest cart and writes a shopper cart in one script, and the two
+// tags differ, so it needs both keys on one node (a single Redis, or a
+// cluster proxy that allows cross-slot scripts); on a plain Redis Cluster it
+// fails with CROSSSLOT. A prefix that itself contains braces would make every
+// key share the prefix's tag, which is harmless on a single Redis.
+//
+// # TTLs
+//
+// A guest cart expires GuestTTL (30 days) after it was last touched: every
+// read and every write sets the TTL again (PEXPIRE inside the same script).
+// A shopper cart never expires. Removing its last line deletes the key.
+//
+// # Atomicity
+//
+// Every operation is one Lua script (redis.NewScript(...).Run), so two devices
+// tapping at once lose nothing. Facts from the catalog (is the SKU launched,
+// how many are in stock) are read before the script and passed in as
+// arguments: the final "resulting count <= stock" check runs inside the
+// script, atomically with the write. Stock can still change in the database
+// right after; placeOrder's guarded UPDATE is what prevents overselling, the
+// cart only refuses counts that are already impossible.
+//
+// # Limits
+//
+// A line holds 1..MaxCount (999) units; a cart holds at most MaxLines (100)
+// distinct SKUs.
+package cart
+
+import (
+	"cmp"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/storefront/storefront/internal/apperr"
+	"github.com/storefront/storefront/internal/money"
+)
+
+// Limits of a cart.
+const (
+	// MaxCount is the most units of one SKU a line may hold.
+	MaxCount = 999
+	// MaxLines is the most distinct SKUs a cart may hold.
+	MaxLines = 100
+	// GuestTTL is how long a guest cart lives after it was last read or written.
+	GuestTTL = 30 * 24 * time.Hour
+)
+
+// guestTokenBytes is the entropy of a guest token: 256 bits, far beyond
+// guessing, encoded as 43 base64url characters.
+const guestTokenBytes = 32
+
+// SKUFacts is what the cart needs to know about a SKU right now.
+type SKUFacts struct {
+	ID       int
+	Name     string
+	Price    money.Fen
+	Stock    int
+	Launched bool
+	Image    string
+}
+
+// Catalog tells the cart about SKUs. It is implemented outside this package
+// (over the database); a SKU the catalog does not know is simply absent from
+// the returned map.
+type Catalog interface {
+	SKUFacts(ctx context.Context, ids []int) (map[int]SKUFacts, error)
+}
+
+// Owner says whose cart it is: exactly one of UserID (a signed-in shopper)
+// and GuestToken (a visitor, see NewGuestToken) is set.
+type Owner struct {
+	UserID     int
+	GuestToken string
+}
+
+// User is the cart of a signed-in shopper.
+func User(id int) Owner { return Owner{UserID: id} }
+
+// Guest is the cart of a visitor holding token.
+func Guest(token string) Owner { return Owner{GuestToken: token} }
+
+// Line is one SKU in a cart.
+type Line struct {
+	SKUID    int
+	Count    int
+	Selected bool
+}
+
+// NewGuestToken returns a fresh random guest token (256 bits, base64url
+// without padding). It is the only thing that makes a guest cart private:
+// hand it to the visitor only (an HttpOnly cookie) and never log it.
+func NewGuestToken() (string, error) {
+	b := make([]byte, guestTokenBytes)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("cart: guest token: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// errMalformedToken is returned for any token NewGuestToken could not have
+// produced. The check also keeps key material ("}", ":", "*") out of keys.
+var errMalformedToken = apperr.BadInput("malformed guest cart token")
+
+// ValidateGuestToken reports BAD_USER_INPUT unless token has the exact form
+// NewGuestToken produces.
+func ValidateGuestToken(token string) error {
+	if len(token) != base64.RawURLEncoding.EncodedLen(guestTokenBytes) {
+		return errMalformedToken
+	}
+	b, err := base64.RawURLEncoding.Strict().DecodeString(token)
+	if err != nil || len(b) != guestTokenBytes {
+		return errMalformedToken
+	}
+	return nil
+}
+
+// Option adjusts a Store.
+type Option func(*Store)
+
+// WithGuestTTL sets how long an untouched guest cart lives (default
+// GuestTTL). Tests use a short one to watch a cart really expire. It is
+// applied in whole milliseconds; under 1ms guest carts never expire.
+func WithGuestTTL(d time.Duration) Option {
+	return func(s *Store) { s.guestTTL = d }
+}
+
+// Store is the cart service over one Redis.
+type Store struct {
+	rdb      redis.UniversalClient
+	prefix   string
+	catalog  Catalog
+	guestTTL time.Duration
+}
+
+// New returns a Store keeping carts under keys that start with prefix.
+func New(rdb redis.UniversalClient, prefix string, catalog Catalog, opts ...Option) *Store {
+	s := &Store{rdb: rdb, prefix: prefix, catalog: catalog, guestTTL: GuestTTL}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+// cartKey is an owner's cart key and the TTL (milliseconds, 0 = none) to set
+// on it at every touch.
+type cartKey struct {
+	key string
+	ttl int64
+}
+
+func (s *Store) keyOf(o Owner) (cartKey, error) {
+	switch {
+	case o.UserID != 0 && o.GuestToken != "":
+		return cartKey{}, apperr.BadInput("a cart belongs to a shopper or to a guest token, not both")
+	case o.UserID > 0:
+		return cartKey{key: s.userKey(o.UserID)}, nil
+	case o.UserID < 0:
+		return cartKey{}, apperr.BadInput("malformed user id")
+	case o.GuestToken != "":
+		if err := ValidateGuestToken(o.GuestToken); err != nil {
+			return cartKey{}, err
+		}
+		return cartKey{key: s.guestKey(o.GuestToken), ttl: s.guestTTL.Milliseconds()}, nil
+	}
+	return cartKey{}, apperr.BadInput("a cart needs a signed-in shopper or a guest token")
+}
+
+func (s *Store) userKey(id int) string {
+	return s.prefix + "cart:{u" + strconv.Itoa(id) + "}"
+}
+
+// guestKey must only see tokens that passed ValidateGuestToken.
+func (s *Store) guestKey(token string) string {
+	return s.prefix + "cart:{g" + token + "}"
+}
+
+// checkCount enforces the per-line bounds on a count the client sent.
+func checkCount(count int) error {
+	if count < 1 || count > MaxCount {
+		return apperr.BadInput("count must be between 1 and %d, got %d", MaxCount, count)
+	}
+	return nil
+}
+
+// onSale returns the facts of a SKU a shopper may put into a cart now.
+func (s *Store) onSale(ctx context.Context, skuID int) (SKUFacts, error) {
+	facts, err := s.catalog.SKUFacts(ctx, []int{skuID})
+	if err != nil {
+		return SKUFacts{}, fmt.Errorf("cart: sku %d facts: %w", skuID, err)
+	}
+	f, ok := facts[skuID]
+	if !ok || !f.Launched {
+		return SKUFacts{}, ErrSKUUnavailable{SKUID: skuID}
+	}
+	return f, nil
+}
+
+// Add puts count more units of a SKU into the cart. A new line starts
+// selected; an existing line keeps its selection. It returns the line as it
+// now is. The resulting count must be within 1..MaxCount (BAD_USER_INPUT)
+// and within the stock now (INSUFFICIENT_STOCK); a new line must fit in
+// MaxLines (CART_FULL); the SKU must be launched (SKU_UNAVAILABLE).
+func (s *Store) Add(ctx context.Context, o Owner, skuID, count int) (Line, error) {
+	k, err := s.keyOf(o)
+	if err != nil {
+		return Line{}, err
+	}
+	if err := checkCount(count); err != nil {
+		return Line{}, err
+	}
+	f, err := s.onSale(ctx, skuID)
+	if err != nil {
+		return Line{}, err
+	}
+	v, err := addScript.Run(ctx, s.rdb, []string{k.key},
+		skuID, count, f.Stock, MaxCount, MaxLines, k.ttl).Text()
+	if err != nil {
+		return Line{}, scriptError("add", skuID, f.Stock, err)
+	}
+	l, _, err := decodeLine(strconv.Itoa(skuID), v)
+	return l, err
+}
+
+// Update sets a line's count, and its selection when selected is not nil.
+// The line must be in the cart (NOT_FOUND); the count must be within
+// 1..MaxCount and the stock now; the SKU must still be launched.
+func (s *Store) Update(ctx context.Context, o Owner, skuID, count int, selected *bool) (Line, error) {
+	k, err := s.keyOf(o)
+	if err != nil {
+		return Line{}, err
+	}
+	if err := checkCount(count); err != nil {
+		return Line{}, err
+	}
+	f, err := s.onSale(ctx, skuID)
+	if err != nil {
+		return Line{}, err
+	}
+	sel := ""
+	if selected != nil {
+		sel = selFlag(*selected)
+	}
+	v, err := updateScript.Run(ctx, s.rdb, []string{k.key}, skuID, count, f.Stock, sel, k.ttl).Text()
+	if err != nil {
+		return Line{}, scriptError("update", skuID, f.Stock, err)
+	}
+	l, _, err := decodeLine(strconv.Itoa(skuID), v)
+	return l, err
+}
+
+// Remove deletes the lines of the given SKUs; SKUs not in the cart are ignored.
+func (s *Store) Remove(ctx context.Context, o Owner, skuIDs []int) error {
+	k, err := s.keyOf(o)
+	if err != nil {
+		return err
+	}
+	if len(skuIDs) == 0 {
+		return nil
+	}
+	args := make([]any, 0, len(skuIDs)+1)
+	args = append(args, k.ttl)
+	for _, id := range skuIDs {
+		args = append(args, id)
+	}
+	if err := removeScript.Run(ctx, s.rdb, []string{k.key}, args...).Err(); err != nil {
+		return fmt.Errorf("cart: remove: %w", err)
+	}
+	return nil
+}
+
+// SelectAll selects (or deselects) every line.
+func (s *Store) SelectAll(ctx context.Context, o Owner, selected bool) error {
+	k, err := s.keyOf(o)
+	if err != nil {
+		return err
+	}
+	if err := selectAllScript.Run(ctx, s.rdb, []string{k.key}, selFlag(selected), k.ttl).Err(); err != nil {
+		return fmt.Errorf("cart: select all: %w", err)
+	}
+	return nil
+}
+
+// Lines returns the cart's lines in the order they were first added. An
+// empty (or expired) cart has no lines and is not an error.
+func (s *Store) Lines(ctx context.Context, o Owner) ([]Line, error) {
+	k, err := s.keyOf(o)
+	if err != nil {
+		return nil, err
+	}
+	flat, err := readScript.Run(ctx, s.rdb, []string{k.key}, k.ttl).StringSlice()
+	if err != nil {
+		return nil, fmt.Errorf("cart: read: %w", err)
+	}
+	type seqLine struct {
+		Line
+		seq int64
+	}
+	ls := make([]seqLine, 0, len(flat)/2)
+	for i := 0; i+1 < len(flat); i += 2 {
+		l, seq, err := decodeLine(flat[i], flat[i+1])
+		if err != nil {
+			return nil, err
+		}
+		ls = append(ls, seqLine{l, seq})
+	}
+	slices.SortFunc(ls, func(a, b seqLine) int {
+		if c := cmp.Compare(a.seq, b.seq); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.SKUID, b.SKUID)
+	})
+	out := make([]Line, len(ls))
+	for i, l := range ls {
+		out[i] = l.Line
+	}
+	return out, nil
+}
+
+// Selected returns the selected lines in cart order: what placeOrder buys.
+func (s *Store) Selected(ctx context.Context, o Owner) ([]Line, error) {
+	ls, err := s.Lines(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(ls, func(l Line) bool { return !l.Selected }), nil
+}
+
+// RemovePurchased takes what an order bought out of the cart once the order
+// has committed. Each line loses only the purchased count: units of the same
+// SKU added while the order was being placed stay (with the line's
+// selection and position); a line left with nothing is deleted.
+func (s *Store) RemovePurchased(ctx context.Context, o Owner, lines []Line) error {
+	k, err := s.keyOf(o)
+	if err != nil {
+		return err
+	}
+	args := make([]any, 0, 1+2*len(lines))
+	args = append(args, k.ttl)
+	for _, l := range lines {
+		if l.Count > 0 {
+			args = append(args, l.SKUID, l.Count)
+		}
+	}
+	if len(args) == 1 {
+		return nil
+	}
+	if err := removePurchasedScript.Run(ctx, s.rdb, []string{k.key}, args...).Err(); err != nil {
+		return fmt.Errorf("cart: remove purchased: %w", err)
+	}
+	return nil
+}
+
+// Merge moves a guest cart into a shopper's cart when the visitor signs in,
+// in one atomic step:
+//   - a SKU in both carts takes the guest line's count and selection (what
+//     the visitor did last wins) and keeps its place in the shopper's cart;
+//   - the guest's other lines are appended in the order the visitor added
+//     them, while the cart has fewer than MaxLines lines; the rest are
+//     dropped (the shopper's own lines are never pushed out) and their SKU
+//     ids returned, so the caller can tell the shopper;
+//   - the guest cart is deleted, so merging again changes nothing.
+//
+// Counts and stock are not checked again: every guest line passed those
+// checks when it was written, and View/Preview show what changed since.
+func (s *Store) Merge(ctx context.Context, guestToken string, userID int) (dropped []int, err error) {
+	if err := ValidateGuestToken(guestToken); err != nil {
+		return nil, err
+	}
+	if userID <= 0 {
+		return nil, apperr.BadInput("malformed user id")
+	}
+	ids, err := mergeScript.Run(ctx, s.rdb, []string{s.guestKey(guestToken), s.userKey(userID)}, MaxLines).StringSlice()
+	if err != nil {
+		return nil, fmt.Errorf("cart: merge: %w", err)
+	}
+	for _, id := range ids {
+		n, err := strconv.Atoi(id)
+		if err != nil {
+			return nil, fmt.Errorf("cart: merge: dropped sku %q: %w", id, err)
+		}
+		dropped = append(dropped, n)
+	}
+	return dropped, nil
+}
+
+func selFlag(b bool) string {
+	if b {
+		return "1"
+	}
+	return "0"
+}
+
+// decodeLine parses a hash field and value written by the scripts.
+func decodeLine(field, value string) (Line, int64, error) {
+	id, err1 := strconv.Atoi(field)
+	parts := strings.Split(value, ":")
+	if err1 != nil || len(parts) != 3 || (parts[1] != "0" && parts[1] != "1") {
+		return Line{}, 0, fmt.Errorf("cart: malformed line %q=%q", field, value)
+	}
+	count, err2 := strconv.Atoi(parts[0])
+	seq, err3 := strconv.ParseInt(parts[2], 10, 64)
+	if err2 != nil || err3 != nil {
+		return Line{}, 0, fmt.Errorf("cart: malformed line %q=%q", field, value)
+	}
+	return Line{SKUID: id, Count: count, Selected: parts[1] == "1"}, seq, nil
+}
+
+// scriptError turns the coded replies of the write scripts into domain
+// errors; anything else is an internal error.
+func scriptError(op string, skuID, stock int, err error) error {
+	switch {
+	case redis.HasErrorPrefix(err, errPrefixQtyLimit):
+		return apperr.BadInput("a cart line holds at most %d units", MaxCount)
+	case redis.HasErrorPrefix(err, errPrefixNoStock):
+		return ErrInsufficientStock{SKUID: skuID, Left: max(stock, 0)}
+	case redis.HasErrorPrefix(err, errPrefixCartFull):
+		return errCartFull
+	case redis.HasErrorPrefix(err, errPrefixNoLine):
+		return apperr.NotFound("cart line")
+	case errors.Is(err, redis.Nil):
+		return fmt.Errorf("cart: %s: script returned nothing", op)
+	}
+	return fmt.Errorf("cart: %s: %w", op, err)
+}

@@ -1,0 +1,188 @@
+package cart
+
+import "github.com/redis/go-redis/v9"
+
+// Prefixes of the error replies the scripts raise on purpose. Go matches
+// them with redis.HasErrorPrefix; the text after the prefix is for people
+// reading a Redis log only.
+const (
+	errPrefixQtyLimit = "QTYLIMIT"
+	errPrefixNoStock  = "NOSTOCK"
+	errPrefixCartFull = "CARTFULL"
+	errPrefixNoLine   = "NOLINE"
+)
+
+// luaLine is shared by the scripts: the line encoding "<count>:<sel>:<seq>"
+// (see the package comment) and the TTL touch.
+const luaLine = `
+local function decode(v)
+  local c, s, q = string.match(v, '^(%d+):([01]):(%d+)$')
+  if not c then error('cart: malformed line value ' .. tostring(v)) end
+  return tonumber(c), s, tonumber(q)
+end
+
+local function encode(c, s, q)
+  return string.format('%d:%s:%d', c, s, q)
+end
+
+-- nextseq is one more than the highest seq in the cart, so a new line sorts
+-- after every line already there. A cart has at most 100 lines.
+local function nextseq(key)
+  local top = 0
+  for _, v in ipairs(redis.call('HVALS', key)) do
+    local _, _, q = decode(v)
+    if q > top then top = q end
+  end
+  return top + 1
+end
+
+-- touch restarts a guest cart's idle clock; ttl 0 (shopper carts) leaves
+-- the key without expiry.
+local function touch(key, ttl)
+  if ttl > 0 then redis.call('PEXPIRE', key, ttl) end
+end
+`
+
+// addScript: KEYS[1] cart; ARGV sku, count, stock, maxCount, maxLines, ttl(ms).
+// Returns the line's new value. The stock check is here, not in Go, so the
+// count it judges is the one being written even when devices race.
+var addScript = redis.NewScript(luaLine + `
+local key, sku = KEYS[1], ARGV[1]
+local add, stock = tonumber(ARGV[2]), tonumber(ARGV[3])
+local maxCount, maxLines, ttl = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+local count, sel, seq = 0, '1', 0
+local cur = redis.call('HGET', key, sku)
+if cur then
+  count, sel, seq = decode(cur)
+elseif redis.call('HLEN', key) >= maxLines then
+  return redis.error_reply('CARTFULL the cart already holds ' .. maxLines .. ' lines')
+else
+  seq = nextseq(key)
+end
+local total = count + add
+if total > maxCount then
+  return redis.error_reply('QTYLIMIT ' .. count .. ' + ' .. add .. ' > ' .. maxCount)
+end
+if total > stock then
+  return redis.error_reply('NOSTOCK ' .. total .. ' > ' .. stock)
+end
+local v = encode(total, sel, seq)
+redis.call('HSET', key, sku, v)
+touch(key, ttl)
+return v
+`)
+
+// updateScript: KEYS[1] cart; ARGV sku, count, stock, sel ("1", "0", or
+// empty to keep it), ttl(ms). Returns the line's new value.
+var updateScript = redis.NewScript(luaLine + `
+local key, sku = KEYS[1], ARGV[1]
+local count, stock, sel, ttl = tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4], tonumber(ARGV[5])
+local cur = redis.call('HGET', key, sku)
+if not cur then
+  return redis.error_reply('NOLINE ' .. sku)
+end
+local _, s, q = decode(cur)
+if count > stock then
+  return redis.error_reply('NOSTOCK ' .. count .. ' > ' .. stock)
+end
+if sel ~= '' then s = sel end
+local v = encode(count, s, q)
+redis.call('HSET', key, sku, v)
+touch(key, ttl)
+return v
+`)
+
+// removeScript: KEYS[1] cart; ARGV ttl(ms), sku... Returns lines removed.
+var removeScript = redis.NewScript(luaLine + `
+local key, n = KEYS[1], 0
+for i = 2, #ARGV do
+  n = n + redis.call('HDEL', key, ARGV[i])
+end
+touch(key, tonumber(ARGV[1]))
+return n
+`)
+
+// selectAllScript: KEYS[1] cart; ARGV sel ('1' or '0'), ttl(ms). Returns
+// the number of lines.
+var selectAllScript = redis.NewScript(luaLine + `
+local key, sel = KEYS[1], ARGV[1]
+local h = redis.call('HGETALL', key)
+-- decode everything before writing anything: a script that fails halfway
+-- keeps its earlier writes
+local out = {}
+for i = 1, #h, 2 do
+  local c, _, q = decode(h[i + 1])
+  out[#out + 1] = h[i]
+  out[#out + 1] = encode(c, sel, q)
+end
+if #out > 0 then redis.call('HSET', key, unpack(out)) end
+touch(key, tonumber(ARGV[2]))
+return #h / 2
+`)
+
+// readScript: KEYS[1] cart; ARGV ttl(ms). Returns HGETALL's flat list. A
+// script rather than a bare HGETALL so that reading a guest cart also keeps
+// it alive, in the same round trip.
+var readScript = redis.NewScript(luaLine + `
+local h = redis.call('HGETALL', KEYS[1])
+if #h > 0 then touch(KEYS[1], tonumber(ARGV[1])) end
+return h
+`)
+
+// removePurchasedScript: KEYS[1] cart; ARGV ttl(ms), then sku, count pairs.
+// Each line keeps what was added beyond the purchase (current - purchased);
+// a line left with <= 0 is deleted.
+var removePurchasedScript = redis.NewScript(luaLine + `
+local key = KEYS[1]
+for i = 2, #ARGV, 2 do
+  local sku, bought = ARGV[i], tonumber(ARGV[i + 1])
+  local cur = redis.call('HGET', key, sku)
+  if cur then
+    local c, s, q = decode(cur)
+    if c - bought <= 0 then
+      redis.call('HDEL', key, sku)
+    else
+      redis.call('HSET', key, sku, encode(c - bought, s, q))
+    end
+  end
+end
+touch(key, tonumber(ARGV[1]))
+return 1
+`)
+
+// mergeScript: KEYS[1] guest cart, KEYS[2] shopper cart; ARGV maxLines.
+// Returns the SKU ids of the guest lines dropped for lack of room. The two
+// keys have different hash tags: see the package comment.
+var mergeScript = redis.NewScript(luaLine + `
+local guestKey, userKey, maxLines = KEYS[1], KEYS[2], tonumber(ARGV[1])
+local h = redis.call('HGETALL', guestKey)
+if #h == 0 then return {} end
+local guest = {}
+for i = 1, #h, 2 do
+  local c, s, q = decode(h[i + 1])
+  guest[#guest + 1] = {sku = h[i], c = c, s = s, q = q}
+end
+-- the visitor's add order decides which new lines fit
+table.sort(guest, function(a, b)
+  if a.q ~= b.q then return a.q < b.q end
+  return tonumber(a.sku) < tonumber(b.sku)
+end)
+local lines = redis.call('HLEN', userKey)
+local seq = nextseq(userKey)
+local dropped = {}
+for _, g in ipairs(guest) do
+  local cur = redis.call('HGET', userKey, g.sku)
+  if cur then
+    local _, _, q = decode(cur)
+    redis.call('HSET', userKey, g.sku, encode(g.c, g.s, q))
+  elseif lines < maxLines then
+    redis.call('HSET', userKey, g.sku, encode(g.c, g.s, seq))
+    seq = seq + 1
+    lines = lines + 1
+  else
+    dropped[#dropped + 1] = g.sku
+  end
+end
+redis.call('DEL', guestKey)
+return dropped
+`)
