@@ -38,6 +38,7 @@ func NewHandler(r *Resolver, opts Options) *handler.Server {
 	srv := handler.New(generated.NewExecutableSchema(generated.Config{
 		Resolvers:  r,
 		Complexity: complexity(),
+		Directives: generated.DirectiveRoot{Auth: requireShopper},
 	}))
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
@@ -57,7 +58,8 @@ func NewHandler(r *Resolver, opts Options) *handler.Server {
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		// Loaders live for one operation: batching across the fields of
 		// one request, and no stale reads across requests.
-		return next(catalog.WithLoaders(ctx, r.Catalog.NewLoaders()))
+		ctx = catalog.WithLoaders(ctx, r.Catalog.NewLoaders())
+		return next(r.authenticate(ctx))
 	})
 	return srv
 }

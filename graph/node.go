@@ -7,6 +7,7 @@ import (
 
 	"github.com/storefront/storefront/ent"
 	"github.com/storefront/storefront/internal/apperr"
+	"github.com/storefront/storefront/internal/auth"
 	"github.com/storefront/storefront/internal/paging"
 )
 
@@ -52,8 +53,25 @@ func (r *Resolver) nodes(ctx context.Context, ids []int) ([]ent.Noder, error) {
 	return out, missing
 }
 
-// visible is the one place that decides which nodes a caller may read.
+// visible is the one place that decides which nodes a caller may read:
+// the catalog's public nodes, and a shopper's own account and addresses.
+// A node may hold only the fields the query selected, so ownership is
+// checked against the database, not against n's fields.
 func (r *Resolver) visible(ctx context.Context, n ent.Noder) (bool, error) {
+	p, signedIn := auth.FromContext(ctx)
+	switch n := n.(type) {
+	case *ent.User:
+		return signedIn && n.ID == p.UserID, nil
+	case *ent.Address:
+		if !signedIn {
+			return false, nil
+		}
+		_, err := r.AddressBook.Get(ctx, p.UserID, n.ID)
+		if apperr.CodeOf(err) == apperr.CodeNotFound {
+			return false, nil
+		}
+		return err == nil, err
+	}
 	return r.Catalog.Visible(ctx, n)
 }
 

@@ -5,11 +5,15 @@ package graph
 
 import (
 	"github.com/storefront/storefront/ent"
+	"github.com/storefront/storefront/internal/address"
+	"github.com/storefront/storefront/internal/auth"
 	"github.com/storefront/storefront/internal/catalog"
 )
 
 // Resolver holds the domain services the resolvers delegate to.
 type Resolver struct {
-	Client  *ent.Client
-	Catalog *catalog.Service
+	Client      *ent.Client
+	Catalog     *catalog.Service
+	Auth        *auth.Service
+	AddressBook *address.Service
 }

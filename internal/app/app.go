@@ -14,6 +14,8 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/storefront/storefront/graph"
+	"github.com/storefront/storefront/internal/address"
+	"github.com/storefront/storefront/internal/auth"
 	"github.com/storefront/storefront/internal/catalog"
 	"github.com/storefront/storefront/internal/config"
 	"github.com/storefront/storefront/internal/database"
@@ -26,8 +28,10 @@ import (
 type App struct {
 	DB      *database.DB
 	Redis   *redis.Client
-	Catalog *catalog.Service
-	Handler http.Handler
+	Catalog     *catalog.Service
+	Auth        *auth.Service
+	AddressBook *address.Service
+	Handler     http.Handler
 
 	miniRedis *miniredis.Miniredis
 	log       *slog.Logger
@@ -73,7 +77,16 @@ func Assemble(ctx context.Context, cfg config.Config, log *slog.Logger, db *data
 	}
 
 	a.Catalog = catalog.New(a.DB.Client)
-	gql := graph.NewHandler(&graph.Resolver{Client: a.DB.Client, Catalog: a.Catalog}, graph.Options{
+	if err := a.openAccounts(cfg); err != nil {
+		return nil, err
+	}
+	a.AddressBook = address.New(a.DB.Client, a.DB.Tx, a.DB.Dialect)
+	gql := graph.NewHandler(&graph.Resolver{
+		Client:      a.DB.Client,
+		Catalog:     a.Catalog,
+		Auth:        a.Auth,
+		AddressBook: a.AddressBook,
+	}, graph.Options{
 		Limits: graph.Limits{
 			MaxDepth:      cfg.MaxDepth,
 			MaxComplexity: cfg.MaxComplexity,
@@ -88,8 +101,33 @@ func Assemble(ctx context.Context, cfg config.Config, log *slog.Logger, db *data
 		Ready:        a.Ready,
 		MaxBodyBytes: cfg.MaxBodyBytes,
 		Log:          log,
+		TrustProxy:   cfg.TrustProxy,
 	})
 	return a, nil
+}
+
+func (a *App) openAccounts(cfg config.Config) error {
+	key, generated, err := signingKey(cfg.JWTSecret, cfg.DataDir)
+	if err != nil {
+		return fmt.Errorf("jwt signing key: %w", err)
+	}
+	if generated && !cfg.Embedded() {
+		a.log.Warn("no STOREFRONT_JWT_SECRET: using a key kept in the data dir; every instance behind one load balancer needs the same key")
+	}
+	signer, err := auth.NewSigner(key, cfg.AccessTTL, nil)
+	if err != nil {
+		return err
+	}
+	throttle := auth.NewThrottle(a.Redis, cfg.RedisPrefix, auth.AccountRule, auth.AddressRule, nil)
+	argon := auth.DefaultArgon2
+	argon.Memory = uint32(cfg.Argon2MemoryKiB)
+	a.Auth, err = auth.New(a.DB.Client, a.DB.Tx, signer, throttle, a.Redis, cfg.RedisPrefix, auth.Config{
+		AccessTTL:       cfg.AccessTTL,
+		RefreshTTL:      cfg.RefreshTTL,
+		Argon2:          argon,
+		UniqueViolation: database.IsUniqueViolation,
+	})
+	return err
 }
 
 func (a *App) checkSchema(ctx context.Context, cfg config.Config) error {

@@ -34,6 +34,17 @@ type Config struct {
 	MaxBodyBytes    int64
 	ShutdownTimeout time.Duration
 	LogLevel        string
+
+	// JWTSecret signs access tokens; every instance must share it. Empty:
+	// a key generated once and kept in DataDir.
+	JWTSecret  string
+	AccessTTL  time.Duration
+	RefreshTTL time.Duration
+	// Argon2MemoryKiB is the password hash's memory cost.
+	Argon2MemoryKiB int
+	// TrustProxy takes the client address from X-Forwarded-For (set it
+	// only behind a proxy that overwrites that header).
+	TrustProxy bool
 }
 
 // Var describes one setting for the README and for --help.
@@ -58,6 +69,11 @@ var Vars = []Var{
 	{"max-body-bytes", "STOREFRONT_MAX_BODY_BYTES", "65536", "largest GraphQL request body"},
 	{"shutdown-timeout", "STOREFRONT_SHUTDOWN_TIMEOUT", "15s", "how long in-flight requests may finish after SIGTERM"},
 	{"log-level", "STOREFRONT_LOG_LEVEL", "info", "debug, info, warn or error"},
+	{"jwt-secret", "STOREFRONT_JWT_SECRET", "", "access-token signing key, at least 32 bytes, the same on every instance; empty: generated once and kept in the data dir"},
+	{"access-ttl", "STOREFRONT_ACCESS_TTL", "15m", "lifetime of an access token"},
+	{"refresh-ttl", "STOREFRONT_REFRESH_TTL", "720h", "lifetime of a refresh token"},
+	{"argon2-memory-kib", "STOREFRONT_ARGON2_MEMORY_KIB", "19456", "argon2id memory cost of password hashes, in KiB"},
+	{"trust-proxy", "STOREFRONT_TRUST_PROXY", "false", "take the client address from X-Forwarded-For (only behind a proxy that sets it)"},
 }
 
 // Embedded reports whether the process runs without external services.
@@ -90,6 +106,7 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		RedisPass:   get("redis-password"),
 		RedisPrefix: get("redis-prefix"),
 		LogLevel:    get("log-level"),
+		JWTSecret:   get("jwt-secret"),
 	}
 	var err error
 	parse := func(name string, into func(string) error) {
@@ -118,12 +135,28 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	parse("max-depth", parseInt(&c.MaxDepth))
 	parse("max-complexity", parseInt(&c.MaxComplexity))
 	parse("max-body-bytes", func(s string) (e error) { c.MaxBodyBytes, e = strconv.ParseInt(s, 10, 64); return e })
-	parse("shutdown-timeout", func(s string) (e error) { c.ShutdownTimeout, e = time.ParseDuration(s); return e })
+	parseDuration := func(dst *time.Duration) func(string) error {
+		return func(s string) (e error) { *dst, e = time.ParseDuration(s); return e }
+	}
+	parse("shutdown-timeout", parseDuration(&c.ShutdownTimeout))
+	parse("access-ttl", parseDuration(&c.AccessTTL))
+	parse("refresh-ttl", parseDuration(&c.RefreshTTL))
+	parse("argon2-memory-kib", parseInt(&c.Argon2MemoryKiB))
+	parse("trust-proxy", parseBool(&c.TrustProxy))
 	if err != nil {
 		return Config{}, err
 	}
 	if c.MaxDepth < 1 || c.MaxComplexity < 1 || c.MaxBodyBytes < 1024 {
 		return Config{}, fmt.Errorf("max-depth, max-complexity must be positive and max-body-bytes at least 1024")
+	}
+	if c.AccessTTL < time.Minute || c.RefreshTTL < c.AccessTTL {
+		return Config{}, fmt.Errorf("access-ttl must be at least 1m and refresh-ttl at least access-ttl")
+	}
+	if c.Argon2MemoryKiB < 1024 {
+		return Config{}, fmt.Errorf("argon2-memory-kib must be at least 1024")
+	}
+	if c.JWTSecret != "" && len(c.JWTSecret) < 32 {
+		return Config{}, fmt.Errorf("jwt-secret must have at least 32 bytes")
 	}
 	return c, nil
 }

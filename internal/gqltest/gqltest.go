@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -57,6 +58,10 @@ func Start(t testing.TB, opts Options) *Server {
 	cfg.RedisAddr = redisAddr
 	cfg.RedisPrefix = prefix
 	cfg.Seed = !opts.NoSeed
+	cfg.DataDir = t.TempDir()
+	cfg.JWTSecret = "test-secret-" + env.Name + strings.Repeat("x", 32)
+	// Cheap password hashes: the tests exercise the rules, not the cost.
+	cfg.Argon2MemoryKiB = 1024
 	if opts.Config != nil {
 		opts.Config(&cfg)
 	}
@@ -194,4 +199,64 @@ type testWriter struct{ t testing.TB }
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimSpace(string(p)))
 	return len(p), nil
+}
+
+// Bearer returns the header a signed-in client sends.
+func Bearer(token string) http.Header {
+	return http.Header{"Authorization": {"Bearer " + token}}
+}
+
+// Shopper is a registered, signed-in test account.
+type Shopper struct {
+	Username, Password, Mobile string
+	AccessToken, RefreshToken  string
+}
+
+// Header is the shopper's Authorization header.
+func (sh Shopper) Header() http.Header { return Bearer(sh.AccessToken) }
+
+var shopperSeq atomic.Int64
+
+// NewShopper registers a fresh account and signs it in.
+func (s *Server) NewShopper(t testing.TB) Shopper {
+	t.Helper()
+	n := shopperSeq.Add(1)
+	sh := Shopper{
+		Username: fmt.Sprintf("shopper_%d", n),
+		Password: "correct horse battery",
+		Mobile:   fmt.Sprintf("139%08d", n),
+	}
+	var reg struct{ Register struct{ ID string } }
+	s.Query(t, `mutation($in: RegisterInput!) { register(input: $in) { id } }`,
+		map[string]any{"in": map[string]any{"username": sh.Username, "password": sh.Password, "mobile": sh.Mobile}}, &reg)
+	tok := s.Login(t, sh.Username, sh.Password)
+	sh.AccessToken, sh.RefreshToken = tok.AccessToken, tok.RefreshToken
+	return sh
+}
+
+// Tokens is a login's answer.
+type Tokens struct{ AccessToken, RefreshToken string }
+
+// Login signs in and fails the test if that fails.
+func (s *Server) Login(t testing.TB, account, password string) Tokens {
+	t.Helper()
+	var out struct{ Login Tokens }
+	s.Query(t, `mutation($in: LoginInput!) { login(input: $in) { accessToken refreshToken } }`,
+		map[string]any{"in": map[string]any{"account": account, "password": password}}, &out)
+	return out.Login
+}
+
+// As sends a document with the shopper's token and decodes data into v,
+// failing the test on errors.
+func (s *Server) As(t testing.TB, sh Shopper, query string, vars map[string]any, v any) {
+	t.Helper()
+	res := s.Post(t, Request{Query: query, Variables: vars, Header: sh.Header()})
+	if len(res.Errors) > 0 {
+		t.Fatalf("query as %s failed: %+v", sh.Username, res.Errors)
+	}
+	if v != nil {
+		if err := json.Unmarshal(res.Data, v); err != nil {
+			t.Fatalf("decoding %s: %v", res.Data, err)
+		}
+	}
 }

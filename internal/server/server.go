@@ -6,8 +6,12 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"net"
 	"net/http"
+	"strings"
 	"time"
+
+	"github.com/storefront/storefront/internal/auth"
 )
 
 // Deps are what the HTTP surface serves.
@@ -21,12 +25,14 @@ type Deps struct {
 	Log          *slog.Logger
 	// Extra routes (payment callbacks...) by pattern.
 	Routes map[string]http.Handler
+	// TrustProxy takes the client address from X-Forwarded-For.
+	TrustProxy bool
 }
 
 // New returns the root handler.
 func New(d Deps) http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", limitBody(d.MaxBodyBytes, d.GraphQL))
+	mux.Handle("/graphql", limitBody(d.MaxBodyBytes, withClient(d.TrustProxy, d.GraphQL)))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
@@ -64,6 +70,24 @@ func limitBody(max int64, next http.Handler) http.Handler {
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, max)
 		next.ServeHTTP(w, r)
+	})
+}
+
+// withClient records the caller's address and user agent for the login
+// throttle. Behind a proxy the address is the last X-Forwarded-For hop the
+// proxy appended; the earlier ones are whatever the client claimed.
+func withClient(trustProxy bool, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		addr, _, err := net.SplitHostPort(r.RemoteAddr)
+		if err != nil {
+			addr = r.RemoteAddr
+		}
+		if fwd := r.Header.Get("X-Forwarded-For"); trustProxy && fwd != "" {
+			hops := strings.Split(fwd, ",")
+			addr = strings.TrimSpace(hops[len(hops)-1])
+		}
+		ctx := auth.WithClient(r.Context(), auth.Client{Addr: addr, UserAgent: r.UserAgent()})
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 

@@ -1,0 +1,217 @@
+// Package address is the shopper's address book. A shopper has at most
+// MaxPerUser addresses and, when any exist, exactly one default: the first
+// one created, or the oldest remaining when the default is deleted.
+//
+// Every change runs in a transaction that first locks the shopper's user
+// row, so two devices editing one book at once cannot leave two defaults or
+// a 21st address.
+package address
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"entgo.io/ent/dialect"
+
+	"github.com/storefront/storefront/ent"
+	entaddress "github.com/storefront/storefront/ent/address"
+	"github.com/storefront/storefront/ent/user"
+	"github.com/storefront/storefront/internal/apperr"
+	"github.com/storefront/storefront/internal/auth"
+)
+
+// MaxPerUser bounds an address book.
+const MaxPerUser = 20
+
+// Input is an address as the shopper types it.
+type Input struct {
+	Receiver, Mobile, Province, City, District, Detail string
+}
+
+// TxFunc runs fn in one database transaction.
+type TxFunc func(ctx context.Context, fn func(tx *ent.Tx) error) error
+
+// Service manages address books.
+type Service struct {
+	client  *ent.Client
+	tx      TxFunc
+	dialect string
+}
+
+// New returns the address book service.
+func New(client *ent.Client, tx TxFunc, dialectName string) *Service {
+	return &Service{client: client, tx: tx, dialect: dialectName}
+}
+
+func (in Input) normalized() (Input, error) {
+	fields := []struct {
+		name string
+		val  *string
+		max  int
+	}{
+		{"receiver", &in.Receiver, 32},
+		{"province", &in.Province, 32},
+		{"city", &in.City, 32},
+		{"district", &in.District, 32},
+		{"detail", &in.Detail, 200},
+	}
+	for _, f := range fields {
+		*f.val = strings.TrimSpace(*f.val)
+		if n := utf8.RuneCountInString(*f.val); n == 0 || n > f.max {
+			return in, apperr.BadInput("%s must be 1 to %d characters", f.name, f.max).With("field", f.name)
+		}
+	}
+	in.Mobile = strings.TrimSpace(in.Mobile)
+	if err := auth.ValidateMobile(in.Mobile); err != nil {
+		return in, err
+	}
+	return in, nil
+}
+
+// List returns the book, the default first, then oldest first.
+func (s *Service) List(ctx context.Context, userID int) ([]*ent.Address, error) {
+	return s.client.Address.Query().
+		Where(entaddress.UserID(userID)).
+		Order(ent.Desc(entaddress.FieldIsDefault), ent.Asc(entaddress.FieldID)).
+		All(ctx)
+}
+
+// Get returns one of the shopper's addresses. Another shopper's address is
+// NOT_FOUND, exactly like one that does not exist.
+func (s *Service) Get(ctx context.Context, userID, id int) (*ent.Address, error) {
+	return get(ctx, s.client, userID, id)
+}
+
+// Default returns the shopper's default address, nil when the book is empty.
+func (s *Service) Default(ctx context.Context, userID int) (*ent.Address, error) {
+	a, err := s.client.Address.Query().
+		Where(entaddress.UserID(userID), entaddress.IsDefault(true)).
+		Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, nil
+	}
+	return a, err
+}
+
+func get(ctx context.Context, c *ent.Client, userID, id int) (*ent.Address, error) {
+	a, err := c.Address.Query().Where(entaddress.ID(id), entaddress.UserID(userID)).Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, apperr.NotFound("address")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("address %d: %w", id, err)
+	}
+	return a, nil
+}
+
+// inBook runs fn in a transaction holding the shopper's book. SQLite
+// transactions here take the write lock at BEGIN (_txlock=immediate), which
+// serializes them already; SQLite has no FOR UPDATE.
+func (s *Service) inBook(ctx context.Context, userID int, fn func(tx *ent.Tx) error) error {
+	return s.tx(ctx, func(tx *ent.Tx) error {
+		q := tx.User.Query().Where(user.ID(userID))
+		if s.dialect == dialect.MySQL {
+			q = q.ForUpdate()
+		}
+		if _, err := q.OnlyID(ctx); err != nil {
+			if ent.IsNotFound(err) {
+				return apperr.Unauthenticated()
+			}
+			return err
+		}
+		return fn(tx)
+	})
+}
+
+// Create adds an address; the first one becomes the default.
+func (s *Service) Create(ctx context.Context, userID int, in Input) (*ent.Address, error) {
+	in, err := in.normalized()
+	if err != nil {
+		return nil, err
+	}
+	var out *ent.Address
+	err = s.inBook(ctx, userID, func(tx *ent.Tx) error {
+		n, err := tx.Address.Query().Where(entaddress.UserID(userID)).Count(ctx)
+		if err != nil {
+			return err
+		}
+		if n >= MaxPerUser {
+			return apperr.BadInput("an address book holds at most %d addresses", MaxPerUser).With("reason", "LIMIT")
+		}
+		out, err = tx.Address.Create().
+			SetUserID(userID).
+			SetReceiver(in.Receiver).SetMobile(in.Mobile).
+			SetProvince(in.Province).SetCity(in.City).SetDistrict(in.District).SetDetail(in.Detail).
+			SetIsDefault(n == 0).
+			Save(ctx)
+		return err
+	})
+	return out, err
+}
+
+// Update replaces an address's fields.
+func (s *Service) Update(ctx context.Context, userID, id int, in Input) (*ent.Address, error) {
+	in, err := in.normalized()
+	if err != nil {
+		return nil, err
+	}
+	var out *ent.Address
+	err = s.inBook(ctx, userID, func(tx *ent.Tx) error {
+		a, err := get(ctx, tx.Client(), userID, id)
+		if err != nil {
+			return err
+		}
+		out, err = a.Update().
+			SetReceiver(in.Receiver).SetMobile(in.Mobile).
+			SetProvince(in.Province).SetCity(in.City).SetDistrict(in.District).SetDetail(in.Detail).
+			Save(ctx)
+		return err
+	})
+	return out, err
+}
+
+// Delete removes an address; if it was the default, the oldest remaining
+// one becomes the default.
+func (s *Service) Delete(ctx context.Context, userID, id int) error {
+	return s.inBook(ctx, userID, func(tx *ent.Tx) error {
+		a, err := get(ctx, tx.Client(), userID, id)
+		if err != nil {
+			return err
+		}
+		if err := tx.Address.DeleteOne(a).Exec(ctx); err != nil {
+			return err
+		}
+		if !a.IsDefault {
+			return nil
+		}
+		next, err := tx.Address.Query().Where(entaddress.UserID(userID)).Order(ent.Asc(entaddress.FieldID)).First(ctx)
+		if ent.IsNotFound(err) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		return next.Update().SetIsDefault(true).Exec(ctx)
+	})
+}
+
+// SetDefault makes an address the default and the previous default not.
+func (s *Service) SetDefault(ctx context.Context, userID, id int) (*ent.Address, error) {
+	var out *ent.Address
+	err := s.inBook(ctx, userID, func(tx *ent.Tx) error {
+		a, err := get(ctx, tx.Client(), userID, id)
+		if err != nil {
+			return err
+		}
+		if err := tx.Address.Update().
+			Where(entaddress.UserID(userID), entaddress.IsDefault(true), entaddress.IDNEQ(id)).
+			SetIsDefault(false).Exec(ctx); err != nil {
+			return err
+		}
+		out, err = a.Update().SetIsDefault(true).Save(ctx)
+		return err
+	})
+	return out, err
+}

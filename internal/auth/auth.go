@@ -1,0 +1,388 @@
+// Package auth is shopper accounts: registration, login with short-lived
+// access tokens (HS256 JWT) and rotating refresh tokens, logout, password
+// changes, and the principal carried in a request's context.
+//
+// Refresh tokens are random, stored as SHA-256 hashes in the sessions table,
+// and rotate on every use. Every token of one login shares a family; using a
+// token that was already rotated (someone replayed a stolen copy) revokes the
+// whole family. A revoked family is also noted in Redis for as long as its
+// access tokens can live, so logout takes effect at once.
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"time"
+	"unicode/utf8"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/storefront/storefront/ent"
+	"github.com/storefront/storefront/ent/session"
+	"github.com/storefront/storefront/ent/user"
+	"github.com/storefront/storefront/internal/apperr"
+)
+
+// Rules of the account fields; the messages quote them.
+var (
+	usernameRule = regexp.MustCompile(`^[A-Za-z0-9_-]{5,20}$`)
+	digitsOnly   = regexp.MustCompile(`^[0-9]+$`)
+	mobileRule   = regexp.MustCompile(`^1[3-9][0-9]{9}$`)
+)
+
+const (
+	minPassword = 8
+	maxPassword = 64
+)
+
+// Principal is the signed-in shopper of a request.
+type Principal struct {
+	UserID int
+	// Session is the login's token family.
+	Session string
+}
+
+// TxFunc runs fn in one database transaction.
+type TxFunc func(ctx context.Context, fn func(tx *ent.Tx) error) error
+
+// Config holds the service's settings.
+type Config struct {
+	AccessTTL  time.Duration // about 15 minutes
+	RefreshTTL time.Duration // e.g. 30 days
+	Argon2     Argon2Params
+	// UniqueViolation tells a duplicate-key error from others (it lives
+	// with the other SQL error numbers in internal/database).
+	UniqueViolation func(error) bool
+}
+
+// Service implements the account operations.
+type Service struct {
+	client   *ent.Client
+	tx       TxFunc
+	signer   *Signer
+	throttle *Throttle
+	rdb      redis.UniversalClient
+	prefix   string
+	cfg      Config
+	now      func() time.Time
+	// dummyHash is checked against when an account does not exist, so an
+	// unknown account costs what a wrong password costs.
+	dummyHash string
+}
+
+// New returns the account service.
+func New(client *ent.Client, tx TxFunc, signer *Signer, throttle *Throttle, rdb redis.UniversalClient, prefix string, cfg Config) (*Service, error) {
+	dummy, err := HashPassword("not a real password", cfg.Argon2)
+	if err != nil {
+		return nil, err
+	}
+	return &Service{client: client, tx: tx, signer: signer, throttle: throttle, rdb: rdb, prefix: prefix,
+		cfg: cfg, now: time.Now, dummyHash: dummy}, nil
+}
+
+func fieldError(field, format string, args ...any) error {
+	return apperr.BadInput(format, args...).With("field", field)
+}
+
+// ValidateUsername applies the username rule.
+func ValidateUsername(name string) error {
+	if !usernameRule.MatchString(name) {
+		return fieldError("username", "username must be 5 to 20 characters of letters, digits, _ or -")
+	}
+	if digitsOnly.MatchString(name) {
+		return fieldError("username", "username must not be only digits (it could be taken for a mobile number)")
+	}
+	return nil
+}
+
+// ValidateMobile applies the mobile rule.
+func ValidateMobile(mobile string) error {
+	if !mobileRule.MatchString(mobile) {
+		return fieldError("mobile", "mobile must be a mainland China number: 11 digits starting with 13 to 19")
+	}
+	return nil
+}
+
+func validatePassword(field, pw string) error {
+	if n := utf8.RuneCountInString(pw); n < minPassword || n > maxPassword {
+		return fieldError(field, "password must be %d to %d characters", minPassword, maxPassword)
+	}
+	return nil
+}
+
+// Register creates an account.
+func (s *Service) Register(ctx context.Context, username, password, mobile string) (*ent.User, error) {
+	if err := ValidateUsername(username); err != nil {
+		return nil, err
+	}
+	if err := validatePassword("password", password); err != nil {
+		return nil, err
+	}
+	if err := ValidateMobile(mobile); err != nil {
+		return nil, err
+	}
+	hash, err := HashPassword(password, s.cfg.Argon2)
+	if err != nil {
+		return nil, err
+	}
+	u, err := s.client.User.Create().SetUsername(username).SetMobile(mobile).SetPasswordHash(hash).Save(ctx)
+	if err == nil {
+		return u, nil
+	}
+	if s.cfg.UniqueViolation(err) {
+		// Which key collided: ask, rather than parse the driver's message.
+		if taken, _ := s.client.User.Query().Where(user.Username(username)).Exist(ctx); taken {
+			return nil, apperr.BadInput("username %q is taken", username).With("field", "username").With("reason", "TAKEN")
+		}
+		return nil, apperr.BadInput("mobile %s is already registered", mobile).With("field", "mobile").With("reason", "TAKEN")
+	}
+	return nil, fmt.Errorf("auth: register: %w", err)
+}
+
+// UsernameAvailable reports whether a valid username is free.
+func (s *Service) UsernameAvailable(ctx context.Context, name string) (bool, error) {
+	if err := ValidateUsername(name); err != nil {
+		return false, err
+	}
+	taken, err := s.client.User.Query().Where(user.Username(name)).Exist(ctx)
+	return !taken, err
+}
+
+// MobileAvailable reports whether a valid mobile number is free.
+func (s *Service) MobileAvailable(ctx context.Context, mobile string) (bool, error) {
+	if err := ValidateMobile(mobile); err != nil {
+		return false, err
+	}
+	taken, err := s.client.User.Query().Where(user.Mobile(mobile)).Exist(ctx)
+	return !taken, err
+}
+
+// Client describes where a login comes from.
+type Client struct {
+	Addr      string
+	UserAgent string
+}
+
+// Tokens are what a login or refresh hands the client.
+type Tokens struct {
+	AccessToken           string
+	AccessTokenExpiresAt  time.Time
+	RefreshToken          string
+	RefreshTokenExpiresAt time.Time
+	User                  *ent.User
+}
+
+var errBadCredentials = apperr.New(apperr.CodeUnauthenticated, "wrong account or password")
+
+// Login checks an account (username or mobile) and password and starts a
+// session.
+func (s *Service) Login(ctx context.Context, account, password string, c Client) (*Tokens, error) {
+	if account == "" || len(account) > 64 || len(password) > 4*maxPassword {
+		return nil, errBadCredentials
+	}
+	if err := s.throttle.Attempt(ctx, account, c.Addr); err != nil {
+		return nil, err
+	}
+	field := user.Username
+	if mobileRule.MatchString(account) {
+		field = user.Mobile
+	}
+	u, err := s.client.User.Query().Where(field(account)).Only(ctx)
+	if err != nil && !ent.IsNotFound(err) {
+		return nil, fmt.Errorf("auth: login: %w", err)
+	}
+	hash := s.dummyHash
+	if u != nil {
+		hash = u.PasswordHash
+	}
+	ok, err := CheckPassword(password, hash)
+	if err != nil {
+		return nil, fmt.Errorf("auth: login: %w", err)
+	}
+	if u == nil || !ok || !u.Active {
+		return nil, errBadCredentials
+	}
+	if err := s.throttle.Succeeded(ctx, account); err != nil {
+		return nil, err
+	}
+	family, err := randomToken(16)
+	if err != nil {
+		return nil, err
+	}
+	return s.issue(ctx, s.client, u, family, c)
+}
+
+// issue stores a new refresh token of family and signs an access token.
+func (s *Service) issue(ctx context.Context, client *ent.Client, u *ent.User, family string, c Client) (*Tokens, error) {
+	refresh, err := randomToken(32)
+	if err != nil {
+		return nil, err
+	}
+	exp := s.now().Add(s.cfg.RefreshTTL)
+	_, err = client.Session.Create().
+		SetUserID(u.ID).
+		SetFamily(family).
+		SetTokenHash(hashToken(refresh)).
+		SetExpiresAt(exp).
+		SetUserAgent(truncate(c.UserAgent, 256)).
+		SetIP(truncate(c.Addr, 64)).
+		Save(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("auth: storing the session: %w", err)
+	}
+	access, accessExp, err := s.signer.Issue(u.ID, family)
+	if err != nil {
+		return nil, err
+	}
+	return &Tokens{AccessToken: access, AccessTokenExpiresAt: accessExp, RefreshToken: refresh, RefreshTokenExpiresAt: exp, User: u}, nil
+}
+
+var errBadRefresh = apperr.New(apperr.CodeUnauthenticated, "the refresh token is not valid; sign in again")
+
+// errReused is returned inside the refresh transaction when a rotated token
+// is presented again; the family is revoked after the rollback.
+type errReused struct{ family string }
+
+func (e errReused) Error() string { return "refresh token reused" }
+
+// Refresh exchanges a refresh token for a new pair. The old token stops
+// working; presenting it again revokes the whole login.
+func (s *Service) Refresh(ctx context.Context, token string, c Client) (*Tokens, error) {
+	if token == "" || len(token) > 128 {
+		return nil, errBadRefresh
+	}
+	var out *Tokens
+	err := s.tx(ctx, func(tx *ent.Tx) error {
+		sess, err := tx.Session.Query().Where(session.TokenHash(hashToken(token))).WithUser().Only(ctx)
+		if ent.IsNotFound(err) {
+			return errBadRefresh
+		}
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		switch {
+		case sess.RevokedAt != nil, !now.Before(sess.ExpiresAt), !sess.Edges.User.Active:
+			return errBadRefresh
+		case sess.RotatedAt != nil:
+			return errReused{sess.Family}
+		}
+		// Conditional: of two refreshes racing with one token, one wins and
+		// the other is treated as reuse.
+		n, err := tx.Session.Update().
+			Where(session.ID(sess.ID), session.RotatedAtIsNil(), session.RevokedAtIsNil()).
+			SetRotatedAt(now).
+			Save(ctx)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return errReused{sess.Family}
+		}
+		out, err = s.issue(ctx, tx.Client(), sess.Edges.User, sess.Family, c)
+		return err
+	})
+	var reused errReused
+	if errors.As(err, &reused) {
+		if rerr := s.revokeFamilies(ctx, reused.family); rerr != nil {
+			return nil, rerr
+		}
+		return nil, errBadRefresh
+	}
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Logout ends the caller's login: its refresh tokens and access tokens.
+func (s *Service) Logout(ctx context.Context, p Principal) error {
+	return s.revokeFamilies(ctx, p.Session)
+}
+
+// ChangePassword replaces the password and ends every other login.
+func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next string) error {
+	if err := validatePassword("newPassword", next); err != nil {
+		return err
+	}
+	u, err := s.client.User.Get(ctx, p.UserID)
+	if err != nil {
+		return fmt.Errorf("auth: change password: %w", err)
+	}
+	if ok, err := CheckPassword(current, u.PasswordHash); err != nil || !ok {
+		return fieldError("currentPassword", "the current password is wrong")
+	}
+	hash, err := HashPassword(next, s.cfg.Argon2)
+	if err != nil {
+		return err
+	}
+	if err := s.client.User.UpdateOneID(u.ID).SetPasswordHash(hash).Exec(ctx); err != nil {
+		return fmt.Errorf("auth: change password: %w", err)
+	}
+	families, err := s.client.Session.Query().
+		Where(session.UserID(u.ID), session.RevokedAtIsNil(), session.FamilyNEQ(p.Session)).
+		GroupBy(session.FieldFamily).Strings(ctx)
+	if err != nil {
+		return fmt.Errorf("auth: listing sessions: %w", err)
+	}
+	return s.revokeFamilies(ctx, families...)
+}
+
+// revokeFamilies marks families revoked in Redis first (access tokens stop
+// at once) and then in the database (refresh tokens stop).
+func (s *Service) revokeFamilies(ctx context.Context, families ...string) error {
+	if len(families) == 0 {
+		return nil
+	}
+	pipe := s.rdb.Pipeline()
+	for _, f := range families {
+		pipe.Set(ctx, s.revokedKey(f), 1, s.cfg.AccessTTL+time.Minute)
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return fmt.Errorf("auth: revoking sessions: %w", err)
+	}
+	_, err := s.client.Session.Update().
+		Where(session.FamilyIn(families...), session.RevokedAtIsNil()).
+		SetRevokedAt(s.now()).
+		Save(ctx)
+	if err != nil {
+		return fmt.Errorf("auth: revoking sessions: %w", err)
+	}
+	return nil
+}
+
+func (s *Service) revokedKey(family string) string { return s.prefix + "auth:revoked:" + family }
+
+// Authenticate turns an access token into a principal.
+func (s *Service) Authenticate(ctx context.Context, token string) (Principal, error) {
+	id, family, err := s.signer.Verify(token)
+	if err != nil {
+		return Principal{}, apperr.New(apperr.CodeUnauthenticated, "the access token is invalid or expired")
+	}
+	revoked, err := s.rdb.Exists(ctx, s.revokedKey(family)).Result()
+	if err != nil {
+		return Principal{}, fmt.Errorf("auth: checking revocation: %w", err)
+	}
+	if revoked > 0 {
+		return Principal{}, apperr.New(apperr.CodeUnauthenticated, "this session has ended; sign in again")
+	}
+	return Principal{UserID: id, Session: family}, nil
+}
+
+// Me returns the signed-in shopper.
+func (s *Service) Me(ctx context.Context, p Principal) (*ent.User, error) {
+	u, err := s.client.User.Get(ctx, p.UserID)
+	if ent.IsNotFound(err) {
+		return nil, apperr.Unauthenticated()
+	}
+	return u, err
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}
