@@ -26,8 +26,8 @@ import (
 
 // App is one running Storefront.
 type App struct {
-	DB      *database.DB
-	Redis   *redis.Client
+	DB          *database.DB
+	Redis       *redis.Client
 	Catalog     *catalog.Service
 	Auth        *auth.Service
 	AddressBook *address.Service
