@@ -355,7 +355,9 @@ func TestAddressBookKeepsExactlyOneDefault(t *testing.T) {
 	if n, who := defaults(book(t, s, sh)); n != 1 || who != "张三" {
 		t.Fatalf("after deleting the default: %d defaults, %s; want the oldest remaining", n, who)
 	}
-	var upd struct{ UpdateAddress struct{ Receiver, Detail string } }
+	var upd struct {
+		UpdateAddress struct{ Receiver, Detail string }
+	}
 	in := addrInput("  赵六  ")
 	in["detail"] = strings.Repeat("路", 200)
 	s.As(t, sh, `mutation($id: ID!, $in: AddressInput!) { updateAddress(id: $id, input: $in) { receiver detail } }`, map[string]any{"id": b.ID, "in": in}, &upd)
