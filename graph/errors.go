@@ -10,6 +10,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/storefront/storefront/internal/apperr"
+	"github.com/storefront/storefront/internal/gid"
 )
 
 // presentError is the one place that turns errors into what clients see.
@@ -25,6 +26,11 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 			ext := map[string]any{"code": coded.Code()}
 			for k, v := range coded.Extensions() {
 				ext[k] = v
+			}
+			// Errors about one SKU name it with the id clients know.
+			var about interface{ SKU() int }
+			if errors.As(err, &about) {
+				ext["skuId"] = gid.Encode(about.SKU())
 			}
 			gqlErr.Extensions = ext
 			return gqlErr

@@ -4,9 +4,12 @@
 package graph
 
 import (
+	"log/slog"
+
 	"github.com/storefront/storefront/ent"
 	"github.com/storefront/storefront/internal/address"
 	"github.com/storefront/storefront/internal/auth"
+	"github.com/storefront/storefront/internal/cart"
 	"github.com/storefront/storefront/internal/catalog"
 )
 
@@ -16,4 +19,8 @@ type Resolver struct {
 	Catalog     *catalog.Service
 	Auth        *auth.Service
 	AddressBook *address.Service
+	Carts       *cart.Store
+	// Freight is the shipping rule shared by checkoutPreview and placeOrder.
+	Freight cart.FreightRule
+	Log     *slog.Logger
 }

@@ -11,6 +11,8 @@ type LoginInput struct {
 	// A username or a mobile number.
 	Account  string `json:"account"`
 	Password string `json:"password"`
+	// A guest cart to merge into the shopper's cart on success.
+	GuestCartToken *string `json:"guestCartToken,omitempty"`
 }
 
 type RegisterInput struct {

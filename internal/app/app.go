@@ -16,6 +16,7 @@ import (
 	"github.com/storefront/storefront/graph"
 	"github.com/storefront/storefront/internal/address"
 	"github.com/storefront/storefront/internal/auth"
+	"github.com/storefront/storefront/internal/cart"
 	"github.com/storefront/storefront/internal/catalog"
 	"github.com/storefront/storefront/internal/config"
 	"github.com/storefront/storefront/internal/database"
@@ -31,6 +32,7 @@ type App struct {
 	Catalog     *catalog.Service
 	Auth        *auth.Service
 	AddressBook *address.Service
+	Carts       *cart.Store
 	Handler     http.Handler
 
 	miniRedis *miniredis.Miniredis
@@ -81,11 +83,16 @@ func Assemble(ctx context.Context, cfg config.Config, log *slog.Logger, db *data
 		return nil, err
 	}
 	a.AddressBook = address.New(a.DB.Client, a.DB.Tx, a.DB.Dialect)
+	a.Carts = cart.New(a.Redis, cfg.RedisPrefix, cartCatalog{a.Catalog})
+	freight := cart.FreightRule{Flat: cfg.Freight, FreeFrom: cfg.FreeFreightFrom}
 	gql := graph.NewHandler(&graph.Resolver{
 		Client:      a.DB.Client,
 		Catalog:     a.Catalog,
 		Auth:        a.Auth,
 		AddressBook: a.AddressBook,
+		Carts:       a.Carts,
+		Freight:     freight,
+		Log:         log,
 	}, graph.Options{
 		Limits: graph.Limits{
 			MaxDepth:      cfg.MaxDepth,

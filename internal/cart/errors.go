@@ -21,6 +21,9 @@ func (e ErrSKUUnavailable) Code() string { return apperr.CodeSKUUnavailable }
 // Extensions implements apperr.Coded; the SKU id is left to the presenter.
 func (e ErrSKUUnavailable) Extensions() map[string]any { return nil }
 
+// SKU names the SKU for the presenter, which encodes it as skuId.
+func (e ErrSKUUnavailable) SKU() int { return e.SKUID }
+
 // ErrInsufficientStock says the count asked for exceeds the stock: Left
 // units of SKUID are available now.
 type ErrInsufficientStock struct {
@@ -34,6 +37,9 @@ func (e ErrInsufficientStock) Error() string {
 
 // Code implements apperr.Coded.
 func (e ErrInsufficientStock) Code() string { return apperr.CodeInsufficientStock }
+
+// SKU names the SKU for the presenter, which encodes it as skuId.
+func (e ErrInsufficientStock) SKU() int { return e.SKUID }
 
 // Extensions implements apperr.Coded.
 func (e ErrInsufficientStock) Extensions() map[string]any {

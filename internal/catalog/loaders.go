@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -28,6 +29,7 @@ type Loaders struct {
 	children *dataloadgen.Loader[int, []*ent.Category]
 	category *dataloadgen.Loader[int, *ent.Category]
 	variants *dataloadgen.Loader[int, *variants]
+	skus     *dataloadgen.Loader[int, *ent.SKU]
 
 	// A batch window alone cannot promise one batch per page: under load
 	// the resolvers of one page may straddle two windows. So a listing
@@ -43,6 +45,7 @@ func (s *Service) NewLoaders() *Loaders {
 	l := &Loaders{expected: map[int]bool{}, fetched: map[int]*variants{}}
 	l.children = dataloadgen.NewMappedLoader(s.loadChildren, dataloadgen.WithWait(batchWait))
 	l.category = dataloadgen.NewMappedLoader(s.loadCategories, dataloadgen.WithWait(batchWait))
+	l.skus = dataloadgen.NewMappedLoader(s.loadLaunched, dataloadgen.WithWait(batchWait))
 	l.variants = dataloadgen.NewMappedLoader(func(ctx context.Context, goodsIDs []int) (map[int]*variants, error) {
 		return l.fetchVariants(ctx, s, goodsIDs)
 	}, dataloadgen.WithWait(batchWait))
@@ -138,6 +141,38 @@ func (s *Service) loadChildren(ctx context.Context, parents []int) (map[int][]*e
 		out[*c.ParentID] = append(out[*c.ParentID], c)
 	}
 	return out, nil
+}
+
+// LaunchedSKU returns a SKU if it is launched, nil otherwise (for fields
+// that point at a SKU, like a cart line's, and show it only while on sale).
+func (s *Service) LaunchedSKU(ctx context.Context, id int) (*ent.SKU, error) {
+	k, err := s.loaders(ctx).skus.Load(ctx, id)
+	if errors.Is(err, dataloadgen.ErrNotFound) {
+		return nil, nil
+	}
+	return k, err
+}
+
+func (s *Service) loadLaunched(ctx context.Context, ids []int) (map[int]*ent.SKU, error) {
+	rows, err := s.client.SKU.Query().Where(sku.IDIn(ids...), sku.Launched(true)).All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("catalog: skus: %w", err)
+	}
+	out := make(map[int]*ent.SKU, len(ids))
+	for _, k := range rows {
+		out[k.ID] = k
+	}
+	return out, nil
+}
+
+// SKUsByID returns the SKUs with the given ids, launched or not, for callers
+// that judge availability themselves (the cart, orders).
+func (s *Service) SKUsByID(ctx context.Context, ids []int) ([]*ent.SKU, error) {
+	rows, err := s.client.SKU.Query().Where(sku.IDIn(ids...)).All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("catalog: skus by id: %w", err)
+	}
+	return rows, nil
 }
 
 func (s *Service) loadCategories(ctx context.Context, ids []int) (map[int]*ent.Category, error) {

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"time"
+
+	"github.com/storefront/storefront/internal/money"
 )
 
 // Config is every setting of a Storefront process.
@@ -45,6 +47,11 @@ type Config struct {
 	// TrustProxy takes the client address from X-Forwarded-For (set it
 	// only behind a proxy that overwrites that header).
 	TrustProxy bool
+
+	// Freight is charged per order unless its goods reach FreeFreightFrom
+	// (0: never free).
+	Freight         money.Fen
+	FreeFreightFrom money.Fen
 }
 
 // Var describes one setting for the README and for --help.
@@ -73,6 +80,8 @@ var Vars = []Var{
 	{"access-ttl", "STOREFRONT_ACCESS_TTL", "15m", "lifetime of an access token"},
 	{"refresh-ttl", "STOREFRONT_REFRESH_TTL", "720h", "lifetime of a refresh token"},
 	{"argon2-memory-kib", "STOREFRONT_ARGON2_MEMORY_KIB", "19456", "argon2id memory cost of password hashes, in KiB"},
+	{"freight", "STOREFRONT_FREIGHT", "10.00", "freight per order, in yuan"},
+	{"free-freight-from", "STOREFRONT_FREE_FREIGHT_FROM", "99.00", "goods amount from which freight is free, in yuan (0: never)"},
 	{"trust-proxy", "STOREFRONT_TRUST_PROXY", "false", "take the client address from X-Forwarded-For (only behind a proxy that sets it)"},
 }
 
@@ -143,6 +152,18 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	parse("refresh-ttl", parseDuration(&c.RefreshTTL))
 	parse("argon2-memory-kib", parseInt(&c.Argon2MemoryKiB))
 	parse("trust-proxy", parseBool(&c.TrustProxy))
+	parseMoney := func(dst *money.Fen) func(string) error {
+		return func(s string) error {
+			v, err := money.Parse(s)
+			if err == nil && v < 0 {
+				err = fmt.Errorf("must not be negative")
+			}
+			*dst = v
+			return err
+		}
+	}
+	parse("freight", parseMoney(&c.Freight))
+	parse("free-freight-from", parseMoney(&c.FreeFreightFrom))
 	if err != nil {
 		return Config{}, err
 	}

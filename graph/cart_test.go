@@ -1,0 +1,247 @@
+package graph_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"sync"
+	"testing"
+
+	"github.com/storefront/storefront/internal/config"
+	"github.com/storefront/storefront/internal/gqltest"
+)
+
+const cartFields = `guestToken selectedCount selectedAmount lineCount
+	lines { skuId name count selected price amount available inStock sku { id name } }`
+
+type cartView struct {
+	GuestToken     *string
+	SelectedCount  int
+	SelectedAmount string
+	LineCount      int
+	Lines          []struct {
+		SkuID     string
+		Name      string
+		Count     int
+		Selected  bool
+		Price     string
+		Amount    string
+		Available bool
+		InStock   bool
+		Sku       *struct{ ID, Name string }
+	}
+}
+
+func cartCall(t *testing.T, s *gqltest.Server, h http.Header, doc string, vars map[string]any) (cartView, gqltest.Response) {
+	t.Helper()
+	res := s.Post(t, gqltest.Request{Query: doc, Variables: vars, Header: h})
+	var out map[string]cartView
+	if len(res.Errors) == 0 {
+		if err := json.Unmarshal(res.Data, &out); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, v := range out {
+		return v, res
+	}
+	return cartView{}, res
+}
+
+var (
+	addDoc    = `mutation($id: ID!, $n: Int!) { addToCart(skuId: $id, count: $n) { ` + cartFields + ` } }`
+	updateDoc = `mutation($id: ID!, $n: Int!, $sel: Boolean) { updateCartLine(skuId: $id, count: $n, selected: $sel) { ` + cartFields + ` } }`
+	cartDoc   = `{ cart { ` + cartFields + ` } }`
+)
+
+func cartToken(tok string) http.Header { return http.Header{"X-Cart-Token": {tok}} }
+
+func TestGuestCartTravelsByTokenAndMergesAtLogin(t *testing.T) {
+	t.Parallel()
+	s := gqltest.Start(t, gqltest.Options{})
+	phone := skuIDByName(t, s, "Aurora X1 Midnight / 128 GB")
+	buds := skuIDByName(t, s, "Echo Buds White")
+	case_ := skuIDByName(t, s, "MagSafe Case Clear")
+
+	// A visitor with no cart gets one.
+	c, res := cartCall(t, s, nil, addDoc, map[string]any{"id": phone, "n": 2})
+	if len(res.Errors) > 0 || c.GuestToken == nil || len(*c.GuestToken) < 22 {
+		t.Fatalf("first add: %+v %+v", c, res.Errors)
+	}
+	guest := cartToken(*c.GuestToken)
+	c, _ = cartCall(t, s, guest, addDoc, map[string]any{"id": buds, "n": 1})
+	if c.LineCount != 2 || c.SelectedCount != 3 || c.SelectedAmount != "8697.90" {
+		t.Fatalf("guest cart = %+v", c)
+	}
+	// Without the token, or with another visitor's, the cart is not there.
+	if c, _ := cartCall(t, s, nil, cartDoc, nil); c.LineCount != 0 || c.GuestToken != nil {
+		t.Fatalf("no token: %+v", c)
+	}
+	other, _ := cartCall(t, s, nil, addDoc, map[string]any{"id": case_, "n": 1})
+	if other.LineCount != 1 || *other.GuestToken == *c.GuestToken {
+		t.Fatalf("second visitor: %+v", other)
+	}
+	if _, res := cartCall(t, s, cartToken("../../etc"), cartDoc, nil); res.Code() != "BAD_USER_INPUT" {
+		t.Fatalf("malformed token: %+v", res.Errors)
+	}
+
+	// The shopper had 5 phones and a case; the guest's 2 phones win.
+	sh := s.NewShopper(t)
+	cartCall(t, s, sh.Header(), addDoc, map[string]any{"id": phone, "n": 5})
+	cartCall(t, s, sh.Header(), addDoc, map[string]any{"id": case_, "n": 1})
+	var login struct{ Login struct{ AccessToken string } }
+	s.Query(t, `mutation($in: LoginInput!) { login(input: $in) { accessToken } }`, map[string]any{"in": map[string]any{
+		"account": sh.Username, "password": sh.Password, "guestCartToken": *c.GuestToken}}, &login)
+	merged, _ := cartCall(t, s, gqltest.Bearer(login.Login.AccessToken), cartDoc, nil)
+	counts := map[string]int{}
+	for _, l := range merged.Lines {
+		counts[l.SkuID] = l.Count
+	}
+	if merged.LineCount != 3 || counts[phone] != 2 || counts[buds] != 1 || counts[case_] != 1 {
+		t.Fatalf("merged = %+v", merged)
+	}
+	if c, _ := cartCall(t, s, guest, cartDoc, nil); c.LineCount != 0 {
+		t.Fatalf("the guest cart survived the merge: %+v", c)
+	}
+	// Merging the same token again changes nothing.
+	again, res := cartCall(t, s, sh.Header(), `mutation($t: String!) { mergeCart(guestCartToken: $t) { `+cartFields+` } }`, map[string]any{"t": *c.GuestToken})
+	if len(res.Errors) > 0 || again.LineCount != 3 || again.SelectedCount != merged.SelectedCount {
+		t.Fatalf("second merge: %+v %+v", again, res.Errors)
+	}
+}
+
+func TestCartRulesAndCodes(t *testing.T) {
+	t.Parallel()
+	s := gqltest.Start(t, gqltest.Options{})
+	sh := s.NewShopper(t)
+	h := sh.Header()
+	sku := skuIDByName(t, s, "Nimbus 16 32 GB") // stock 50
+	hidden := unlaunchedSKUID(t, s)
+
+	c, res := cartCall(t, s, h, addDoc, map[string]any{"id": sku, "n": 3})
+	if len(res.Errors) > 0 || c.GuestToken != nil || c.Lines[0].Amount != "32997.00" || !c.Lines[0].InStock || c.Lines[0].Sku.Name != "Nimbus 16 32 GB" {
+		t.Fatalf("add: %+v %+v", c, res.Errors)
+	}
+	for _, bad := range []struct {
+		name string
+		id   string
+		n    int
+		code string
+	}{
+		{"zero", sku, 0, "BAD_USER_INPUT"},
+		{"negative", sku, -1, "BAD_USER_INPUT"},
+		{"too many", sku, 1000, "BAD_USER_INPUT"},
+		{"more than the stock", sku, 48, "INSUFFICIENT_STOCK"},
+		{"unlaunched", hidden, 1, "SKU_UNAVAILABLE"},
+		{"malformed id", "x", 1, "BAD_USER_INPUT"},
+	} {
+		_, res := cartCall(t, s, h, addDoc, map[string]any{"id": bad.id, "n": bad.n})
+		if res.Code() != bad.code {
+			t.Errorf("%s: %+v, want %s", bad.name, res.Errors, bad.code)
+		}
+		if bad.code == "INSUFFICIENT_STOCK" && (res.Errors[0].Extensions["left"] != float64(50) || res.Errors[0].Extensions["skuId"] != sku) {
+			t.Errorf("stock error extensions: %+v", res.Errors[0].Extensions)
+		}
+		if bad.code == "SKU_UNAVAILABLE" && res.Errors[0].Extensions["skuId"] != hidden {
+			t.Errorf("unavailable error extensions: %+v", res.Errors[0].Extensions)
+		}
+	}
+	if c, _ := cartCall(t, s, h, cartDoc, nil); c.LineCount != 1 || c.Lines[0].Count != 3 {
+		t.Fatalf("refused adds changed the cart: %+v", c)
+	}
+
+	c, res = cartCall(t, s, h, updateDoc, map[string]any{"id": sku, "n": 7, "sel": false})
+	if len(res.Errors) > 0 || c.Lines[0].Count != 7 || c.Lines[0].Selected || c.SelectedCount != 0 || c.SelectedAmount != "0.00" {
+		t.Fatalf("update: %+v %+v", c, res.Errors)
+	}
+	other := skuIDByName(t, s, "Echo Buds Green")
+	if _, res := cartCall(t, s, h, updateDoc, map[string]any{"id": other, "n": 1}); res.Code() != "NOT_FOUND" {
+		t.Fatalf("update of a line not in the cart: %+v", res.Errors)
+	}
+	cartCall(t, s, h, addDoc, map[string]any{"id": other, "n": 1})
+	c, _ = cartCall(t, s, h, `mutation { selectAllCartLines(selected: true) { `+cartFields+` } }`, nil)
+	if c.SelectedCount != 8 {
+		t.Fatalf("select all: %+v", c)
+	}
+	c, _ = cartCall(t, s, h, `mutation($ids: [ID!]!) { removeCartLines(skuIds: $ids) { `+cartFields+` } }`, map[string]any{"ids": []string{sku}})
+	if c.LineCount != 1 || c.Lines[0].SkuID != other {
+		t.Fatalf("remove: %+v", c)
+	}
+	// A refused token is not silently a guest.
+	if _, res := cartCall(t, s, gqltest.Bearer("expired-or-forged"), addDoc, map[string]any{"id": other, "n": 1}); res.Code() != "UNAUTHENTICATED" {
+		t.Fatalf("bad token: %+v", res.Errors)
+	}
+}
+
+func TestFiftyConcurrentAddsLoseNothing(t *testing.T) {
+	t.Parallel()
+	s := gqltest.Start(t, gqltest.Options{})
+	sh := s.NewShopper(t)
+	sku := skuIDByName(t, s, "Nimbus 14 Grey / 16 GB") // stock 50
+	var wg sync.WaitGroup
+	for range 50 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, res := cartCall(t, s, sh.Header(), addDoc, map[string]any{"id": sku, "n": 1}); len(res.Errors) > 0 {
+				t.Errorf("add: %+v", res.Errors)
+			}
+		}()
+	}
+	wg.Wait()
+	if c, _ := cartCall(t, s, sh.Header(), cartDoc, nil); c.LineCount != 1 || c.Lines[0].Count != 50 {
+		t.Fatalf("after 50 adds: %+v", c)
+	}
+	// The 51st is over the stock.
+	if _, res := cartCall(t, s, sh.Header(), addDoc, map[string]any{"id": sku, "n": 1}); res.Code() != "INSUFFICIENT_STOCK" {
+		t.Fatalf("51st add: %+v", res.Errors)
+	}
+}
+
+func TestCheckoutPreviewFreightAndAddress(t *testing.T) {
+	t.Parallel()
+	s := gqltest.Start(t, gqltest.Options{})
+	sh := s.NewShopper(t)
+	doc := `{ checkoutPreview { goodsCount goodsAmount freight payable address { receiver } lines { name count } } }`
+	type preview struct {
+		CheckoutPreview struct {
+			GoodsCount                    int
+			GoodsAmount, Freight, Payable string
+			Address                       *struct{ Receiver string }
+		}
+	}
+	if res := s.Post(t, gqltest.Request{Query: doc, Header: sh.Header()}); res.Code() != "CART_EMPTY" {
+		t.Fatalf("empty cart: %+v", res.Errors)
+	}
+	if res := s.Post(t, gqltest.Request{Query: doc}); res.Code() != "UNAUTHENTICATED" {
+		t.Fatalf("anonymous preview: %+v", res.Errors)
+	}
+	caseSKU := skuIDByName(t, s, "MagSafe Case Clear") // 99.00: free freight from 99.00
+	budsSKU := skuIDByName(t, s, "Echo Buds White")
+	cartCall(t, s, sh.Header(), addDoc, map[string]any{"id": caseSKU, "n": 1})
+	cartCall(t, s, sh.Header(), updateDoc, map[string]any{"id": caseSKU, "n": 1, "sel": true})
+	var p preview
+	s.As(t, sh, doc, nil, &p)
+	if got := p.CheckoutPreview; got.GoodsAmount != "99.00" || got.Freight != "0.00" || got.Payable != "99.00" || got.Address != nil {
+		t.Fatalf("at the threshold: %+v", got)
+	}
+	createAddr(t, s, sh, "收货人")
+	cartCall(t, s, sh.Header(), addDoc, map[string]any{"id": budsSKU, "n": 2})
+	cartCall(t, s, sh.Header(), updateDoc, map[string]any{"id": caseSKU, "n": 1, "sel": false})
+	s.As(t, sh, doc, nil, &p)
+	if got := p.CheckoutPreview; got.GoodsCount != 2 || got.GoodsAmount != "1399.80" || got.Freight != "0.00" || got.Address == nil || got.Address.Receiver != "收货人" {
+		t.Fatalf("buds only: %+v", got)
+	}
+}
+
+func TestFreightIsChargedBelowTheThreshold(t *testing.T) {
+	t.Parallel()
+	s := gqltest.Start(t, gqltest.Options{Config: func(c *config.Config) { c.FreeFreightFrom = 200_00 }})
+	sh := s.NewShopper(t)
+	cartCall(t, s, sh.Header(), addDoc, map[string]any{"id": skuIDByName(t, s, "MagSafe Case Clear"), "n": 1})
+	var p struct {
+		CheckoutPreview struct{ GoodsAmount, Freight, Payable string }
+	}
+	s.As(t, sh, `{ checkoutPreview { goodsAmount freight payable } }`, nil, &p)
+	if got := p.CheckoutPreview; got.GoodsAmount != "99.00" || got.Freight != "10.00" || got.Payable != "109.00" {
+		t.Fatalf("preview = %+v", got)
+	}
+}
