@@ -1246,22 +1246,6 @@ func (c *OrderGoodsClient) QueryOrder(_m *OrderGoods) *OrderInfoQuery {
 	return query
 }
 
-// QuerySku queries the sku edge of a OrderGoods.
-func (c *OrderGoodsClient) QuerySku(_m *OrderGoods) *SKUQuery {
-	query := (&SKUClient{config: c.config}).Query()
-	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
-		id := _m.ID
-		step := sqlgraph.NewStep(
-			sqlgraph.From(ordergoods.Table, ordergoods.FieldID, id),
-			sqlgraph.To(sku.Table, sku.FieldID),
-			sqlgraph.Edge(sqlgraph.M2O, false, ordergoods.SkuTable, ordergoods.SkuColumn),
-		)
-		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
-		return fromV, nil
-	}
-	return query
-}
-
 // Hooks returns the client hooks.
 func (c *OrderGoodsClient) Hooks() []Hook {
 	return c.hooks.OrderGoods

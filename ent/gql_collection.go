@@ -437,21 +437,6 @@ func (_q *OrderGoodsQuery) collectField(ctx context.Context, oneNode bool, opCtx
 				selectedFields = append(selectedFields, ordergoods.FieldOrderID)
 				fieldSeen[ordergoods.FieldOrderID] = struct{}{}
 			}
-
-		case "sku":
-			var (
-				alias = field.Alias
-				path  = append(path, alias)
-				query = (&SKUClient{config: _q.config}).Query()
-			)
-			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, skuImplementors)...); err != nil {
-				return err
-			}
-			_q.withSku = query
-			if _, ok := fieldSeen[ordergoods.FieldSkuID]; !ok {
-				selectedFields = append(selectedFields, ordergoods.FieldSkuID)
-				fieldSeen[ordergoods.FieldSkuID] = struct{}{}
-			}
 		case "createdAt":
 			if _, ok := fieldSeen[ordergoods.FieldCreatedAt]; !ok {
 				selectedFields = append(selectedFields, ordergoods.FieldCreatedAt)

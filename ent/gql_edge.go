@@ -56,14 +56,6 @@ func (_m *OrderGoods) Order(ctx context.Context) (*OrderInfo, error) {
 	return result, err
 }
 
-func (_m *OrderGoods) Sku(ctx context.Context) (*SKU, error) {
-	result, err := _m.Edges.SkuOrErr()
-	if IsNotLoaded(err) {
-		result, err = _m.QuerySku().Only(ctx)
-	}
-	return result, err
-}
-
 func (_m *OrderInfo) Lines(ctx context.Context) (result []*OrderGoods, err error) {
 	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
 		result, err = _m.NamedLines(graphql.GetFieldContext(ctx).Field.Alias)

@@ -3970,6 +3970,8 @@ type OrderGoodsMutation struct {
 	id            *int
 	created_at    *time.Time
 	updated_at    *time.Time
+	sku_id        *int
+	addsku_id     *int
 	sku_name      *string
 	count         *int
 	addcount      *int
@@ -3983,8 +3985,6 @@ type OrderGoodsMutation struct {
 	clearedFields map[string]struct{}
 	_order        *int
 	cleared_order bool
-	sku           *int
-	clearedsku    bool
 	done          bool
 	oldValue      func(context.Context) (*OrderGoods, error)
 	predicates    []predicate.OrderGoods
@@ -4198,12 +4198,13 @@ func (m *OrderGoodsMutation) ResetOrderID() {
 
 // SetSkuID sets the "sku_id" field.
 func (m *OrderGoodsMutation) SetSkuID(i int) {
-	m.sku = &i
+	m.sku_id = &i
+	m.addsku_id = nil
 }
 
 // SkuID returns the value of the "sku_id" field in the mutation.
 func (m *OrderGoodsMutation) SkuID() (r int, exists bool) {
-	v := m.sku
+	v := m.sku_id
 	if v == nil {
 		return
 	}
@@ -4227,9 +4228,28 @@ func (m *OrderGoodsMutation) OldSkuID(ctx context.Context) (v int, err error) {
 	return oldValue.SkuID, nil
 }
 
+// AddSkuID adds i to the "sku_id" field.
+func (m *OrderGoodsMutation) AddSkuID(i int) {
+	if m.addsku_id != nil {
+		*m.addsku_id += i
+	} else {
+		m.addsku_id = &i
+	}
+}
+
+// AddedSkuID returns the value that was added to the "sku_id" field in this mutation.
+func (m *OrderGoodsMutation) AddedSkuID() (r int, exists bool) {
+	v := m.addsku_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
 // ResetSkuID resets all changes to the "sku_id" field.
 func (m *OrderGoodsMutation) ResetSkuID() {
-	m.sku = nil
+	m.sku_id = nil
+	m.addsku_id = nil
 }
 
 // SetSkuName sets the "sku_name" field.
@@ -4571,33 +4591,6 @@ func (m *OrderGoodsMutation) ResetOrder() {
 	m.cleared_order = false
 }
 
-// ClearSku clears the "sku" edge to the SKU entity.
-func (m *OrderGoodsMutation) ClearSku() {
-	m.clearedsku = true
-	m.clearedFields[ordergoods.FieldSkuID] = struct{}{}
-}
-
-// SkuCleared reports if the "sku" edge to the SKU entity was cleared.
-func (m *OrderGoodsMutation) SkuCleared() bool {
-	return m.clearedsku
-}
-
-// SkuIDs returns the "sku" edge IDs in the mutation.
-// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
-// SkuID instead. It exists only for internal usage by the builders.
-func (m *OrderGoodsMutation) SkuIDs() (ids []int) {
-	if id := m.sku; id != nil {
-		ids = append(ids, *id)
-	}
-	return
-}
-
-// ResetSku resets all changes to the "sku" edge.
-func (m *OrderGoodsMutation) ResetSku() {
-	m.sku = nil
-	m.clearedsku = false
-}
-
 // Where appends a list predicates to the OrderGoodsMutation builder.
 func (m *OrderGoodsMutation) Where(ps ...predicate.OrderGoods) {
 	m.predicates = append(m.predicates, ps...)
@@ -4642,7 +4635,7 @@ func (m *OrderGoodsMutation) Fields() []string {
 	if m._order != nil {
 		fields = append(fields, ordergoods.FieldOrderID)
 	}
-	if m.sku != nil {
+	if m.sku_id != nil {
 		fields = append(fields, ordergoods.FieldSkuID)
 	}
 	if m.sku_name != nil {
@@ -4821,6 +4814,9 @@ func (m *OrderGoodsMutation) SetField(name string, value ent.Value) error {
 // this mutation.
 func (m *OrderGoodsMutation) AddedFields() []string {
 	var fields []string
+	if m.addsku_id != nil {
+		fields = append(fields, ordergoods.FieldSkuID)
+	}
 	if m.addcount != nil {
 		fields = append(fields, ordergoods.FieldCount)
 	}
@@ -4838,6 +4834,8 @@ func (m *OrderGoodsMutation) AddedFields() []string {
 // was not set, or was not defined in the schema.
 func (m *OrderGoodsMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
+	case ordergoods.FieldSkuID:
+		return m.AddedSkuID()
 	case ordergoods.FieldCount:
 		return m.AddedCount()
 	case ordergoods.FieldPrice:
@@ -4853,6 +4851,13 @@ func (m *OrderGoodsMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *OrderGoodsMutation) AddField(name string, value ent.Value) error {
 	switch name {
+	case ordergoods.FieldSkuID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSkuID(v)
+		return nil
 	case ordergoods.FieldCount:
 		v, ok := value.(int)
 		if !ok {
@@ -4940,12 +4945,9 @@ func (m *OrderGoodsMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *OrderGoodsMutation) AddedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 1)
 	if m._order != nil {
 		edges = append(edges, ordergoods.EdgeOrder)
-	}
-	if m.sku != nil {
-		edges = append(edges, ordergoods.EdgeSku)
 	}
 	return edges
 }
@@ -4958,17 +4960,13 @@ func (m *OrderGoodsMutation) AddedIDs(name string) []ent.Value {
 		if id := m._order; id != nil {
 			return []ent.Value{*id}
 		}
-	case ordergoods.EdgeSku:
-		if id := m.sku; id != nil {
-			return []ent.Value{*id}
-		}
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *OrderGoodsMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 1)
 	return edges
 }
 
@@ -4980,12 +4978,9 @@ func (m *OrderGoodsMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *OrderGoodsMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 1)
 	if m.cleared_order {
 		edges = append(edges, ordergoods.EdgeOrder)
-	}
-	if m.clearedsku {
-		edges = append(edges, ordergoods.EdgeSku)
 	}
 	return edges
 }
@@ -4996,8 +4991,6 @@ func (m *OrderGoodsMutation) EdgeCleared(name string) bool {
 	switch name {
 	case ordergoods.EdgeOrder:
 		return m.cleared_order
-	case ordergoods.EdgeSku:
-		return m.clearedsku
 	}
 	return false
 }
@@ -5009,9 +5002,6 @@ func (m *OrderGoodsMutation) ClearEdge(name string) error {
 	case ordergoods.EdgeOrder:
 		m.ClearOrder()
 		return nil
-	case ordergoods.EdgeSku:
-		m.ClearSku()
-		return nil
 	}
 	return fmt.Errorf("unknown OrderGoods unique edge %s", name)
 }
@@ -5022,9 +5012,6 @@ func (m *OrderGoodsMutation) ResetEdge(name string) error {
 	switch name {
 	case ordergoods.EdgeOrder:
 		m.ResetOrder()
-		return nil
-	case ordergoods.EdgeSku:
-		m.ResetSku()
 		return nil
 	}
 	return fmt.Errorf("unknown OrderGoods edge %s", name)

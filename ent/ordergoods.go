@@ -11,7 +11,6 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"github.com/storefront/storefront/ent/ordergoods"
 	"github.com/storefront/storefront/ent/orderinfo"
-	"github.com/storefront/storefront/ent/sku"
 	"github.com/storefront/storefront/internal/money"
 )
 
@@ -52,13 +51,11 @@ type OrderGoods struct {
 type OrderGoodsEdges struct {
 	// Order holds the value of the order edge.
 	Order *OrderInfo `json:"order,omitempty"`
-	// Sku holds the value of the sku edge.
-	Sku *SKU `json:"sku,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [2]bool
+	loadedTypes [1]bool
 	// totalCount holds the count of the edges above.
-	totalCount [2]map[string]int
+	totalCount [1]map[string]int
 }
 
 // OrderOrErr returns the Order value or an error if the edge
@@ -70,17 +67,6 @@ func (e OrderGoodsEdges) OrderOrErr() (*OrderInfo, error) {
 		return nil, &NotFoundError{label: orderinfo.Label}
 	}
 	return nil, &NotLoadedError{edge: "order"}
-}
-
-// SkuOrErr returns the Sku value or an error if the edge
-// was not loaded in eager-loading, or loaded but was not found.
-func (e OrderGoodsEdges) SkuOrErr() (*SKU, error) {
-	if e.Sku != nil {
-		return e.Sku, nil
-	} else if e.loadedTypes[1] {
-		return nil, &NotFoundError{label: sku.Label}
-	}
-	return nil, &NotLoadedError{edge: "sku"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -199,11 +185,6 @@ func (_m *OrderGoods) Value(name string) (ent.Value, error) {
 // QueryOrder queries the "order" edge of the OrderGoods entity.
 func (_m *OrderGoods) QueryOrder() *OrderInfoQuery {
 	return NewOrderGoodsClient(_m.config).QueryOrder(_m)
-}
-
-// QuerySku queries the "sku" edge of the OrderGoods entity.
-func (_m *OrderGoods) QuerySku() *SKUQuery {
-	return NewOrderGoodsClient(_m.config).QuerySku(_m)
 }
 
 // Update returns a builder for updating this OrderGoods.

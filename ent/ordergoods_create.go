@@ -13,7 +13,6 @@ import (
 	"entgo.io/ent/schema/field"
 	"github.com/storefront/storefront/ent/ordergoods"
 	"github.com/storefront/storefront/ent/orderinfo"
-	"github.com/storefront/storefront/ent/sku"
 	"github.com/storefront/storefront/internal/money"
 )
 
@@ -144,11 +143,6 @@ func (_c *OrderGoodsCreate) SetOrder(v *OrderInfo) *OrderGoodsCreate {
 	return _c.SetOrderID(v.ID)
 }
 
-// SetSku sets the "sku" edge to the SKU entity.
-func (_c *OrderGoodsCreate) SetSku(v *SKU) *OrderGoodsCreate {
-	return _c.SetSkuID(v.ID)
-}
-
 // Mutation returns the OrderGoodsMutation object of the builder.
 func (_c *OrderGoodsCreate) Mutation() *OrderGoodsMutation {
 	return _c.mutation
@@ -273,9 +267,6 @@ func (_c *OrderGoodsCreate) check() error {
 	if len(_c.mutation.OrderIDs()) == 0 {
 		return &ValidationError{Name: "order", err: errors.New(`ent: missing required edge "OrderGoods.order"`)}
 	}
-	if len(_c.mutation.SkuIDs()) == 0 {
-		return &ValidationError{Name: "sku", err: errors.New(`ent: missing required edge "OrderGoods.sku"`)}
-	}
 	return nil
 }
 
@@ -310,6 +301,10 @@ func (_c *OrderGoodsCreate) createSpec() (*OrderGoods, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.UpdatedAt(); ok {
 		_spec.SetField(ordergoods.FieldUpdatedAt, field.TypeTime, value)
 		_node.UpdatedAt = value
+	}
+	if value, ok := _c.mutation.SkuID(); ok {
+		_spec.SetField(ordergoods.FieldSkuID, field.TypeInt, value)
+		_node.SkuID = value
 	}
 	if value, ok := _c.mutation.SkuName(); ok {
 		_spec.SetField(ordergoods.FieldSkuName, field.TypeString, value)
@@ -354,23 +349,6 @@ func (_c *OrderGoodsCreate) createSpec() (*OrderGoods, *sqlgraph.CreateSpec) {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
 		_node.OrderID = nodes[0]
-		_spec.Edges = append(_spec.Edges, edge)
-	}
-	if nodes := _c.mutation.SkuIDs(); len(nodes) > 0 {
-		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.M2O,
-			Inverse: false,
-			Table:   ordergoods.SkuTable,
-			Columns: []string{ordergoods.SkuColumn},
-			Bidi:    false,
-			Target: &sqlgraph.EdgeTarget{
-				IDSpec: sqlgraph.NewFieldSpec(sku.FieldID, field.TypeInt),
-			},
-		}
-		for _, k := range nodes {
-			edge.Target.Nodes = append(edge.Target.Nodes, k)
-		}
-		_node.SkuID = nodes[0]
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	return _node, _spec

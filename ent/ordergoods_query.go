@@ -15,7 +15,6 @@ import (
 	"github.com/storefront/storefront/ent/ordergoods"
 	"github.com/storefront/storefront/ent/orderinfo"
 	"github.com/storefront/storefront/ent/predicate"
-	"github.com/storefront/storefront/ent/sku"
 )
 
 // OrderGoodsQuery is the builder for querying OrderGoods entities.
@@ -26,7 +25,6 @@ type OrderGoodsQuery struct {
 	inters     []Interceptor
 	predicates []predicate.OrderGoods
 	withOrder  *OrderInfoQuery
-	withSku    *SKUQuery
 	loadTotal  []func(context.Context, []*OrderGoods) error
 	modifiers  []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
@@ -80,28 +78,6 @@ func (_q *OrderGoodsQuery) QueryOrder() *OrderInfoQuery {
 			sqlgraph.From(ordergoods.Table, ordergoods.FieldID, selector),
 			sqlgraph.To(orderinfo.Table, orderinfo.FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, true, ordergoods.OrderTable, ordergoods.OrderColumn),
-		)
-		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
-		return fromU, nil
-	}
-	return query
-}
-
-// QuerySku chains the current query on the "sku" edge.
-func (_q *OrderGoodsQuery) QuerySku() *SKUQuery {
-	query := (&SKUClient{config: _q.config}).Query()
-	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
-		if err := _q.prepareQuery(ctx); err != nil {
-			return nil, err
-		}
-		selector := _q.sqlQuery(ctx)
-		if err := selector.Err(); err != nil {
-			return nil, err
-		}
-		step := sqlgraph.NewStep(
-			sqlgraph.From(ordergoods.Table, ordergoods.FieldID, selector),
-			sqlgraph.To(sku.Table, sku.FieldID),
-			sqlgraph.Edge(sqlgraph.M2O, false, ordergoods.SkuTable, ordergoods.SkuColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -302,7 +278,6 @@ func (_q *OrderGoodsQuery) Clone() *OrderGoodsQuery {
 		inters:     append([]Interceptor{}, _q.inters...),
 		predicates: append([]predicate.OrderGoods{}, _q.predicates...),
 		withOrder:  _q.withOrder.Clone(),
-		withSku:    _q.withSku.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -318,17 +293,6 @@ func (_q *OrderGoodsQuery) WithOrder(opts ...func(*OrderInfoQuery)) *OrderGoodsQ
 		opt(query)
 	}
 	_q.withOrder = query
-	return _q
-}
-
-// WithSku tells the query-builder to eager-load the nodes that are connected to
-// the "sku" edge. The optional arguments are used to configure the query builder of the edge.
-func (_q *OrderGoodsQuery) WithSku(opts ...func(*SKUQuery)) *OrderGoodsQuery {
-	query := (&SKUClient{config: _q.config}).Query()
-	for _, opt := range opts {
-		opt(query)
-	}
-	_q.withSku = query
 	return _q
 }
 
@@ -410,9 +374,8 @@ func (_q *OrderGoodsQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*O
 	var (
 		nodes       = []*OrderGoods{}
 		_spec       = _q.querySpec()
-		loadedTypes = [2]bool{
+		loadedTypes = [1]bool{
 			_q.withOrder != nil,
-			_q.withSku != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -439,12 +402,6 @@ func (_q *OrderGoodsQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*O
 	if query := _q.withOrder; query != nil {
 		if err := _q.loadOrder(ctx, query, nodes, nil,
 			func(n *OrderGoods, e *OrderInfo) { n.Edges.Order = e }); err != nil {
-			return nil, err
-		}
-	}
-	if query := _q.withSku; query != nil {
-		if err := _q.loadSku(ctx, query, nodes, nil,
-			func(n *OrderGoods, e *SKU) { n.Edges.Sku = e }); err != nil {
 			return nil, err
 		}
 	}
@@ -485,35 +442,6 @@ func (_q *OrderGoodsQuery) loadOrder(ctx context.Context, query *OrderInfoQuery,
 	}
 	return nil
 }
-func (_q *OrderGoodsQuery) loadSku(ctx context.Context, query *SKUQuery, nodes []*OrderGoods, init func(*OrderGoods), assign func(*OrderGoods, *SKU)) error {
-	ids := make([]int, 0, len(nodes))
-	nodeids := make(map[int][]*OrderGoods)
-	for i := range nodes {
-		fk := nodes[i].SkuID
-		if _, ok := nodeids[fk]; !ok {
-			ids = append(ids, fk)
-		}
-		nodeids[fk] = append(nodeids[fk], nodes[i])
-	}
-	if len(ids) == 0 {
-		return nil
-	}
-	query.Where(sku.IDIn(ids...))
-	neighbors, err := query.All(ctx)
-	if err != nil {
-		return err
-	}
-	for _, n := range neighbors {
-		nodes, ok := nodeids[n.ID]
-		if !ok {
-			return fmt.Errorf(`unexpected foreign-key "sku_id" returned %v`, n.ID)
-		}
-		for i := range nodes {
-			assign(nodes[i], n)
-		}
-	}
-	return nil
-}
 
 func (_q *OrderGoodsQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
@@ -545,9 +473,6 @@ func (_q *OrderGoodsQuery) querySpec() *sqlgraph.QuerySpec {
 		}
 		if _q.withOrder != nil {
 			_spec.Node.AddColumnOnce(ordergoods.FieldOrderID)
-		}
-		if _q.withSku != nil {
-			_spec.Node.AddColumnOnce(ordergoods.FieldSkuID)
 		}
 	}
 	if ps := _q.predicates; len(ps) > 0 {

@@ -154,9 +154,6 @@ func (_u *OrderGoodsUpdate) check() error {
 	if _u.mutation.OrderCleared() && len(_u.mutation.OrderIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "OrderGoods.order"`)
 	}
-	if _u.mutation.SkuCleared() && len(_u.mutation.SkuIDs()) > 0 {
-		return errors.New(`ent: clearing a required unique edge "OrderGoods.sku"`)
-	}
 	return nil
 }
 
@@ -355,9 +352,6 @@ func (_u *OrderGoodsUpdateOne) check() error {
 	}
 	if _u.mutation.OrderCleared() && len(_u.mutation.OrderIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "OrderGoods.order"`)
-	}
-	if _u.mutation.SkuCleared() && len(_u.mutation.SkuIDs()) > 0 {
-		return errors.New(`ent: clearing a required unique edge "OrderGoods.sku"`)
 	}
 	return nil
 }

@@ -25,6 +25,12 @@ func (r *queryResolver) Nodes(ctx context.Context, ids []int) ([]ent.Noder, erro
 // Category returns generated.CategoryResolver implementation.
 func (r *Resolver) Category() generated.CategoryResolver { return &categoryResolver{r} }
 
+// OrderGoods returns generated.OrderGoodsResolver implementation.
+func (r *Resolver) OrderGoods() generated.OrderGoodsResolver { return &orderGoodsResolver{r} }
+
+// OrderInfo returns generated.OrderInfoResolver implementation.
+func (r *Resolver) OrderInfo() generated.OrderInfoResolver { return &orderInfoResolver{r} }
+
 // Query returns generated.QueryResolver implementation.
 func (r *Resolver) Query() generated.QueryResolver { return &queryResolver{r} }
 
@@ -32,7 +38,9 @@ func (r *Resolver) Query() generated.QueryResolver { return &queryResolver{r} }
 func (r *Resolver) SKU() generated.SKUResolver { return &sKUResolver{r} }
 
 type (
-	categoryResolver struct{ *Resolver }
-	queryResolver    struct{ *Resolver }
-	sKUResolver      struct{ *Resolver }
+	categoryResolver   struct{ *Resolver }
+	orderGoodsResolver struct{ *Resolver }
+	orderInfoResolver  struct{ *Resolver }
+	queryResolver      struct{ *Resolver }
+	sKUResolver        struct{ *Resolver }
 )

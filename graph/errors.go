@@ -7,6 +7,8 @@ import (
 	"log/slog"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/errcode"
+	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/storefront/storefront/internal/apperr"
@@ -35,7 +37,14 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 			gqlErr.Extensions = ext
 			return gqlErr
 		}
-		if _, ok := gqlErr.Extensions["code"]; ok {
+		if code, ok := gqlErr.Extensions["code"]; ok {
+			// gqlgen reports a variable whose value does not fit its type
+			// (an unknown enum value, a string for an Int) as a validation
+			// failure of the document; the document is fine, the input is
+			// not. Such errors are the ones whose path starts at "variable".
+			if code == errcode.ValidationFailed && len(gqlErr.Path) > 0 && gqlErr.Path[0] == ast.PathName("variable") {
+				gqlErr.Extensions["code"] = apperr.CodeBadUserInput
+			}
 			return gqlErr
 		}
 		// gqlgen's transports report an undecodable request as a bare

@@ -71,6 +71,11 @@ func (r *Resolver) visible(ctx context.Context, n ent.Noder) (bool, error) {
 			return false, nil
 		}
 		return err == nil, err
+	case *ent.OrderInfo, *ent.OrderGoods, *ent.Payment:
+		if !signedIn {
+			return false, nil
+		}
+		return r.Orders.Owns(ctx, p.UserID, n)
 	}
 	return r.Catalog.Visible(ctx, n)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/storefront/storefront/internal/auth"
 	"github.com/storefront/storefront/internal/cart"
 	"github.com/storefront/storefront/internal/catalog"
+	"github.com/storefront/storefront/internal/order"
 )
 
 // Resolver holds the domain services the resolvers delegate to.
@@ -20,6 +21,7 @@ type Resolver struct {
 	Auth        *auth.Service
 	AddressBook *address.Service
 	Carts       *cart.Store
+	Orders      *order.Service
 	// Freight is the shipping rule shared by checkoutPreview and placeOrder.
 	Freight cart.FreightRule
 	Log     *slog.Logger

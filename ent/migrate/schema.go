@@ -148,6 +148,7 @@ var (
 		{Name: "id", Type: field.TypeInt, Increment: true},
 		{Name: "created_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(6)"}},
 		{Name: "updated_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(6)"}},
+		{Name: "sku_id", Type: field.TypeInt},
 		{Name: "sku_name", Type: field.TypeString, Size: 512},
 		{Name: "count", Type: field.TypeInt},
 		{Name: "price", Type: field.TypeInt64},
@@ -155,7 +156,6 @@ var (
 		{Name: "score", Type: field.TypeInt, Default: 5},
 		{Name: "anonymous", Type: field.TypeBool, Default: false},
 		{Name: "commented", Type: field.TypeBool, Default: false},
-		{Name: "sku_id", Type: field.TypeInt},
 		{Name: "order_id", Type: field.TypeInt},
 	}
 	// OrderLinesTable holds the schema information for the "order_lines" table.
@@ -164,12 +164,6 @@ var (
 		Columns:    OrderLinesColumns,
 		PrimaryKey: []*schema.Column{OrderLinesColumns[0]},
 		ForeignKeys: []*schema.ForeignKey{
-			{
-				Symbol:     "order_lines_skus_sku",
-				Columns:    []*schema.Column{OrderLinesColumns[10]},
-				RefColumns: []*schema.Column{SkusColumns[0]},
-				OnDelete:   schema.NoAction,
-			},
 			{
 				Symbol:     "order_lines_orders_lines",
 				Columns:    []*schema.Column{OrderLinesColumns[11]},
@@ -181,7 +175,7 @@ var (
 			{
 				Name:    "ordergoods_sku_id_commented_created_at",
 				Unique:  false,
-				Columns: []*schema.Column{OrderLinesColumns[10], OrderLinesColumns[9], OrderLinesColumns[1]},
+				Columns: []*schema.Column{OrderLinesColumns[3], OrderLinesColumns[10], OrderLinesColumns[1]},
 			},
 		},
 	}
@@ -494,8 +488,7 @@ func init() {
 		Table:          "goods_specifications",
 		IncrementStart: func(i int) *int { return &i }(12884901888),
 	}
-	OrderLinesTable.ForeignKeys[0].RefTable = SkusTable
-	OrderLinesTable.ForeignKeys[1].RefTable = OrdersTable
+	OrderLinesTable.ForeignKeys[0].RefTable = OrdersTable
 	OrderLinesTable.Annotation = &entsql.Annotation{
 		Table:          "order_lines",
 		IncrementStart: func(i int) *int { return &i }(17179869184),

@@ -38,8 +38,6 @@ const (
 	FieldCommented = "commented"
 	// EdgeOrder holds the string denoting the order edge name in mutations.
 	EdgeOrder = "order"
-	// EdgeSku holds the string denoting the sku edge name in mutations.
-	EdgeSku = "sku"
 	// Table holds the table name of the ordergoods in the database.
 	Table = "order_lines"
 	// OrderTable is the table that holds the order relation/edge.
@@ -49,13 +47,6 @@ const (
 	OrderInverseTable = "orders"
 	// OrderColumn is the table column denoting the order relation/edge.
 	OrderColumn = "order_id"
-	// SkuTable is the table that holds the sku relation/edge.
-	SkuTable = "order_lines"
-	// SkuInverseTable is the table name for the SKU entity.
-	// It exists in this package in order to avoid circular dependency with the "sku" package.
-	SkuInverseTable = "skus"
-	// SkuColumn is the table column denoting the sku relation/edge.
-	SkuColumn = "sku_id"
 )
 
 // Columns holds all SQL columns for ordergoods fields.
@@ -180,24 +171,10 @@ func ByOrderField(field string, opts ...sql.OrderTermOption) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newOrderStep(), sql.OrderByField(field, opts...))
 	}
 }
-
-// BySkuField orders the results by sku field.
-func BySkuField(field string, opts ...sql.OrderTermOption) OrderOption {
-	return func(s *sql.Selector) {
-		sqlgraph.OrderByNeighborTerms(s, newSkuStep(), sql.OrderByField(field, opts...))
-	}
-}
 func newOrderStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(OrderInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.M2O, true, OrderTable, OrderColumn),
-	)
-}
-func newSkuStep() *sqlgraph.Step {
-	return sqlgraph.NewStep(
-		sqlgraph.From(Table, FieldID),
-		sqlgraph.To(SkuInverseTable, FieldID),
-		sqlgraph.Edge(sqlgraph.M2O, false, SkuTable, SkuColumn),
 	)
 }

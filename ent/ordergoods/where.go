@@ -232,6 +232,26 @@ func SkuIDNotIn(vs ...int) predicate.OrderGoods {
 	return predicate.OrderGoods(sql.FieldNotIn(FieldSkuID, vs...))
 }
 
+// SkuIDGT applies the GT predicate on the "sku_id" field.
+func SkuIDGT(v int) predicate.OrderGoods {
+	return predicate.OrderGoods(sql.FieldGT(FieldSkuID, v))
+}
+
+// SkuIDGTE applies the GTE predicate on the "sku_id" field.
+func SkuIDGTE(v int) predicate.OrderGoods {
+	return predicate.OrderGoods(sql.FieldGTE(FieldSkuID, v))
+}
+
+// SkuIDLT applies the LT predicate on the "sku_id" field.
+func SkuIDLT(v int) predicate.OrderGoods {
+	return predicate.OrderGoods(sql.FieldLT(FieldSkuID, v))
+}
+
+// SkuIDLTE applies the LTE predicate on the "sku_id" field.
+func SkuIDLTE(v int) predicate.OrderGoods {
+	return predicate.OrderGoods(sql.FieldLTE(FieldSkuID, v))
+}
+
 // SkuNameEQ applies the EQ predicate on the "sku_name" field.
 func SkuNameEQ(v string) predicate.OrderGoods {
 	return predicate.OrderGoods(sql.FieldEQ(FieldSkuName, v))
@@ -531,29 +551,6 @@ func HasOrder() predicate.OrderGoods {
 func HasOrderWith(preds ...predicate.OrderInfo) predicate.OrderGoods {
 	return predicate.OrderGoods(func(s *sql.Selector) {
 		step := newOrderStep()
-		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
-			for _, p := range preds {
-				p(s)
-			}
-		})
-	})
-}
-
-// HasSku applies the HasEdge predicate on the "sku" edge.
-func HasSku() predicate.OrderGoods {
-	return predicate.OrderGoods(func(s *sql.Selector) {
-		step := sqlgraph.NewStep(
-			sqlgraph.From(Table, FieldID),
-			sqlgraph.Edge(sqlgraph.M2O, false, SkuTable, SkuColumn),
-		)
-		sqlgraph.HasNeighbors(s, step)
-	})
-}
-
-// HasSkuWith applies the HasEdge predicate on the "sku" edge with a given conditions (other predicates).
-func HasSkuWith(preds ...predicate.SKU) predicate.OrderGoods {
-	return predicate.OrderGoods(func(s *sql.Selector) {
-		step := newSkuStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

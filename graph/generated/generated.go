@@ -25,6 +25,7 @@ import (
 	"github.com/storefront/storefront/internal/catalog"
 	"github.com/storefront/storefront/internal/gid"
 	"github.com/storefront/storefront/internal/money"
+	"github.com/storefront/storefront/internal/order"
 	"github.com/storefront/storefront/internal/orderstate"
 	"github.com/storefront/storefront/internal/paging"
 	gqlparser "github.com/vektah/gqlparser/v2"
@@ -46,6 +47,8 @@ type ResolverRoot interface {
 	Category() CategoryResolver
 	CheckoutPreview() CheckoutPreviewResolver
 	Mutation() MutationResolver
+	OrderGoods() OrderGoodsResolver
+	OrderInfo() OrderInfoResolver
 	Query() QueryResolver
 	SKU() SKUResolver
 }
@@ -141,6 +144,7 @@ type ComplexityRoot struct {
 		Login              func(childComplexity int, input model.LoginInput) int
 		Logout             func(childComplexity int) int
 		MergeCart          func(childComplexity int, guestCartToken string) int
+		PlaceOrder         func(childComplexity int, input order.PlaceInput) int
 		RefreshToken       func(childComplexity int, refreshToken string) int
 		Register           func(childComplexity int, input model.RegisterInput) int
 		RemoveCartLines    func(childComplexity int, skuIds []int) int
@@ -151,6 +155,7 @@ type ComplexityRoot struct {
 	}
 
 	OrderGoods struct {
+		Amount    func(childComplexity int) int
 		Anonymous func(childComplexity int) int
 		Comment   func(childComplexity int) int
 		Commented func(childComplexity int) int
@@ -181,10 +186,12 @@ type ComplexityRoot struct {
 		OrderNo     func(childComplexity int) int
 		PaidAt      func(childComplexity int) int
 		PayMethod   func(childComplexity int) int
+		Payable     func(childComplexity int) int
 		Payments    func(childComplexity int) int
 		Province    func(childComplexity int) int
 		Receiver    func(childComplexity int) int
 		Status      func(childComplexity int) int
+		StatusCode  func(childComplexity int) int
 		TotalAmount func(childComplexity int) int
 		TotalCount  func(childComplexity int) int
 		TrackingNo  func(childComplexity int) int
@@ -333,6 +340,15 @@ type MutationResolver interface {
 	RemoveCartLines(ctx context.Context, skuIds []int) (*model.Cart, error)
 	SelectAllCartLines(ctx context.Context, selected bool) (*model.Cart, error)
 	MergeCart(ctx context.Context, guestCartToken string) (*model.Cart, error)
+	PlaceOrder(ctx context.Context, input order.PlaceInput) (*ent.OrderInfo, error)
+}
+type OrderGoodsResolver interface {
+	Sku(ctx context.Context, obj *ent.OrderGoods) (*ent.SKU, error)
+	Amount(ctx context.Context, obj *ent.OrderGoods) (money.Fen, error)
+}
+type OrderInfoResolver interface {
+	StatusCode(ctx context.Context, obj *ent.OrderInfo) (int, error)
+	Payable(ctx context.Context, obj *ent.OrderInfo) (money.Fen, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id int) (ent.Noder, error)
@@ -773,6 +789,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.MergeCart(childComplexity, args["guestCartToken"].(string)), true
+	case "Mutation.placeOrder":
+		if e.ComplexityRoot.Mutation.PlaceOrder == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_placeOrder_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.PlaceOrder(childComplexity, args["input"].(order.PlaceInput)), true
 	case "Mutation.refreshToken":
 		if e.ComplexityRoot.Mutation.RefreshToken == nil {
 			break
@@ -851,6 +878,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Mutation.UpdateCartLine(childComplexity, args["skuId"].(int), args["count"].(int), args["selected"].(*bool)), true
 
+	case "OrderGoods.amount":
+		if e.ComplexityRoot.OrderGoods.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderGoods.Amount(childComplexity), true
 	case "OrderGoods.anonymous":
 		if e.ComplexityRoot.OrderGoods.Anonymous == nil {
 			break
@@ -1014,6 +1047,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.OrderInfo.PayMethod(childComplexity), true
+	case "OrderInfo.payable":
+		if e.ComplexityRoot.OrderInfo.Payable == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderInfo.Payable(childComplexity), true
 	case "OrderInfo.payments":
 		if e.ComplexityRoot.OrderInfo.Payments == nil {
 			break
@@ -1038,6 +1077,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.OrderInfo.Status(childComplexity), true
+	case "OrderInfo.statusCode":
+		if e.ComplexityRoot.OrderInfo.StatusCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderInfo.StatusCode(childComplexity), true
 	case "OrderInfo.totalAmount":
 		if e.ComplexityRoot.OrderInfo.TotalAmount == nil {
 			break
@@ -1521,6 +1566,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ChangePasswordInput", ec.unmarshalInputChangePasswordInput),
 			graphql.NewInputUnmarshaler("LoginInput", ec.unmarshalInputLoginInput),
 			graphql.NewInputUnmarshaler("OrderInfoOrder", ec.unmarshalInputOrderInfoOrder),
+			graphql.NewInputUnmarshaler("PlaceOrderInput", ec.unmarshalInputPlaceOrderInput),
 			graphql.NewInputUnmarshaler("RegisterInput", ec.unmarshalInputRegisterInput),
 			graphql.NewInputUnmarshaler("SKUOrder", ec.unmarshalInputSKUOrder),
 		)
@@ -1892,7 +1938,7 @@ type OrderGoods implements Node {
   id: ID!
   createdAt: Time!
   orderID: ID!
-  skuID: ID!
+  skuID: Int!
   """
   name at purchase time
   """
@@ -1910,7 +1956,6 @@ type OrderGoods implements Node {
   anonymous: Boolean!
   commented: Boolean!
   order: OrderInfo!
-  sku: SKU!
 }
 type OrderInfo implements Node {
   id: ID!
@@ -2159,6 +2204,39 @@ type User implements Node {
   active: Boolean!
 }
 `, BuiltIn: false},
+	{Name: "../../schema/order.graphqls", Input: `extend type Mutation {
+  """
+  Turn the selected cart lines into an order, in one transaction that never
+  oversells. CASH orders start UNSEND, ALIPAY orders UNPAID with an expiry.
+  Send a fresh idempotencyKey per checkout (1-64 of letters, digits and
+  _ . : -): repeating a call with the same key returns the first order, so a
+  retry after a timeout is safe. Errors: CART_EMPTY, SKU_UNAVAILABLE and
+  INSUFFICIENT_STOCK (extensions.skuId, extensions.left), NOT_FOUND for an
+  address that is not yours, BAD_USER_INPUT.
+  """
+  placeOrder(input: PlaceOrderInput!): OrderInfo! @auth
+}
+
+input PlaceOrderInput {
+  addressId: ID!
+  payMethod: OrderInfoPayMethod!
+  idempotencyKey: String!
+}
+
+extend type OrderInfo {
+  "The status's stable numeric code: UNPAID 1, UNSEND 2, UNRECEIVED 3, UNCOMMENT 4, FINISHED 5, CANCELED 6."
+  statusCode: Int!
+  "totalAmount + freight."
+  payable: Money!
+}
+
+extend type OrderGoods {
+  "The SKU as it is now; null when it is no longer on sale (skuName and price keep what was bought)."
+  sku: SKU
+  "price * count."
+  amount: Money!
+}
+`, BuiltIn: false},
 	{Name: "../../schema/scalars.graphqls", Input: `"""
 An amount of money in yuan as a decimal string with two places, e.g. "12.30".
 Never a float: clients that need to compute should use a decimal library.
@@ -2366,6 +2444,8 @@ func (ec *executionContext) childFields_OrderGoods(ctx context.Context, field gr
 		return ec.fieldContext_OrderGoods_order(ctx, field)
 	case "sku":
 		return ec.fieldContext_OrderGoods_sku(ctx, field)
+	case "amount":
+		return ec.fieldContext_OrderGoods_amount(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type OrderGoods", field.Name)
 }
@@ -2416,6 +2496,10 @@ func (ec *executionContext) childFields_OrderInfo(ctx context.Context, field gra
 		return ec.fieldContext_OrderInfo_lines(ctx, field)
 	case "payments":
 		return ec.fieldContext_OrderInfo_payments(ctx, field)
+	case "statusCode":
+		return ec.fieldContext_OrderInfo_statusCode(ctx, field)
+	case "payable":
+		return ec.fieldContext_OrderInfo_payable(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type OrderInfo", field.Name)
 }
@@ -2791,6 +2875,20 @@ func (ec *executionContext) field_Mutation_mergeCart_args(ctx context.Context, r
 		return nil, err
 	}
 	args["guestCartToken"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_placeOrder_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (order.PlaceInput, error) {
+			return ec.unmarshalNPlaceOrderInput2githubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋorderᚐPlaceInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
 	return args, nil
 }
 
@@ -5141,6 +5239,63 @@ func (ec *executionContext) fieldContext_Mutation_mergeCart(ctx context.Context,
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_placeOrder(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_placeOrder(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().PlaceOrder(ctx, fc.Args["input"].(order.PlaceInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Auth == nil {
+					var zeroVal *ent.OrderInfo
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.OrderInfo) graphql.Marshaler {
+			return ec.marshalNOrderInfo2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋentᚐOrderInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_placeOrder(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrderInfo(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_placeOrder_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _OrderGoods_id(ctx context.Context, field graphql.CollectedField, obj *ent.OrderGoods) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5223,14 +5378,14 @@ func (ec *executionContext) _OrderGoods_skuID(ctx context.Context, field graphql
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNID2int(ctx, selections, v)
+			return ec.marshalNInt2int(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_OrderGoods_skuID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("OrderGoods", field, false, false, "ID")
+	return graphql.NewScalarFieldContext("OrderGoods", field, false, false, "Int")
 }
 
 func (ec *executionContext) _OrderGoods_skuName(ctx context.Context, field graphql.CollectedField, obj *ent.OrderGoods) (ret graphql.Marshaler) {
@@ -5435,14 +5590,14 @@ func (ec *executionContext) _OrderGoods_sku(ctx context.Context, field graphql.C
 			return ec.fieldContext_OrderGoods_sku(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Sku(ctx)
+			return ec.Resolvers.OrderGoods().Sku(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.SKU) graphql.Marshaler {
-			return ec.marshalNSKU2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋentᚐSKU(ctx, selections, v)
+			return ec.marshalOSKU2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋentᚐSKU(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_OrderGoods_sku(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -5450,12 +5605,35 @@ func (ec *executionContext) fieldContext_OrderGoods_sku(_ context.Context, field
 		Object:     "OrderGoods",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: false,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_SKU(ctx, field)
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _OrderGoods_amount(ctx context.Context, field graphql.CollectedField, obj *ent.OrderGoods) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderGoods_amount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.OrderGoods().Amount(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Fen) graphql.Marshaler {
+			return ec.marshalNMoney2githubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋmoneyᚐFen(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderGoods_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderGoods", field, true, true, "Money")
 }
 
 func (ec *executionContext) _OrderInfo_id(ctx context.Context, field graphql.CollectedField, obj *ent.OrderInfo) (ret graphql.Marshaler) {
@@ -5980,6 +6158,52 @@ func (ec *executionContext) fieldContext_OrderInfo_payments(_ context.Context, f
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _OrderInfo_statusCode(ctx context.Context, field graphql.CollectedField, obj *ent.OrderInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderInfo_statusCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.OrderInfo().StatusCode(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderInfo_statusCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderInfo", field, true, true, "Int")
+}
+
+func (ec *executionContext) _OrderInfo_payable(ctx context.Context, field graphql.CollectedField, obj *ent.OrderInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderInfo_payable(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.OrderInfo().Payable(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Fen) graphql.Marshaler {
+			return ec.marshalNMoney2githubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋmoneyᚐFen(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderInfo_payable(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderInfo", field, true, true, "Money")
 }
 
 func (ec *executionContext) _OrderInfoConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.OrderInfoConnection) (ret graphql.Marshaler) {
@@ -9220,6 +9444,62 @@ func UnmarshalOrderInfoOrder(ctx context.Context, raw any) (ent.OrderInfoOrder, 
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputPlaceOrderInput(ctx context.Context, obj any) (order.PlaceInput, error) {
+	var it order.PlaceInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"addressId", "payMethod", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "addressId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("addressId"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AddressID = data
+		case "payMethod":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("payMethod"))
+			data, err := ec.unmarshalNOrderInfoPayMethod2githubᚗcomᚋstorefrontᚋstorefrontᚋentᚋorderinfoᚐPayMethod(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PayMethod = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPlaceOrderInput unmarshals raw into the PlaceOrderInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPlaceOrderInput(ctx context.Context, raw any) (order.PlaceInput, error) {
+	var out order.PlaceInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PlaceOrderInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputRegisterInput(ctx context.Context, obj any) (model.RegisterInput, error) {
 	var it model.RegisterInput
 	if obj == nil {
@@ -10024,6 +10304,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "placeOrder":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_placeOrder(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -10115,9 +10402,15 @@ func (ec *executionContext) _OrderGoods(ctx context.Context, sel ast.SelectionSe
 				})
 		case "sku":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._OrderGoods_sku(ctx, field, obj)
+				})
+		case "amount":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._OrderGoods_amount(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -10258,6 +10551,18 @@ func (ec *executionContext) _OrderInfo(ctx context.Context, sel ast.SelectionSet
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._OrderInfo_payments(ctx, field, obj)
+				})
+		case "statusCode":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._OrderInfo_statusCode(ctx, field, obj)
+				})
+		case "payable":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._OrderInfo_payable(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -11657,17 +11962,14 @@ func (ec *executionContext) marshalNPaymentProvider2githubᚗcomᚋstorefrontᚋ
 	return v
 }
 
-func (ec *executionContext) unmarshalNRegisterInput2githubᚗcomᚋstorefrontᚋstorefrontᚋgraphᚋmodelᚐRegisterInput(ctx context.Context, v any) (model.RegisterInput, error) {
-	res, err := ec.unmarshalInputRegisterInput(ctx, v)
+func (ec *executionContext) unmarshalNPlaceOrderInput2githubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋorderᚐPlaceInput(ctx context.Context, v any) (order.PlaceInput, error) {
+	res, err := ec.unmarshalInputPlaceOrderInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNSKU2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋentᚐSKU(ctx context.Context, sel ast.SelectionSet, v *ent.SKU) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "SKU!")
-		return graphql.Null
-	}
-	return ec._SKU(ctx, sel, v)
+func (ec *executionContext) unmarshalNRegisterInput2githubᚗcomᚋstorefrontᚋstorefrontᚋgraphᚋmodelᚐRegisterInput(ctx context.Context, v any) (model.RegisterInput, error) {
+	res, err := ec.unmarshalInputRegisterInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNSKUConnection2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋentᚐSKUConnection(ctx context.Context, sel ast.SelectionSet, v *ent.SKUConnection) graphql.Marshaler {

@@ -20,6 +20,7 @@ import (
 	"github.com/storefront/storefront/internal/catalog"
 	"github.com/storefront/storefront/internal/config"
 	"github.com/storefront/storefront/internal/database"
+	"github.com/storefront/storefront/internal/order"
 	"github.com/storefront/storefront/internal/playground"
 	"github.com/storefront/storefront/internal/seed"
 	"github.com/storefront/storefront/internal/server"
@@ -33,7 +34,10 @@ type App struct {
 	Auth        *auth.Service
 	AddressBook *address.Service
 	Carts       *cart.Store
-	Handler     http.Handler
+	Orders      *order.Service
+	// Retry is the transaction retry policy; its counters feed the bench.
+	Retry   *database.RetryPolicy
+	Handler http.Handler
 
 	miniRedis *miniredis.Miniredis
 	log       *slog.Logger
@@ -50,12 +54,18 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	if err != nil {
 		return nil, err
 	}
-	return Assemble(ctx, cfg, log, db)
+	return Assemble(ctx, cfg, log, db, Options{})
+}
+
+// Options are what tests hand in besides the configuration.
+type Options struct {
+	// Orders are options of the order service (fault injection).
+	Orders []order.Option
 }
 
 // Assemble builds an App over an open database, which it takes over (Close
 // closes it). Tests use it to hand in a database they instrumented.
-func Assemble(ctx context.Context, cfg config.Config, log *slog.Logger, db *database.DB) (_ *App, err error) {
+func Assemble(ctx context.Context, cfg config.Config, log *slog.Logger, db *database.DB, opts Options) (_ *App, err error) {
 	a := &App{log: log, DB: db}
 	defer func() {
 		if err != nil {
@@ -85,12 +95,15 @@ func Assemble(ctx context.Context, cfg config.Config, log *slog.Logger, db *data
 	a.AddressBook = address.New(a.DB.Client, a.DB.Tx, a.DB.Dialect)
 	a.Carts = cart.New(a.Redis, cfg.RedisPrefix, cartCatalog{a.Catalog})
 	freight := cart.FreightRule{Flat: cfg.Freight, FreeFrom: cfg.FreeFreightFrom}
+	a.Retry = database.NewRetryPolicy()
+	a.Orders = order.New(a.DB, a.Carts, a.AddressBook, order.Config{Freight: freight, PayWithin: cfg.PayWithin}, a.Retry, log, opts.Orders...)
 	gql := graph.NewHandler(&graph.Resolver{
 		Client:      a.DB.Client,
 		Catalog:     a.Catalog,
 		Auth:        a.Auth,
 		AddressBook: a.AddressBook,
 		Carts:       a.Carts,
+		Orders:      a.Orders,
 		Freight:     freight,
 		Log:         log,
 	}, graph.Options{

@@ -202,6 +202,9 @@ func (s *Service) Login(ctx context.Context, account, password string, c Client)
 		return nil, fmt.Errorf("auth: login: %w", err)
 	}
 	if u == nil || !ok || !u.Active {
+		if err := s.throttle.Failed(ctx, c.Addr); err != nil {
+			return nil, err
+		}
 		return nil, errBadCredentials
 	}
 	if err := s.throttle.Succeeded(ctx, account); err != nil {

@@ -28,9 +28,11 @@ var (
 	AddressRule = ThrottleRule{Free: 30, MaxWait: 15 * time.Minute, Window: 30 * time.Minute}
 )
 
-// Throttle slows down password guessing. Attempts (not only failures) are
-// counted at the moment they start, so a burst of parallel guesses is
-// throttled too; a successful login clears its account's count.
+// Throttle slows down password guessing. An account's attempts are counted
+// the moment they start, so a parallel burst at one account is throttled
+// too, and a successful login clears them. An address's count holds only
+// failures: many shoppers behind one office address logging in at once are
+// not guessing, but failures at many accounts from one address are.
 type Throttle struct {
 	rdb     redis.UniversalClient
 	prefix  string
@@ -47,17 +49,19 @@ func NewThrottle(rdb redis.UniversalClient, prefix string, account, address Thro
 	return &Throttle{rdb: rdb, prefix: prefix, account: account, address: address, now: now}
 }
 
-// attemptScript checks every key against its rule; if none is waiting it
-// records the attempt on all of them, so the check and the count are one
-// atomic step. It returns 0, or the milliseconds to wait.
+// attemptScript checks every key against its rule and, if none must wait,
+// records the attempt on the first RECORD keys, so the check and the count
+// are one atomic step. It returns 0, or the milliseconds to wait.
 //
-// KEYS: counter hashes {n, last}. ARGV: now_ms, then per key free, max_ms, window_ms.
+// KEYS: counter hashes {n, last}. ARGV: now_ms, record, then per key free,
+// max_ms, window_ms.
 var attemptScript = redis.NewScript(`
 local now = tonumber(ARGV[1])
+local record = tonumber(ARGV[2])
 local wait = 0
 for i, key in ipairs(KEYS) do
-  local free = tonumber(ARGV[2 + (i-1)*3])
-  local maxw = tonumber(ARGV[3 + (i-1)*3])
+  local free = tonumber(ARGV[3 + (i-1)*3])
+  local maxw = tonumber(ARGV[4 + (i-1)*3])
   local n = tonumber(redis.call('HGET', key, 'n') or '0')
   local last = tonumber(redis.call('HGET', key, 'last') or '0')
   if n >= free then
@@ -68,10 +72,11 @@ for i, key in ipairs(KEYS) do
 end
 if wait > 0 then return math.ceil(wait) end
 for i, key in ipairs(KEYS) do
-  local window = tonumber(ARGV[4 + (i-1)*3])
-  redis.call('HINCRBY', key, 'n', 1)
-  redis.call('HSET', key, 'last', now)
-  redis.call('PEXPIRE', key, window)
+  if i <= record then
+    redis.call('HINCRBY', key, 'n', 1)
+    redis.call('HSET', key, 'last', now)
+    redis.call('PEXPIRE', key, tonumber(ARGV[5 + (i-1)*3]))
+  end
 end
 return 0
 `)
@@ -83,14 +88,13 @@ func (t *Throttle) keys(account, addr string) []string {
 	}
 }
 
-// Attempt records a login attempt for account from addr, or answers
-// RATE_LIMITED with retryAfter (seconds) if either must wait.
-func (t *Throttle) Attempt(ctx context.Context, account, addr string) error {
-	args := []any{t.now().UnixMilli()}
-	for _, r := range []ThrottleRule{t.account, t.address} {
+// run checks keys against rules and records on the first record of them.
+func (t *Throttle) run(ctx context.Context, keys []string, rules []ThrottleRule, record int) error {
+	args := []any{t.now().UnixMilli(), record}
+	for _, r := range rules {
 		args = append(args, r.Free, r.MaxWait.Milliseconds(), r.Window.Milliseconds())
 	}
-	waitMS, err := attemptScript.Run(ctx, t.rdb, t.keys(account, addr), args...).Int64()
+	waitMS, err := attemptScript.Run(ctx, t.rdb, keys, args...).Int64()
 	if err != nil {
 		return fmt.Errorf("auth: login throttle: %w", err)
 	}
@@ -102,8 +106,23 @@ func (t *Throttle) Attempt(ctx context.Context, account, addr string) error {
 	return nil
 }
 
-// Succeeded forgets the account's failed attempts. The address count stays:
-// logging in to one's own account must not reset guessing at others.
+// Attempt records a login attempt at account from addr, or answers
+// RATE_LIMITED with retryAfter (seconds) if the account or the address must
+// wait.
+func (t *Throttle) Attempt(ctx context.Context, account, addr string) error {
+	return t.run(ctx, t.keys(account, addr), []ThrottleRule{t.account, t.address}, 1)
+}
+
+// Failed counts a failed login against the address.
+func (t *Throttle) Failed(ctx context.Context, addr string) error {
+	err := t.run(ctx, t.keys("", addr)[1:], []ThrottleRule{t.address}, 1)
+	if apperr.CodeOf(err) == apperr.CodeRateLimited {
+		return nil // already waiting; the failure still stands as reported
+	}
+	return err
+}
+
+// Succeeded forgets the account's attempts.
 func (t *Throttle) Succeeded(ctx context.Context, account string) error {
 	return t.rdb.Del(ctx, t.keys(account, "")[0]).Err()
 }

@@ -52,6 +52,8 @@ type Config struct {
 	// (0: never free).
 	Freight         money.Fen
 	FreeFreightFrom money.Fen
+	// PayWithin is how long an ALIPAY order may stay unpaid.
+	PayWithin time.Duration
 }
 
 // Var describes one setting for the README and for --help.
@@ -82,6 +84,7 @@ var Vars = []Var{
 	{"argon2-memory-kib", "STOREFRONT_ARGON2_MEMORY_KIB", "19456", "argon2id memory cost of password hashes, in KiB"},
 	{"freight", "STOREFRONT_FREIGHT", "10.00", "freight per order, in yuan"},
 	{"free-freight-from", "STOREFRONT_FREE_FREIGHT_FROM", "99.00", "goods amount from which freight is free, in yuan (0: never)"},
+	{"pay-within", "STOREFRONT_PAY_WITHIN", "30m", "how long an ALIPAY order may stay unpaid before it is canceled"},
 	{"trust-proxy", "STOREFRONT_TRUST_PROXY", "false", "take the client address from X-Forwarded-For (only behind a proxy that sets it)"},
 }
 
@@ -150,6 +153,7 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	parse("shutdown-timeout", parseDuration(&c.ShutdownTimeout))
 	parse("access-ttl", parseDuration(&c.AccessTTL))
 	parse("refresh-ttl", parseDuration(&c.RefreshTTL))
+	parse("pay-within", parseDuration(&c.PayWithin))
 	parse("argon2-memory-kib", parseInt(&c.Argon2MemoryKiB))
 	parse("trust-proxy", parseBool(&c.TrustProxy))
 	parseMoney := func(dst *money.Fen) func(string) error {
@@ -172,6 +176,9 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	}
 	if c.AccessTTL < time.Minute || c.RefreshTTL < c.AccessTTL {
 		return Config{}, fmt.Errorf("access-ttl must be at least 1m and refresh-ttl at least access-ttl")
+	}
+	if c.PayWithin < time.Minute {
+		return Config{}, fmt.Errorf("pay-within must be at least 1m")
 	}
 	if c.Argon2MemoryKiB < 1024 {
 		return Config{}, fmt.Errorf("argon2-memory-kib must be at least 1024")

@@ -32,6 +32,9 @@ type Server struct {
 	App *app.App
 	// DSN is the test database's, for a second instance or raw checks.
 	DSN string
+	// Config started the instance; StartOn(t, s.Config, ...) starts a
+	// second instance sharing its database and Redis.
+	Config config.Config
 	// statements counts SQL statements the instance sent.
 	statements atomic.Int64
 }
@@ -42,6 +45,8 @@ type Options struct {
 	NoSeed bool
 	// Config edits the configuration before the instance starts.
 	Config func(*config.Config)
+	// App are options of the assembled app (fault injection).
+	App app.Options
 }
 
 // Start runs an instance on its own database and Redis prefix; it stops
@@ -65,15 +70,15 @@ func Start(t testing.TB, opts Options) *Server {
 	if opts.Config != nil {
 		opts.Config(&cfg)
 	}
-	return StartOn(t, cfg)
+	return StartOn(t, cfg, opts.App)
 }
 
 // StartOn runs an instance with cfg (e.g. a second instance sharing the
 // first one's database and Redis).
-func StartOn(t testing.TB, cfg config.Config) *Server {
+func StartOn(t testing.TB, cfg config.Config, opts app.Options) *Server {
 	t.Helper()
 	ctx := context.Background()
-	s := &Server{DSN: cfg.MySQLDSN}
+	s := &Server{DSN: cfg.MySQLDSN, Config: cfg}
 	db, err := database.Open(ctx, database.Config{MySQLDSN: cfg.MySQLDSN})
 	if err != nil {
 		t.Fatal(err)
@@ -85,7 +90,7 @@ func StartOn(t testing.TB, cfg config.Config) *Server {
 	})
 	db.Client = ent.NewClient(ent.Driver(counted))
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	a, err := app.Assemble(ctx, cfg, log, db)
+	a, err := app.Assemble(ctx, cfg, log, db, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

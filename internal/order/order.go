@@ -1,0 +1,336 @@
+// Package order places and tracks orders. Place is the heart of the shop:
+// it must never oversell, never leave half an order behind, and stay fast
+// when thousands of buyers want one SKU at once.
+//
+// An order is one transaction at READ COMMITTED: the order row and its lines
+// are inserted first, then each SKU's stock is taken with a guarded update
+// (stock = stock - n WHERE stock >= n AND launched), in ascending SKU id so
+// two multi-SKU orders never wait on each other in opposite orders. The hot
+// row's lock is therefore held only from its update to COMMIT. Zero rows
+// changed means the stock really is short: the transaction rolls back and
+// nothing remains. Deadlocks, lock-wait timeouts and lost connections retry
+// the whole transaction under the one shared retry policy; the
+// (user, idempotency key) unique index makes a retry after an unknown
+// outcome, or two racing calls with one key, end in one order.
+package order
+
+import (
+	"context"
+	"crypto/rand"
+
+	"fmt"
+	"log/slog"
+	"math/big"
+	"regexp"
+	"slices"
+	"time"
+
+	"github.com/storefront/storefront/ent"
+	"github.com/storefront/storefront/ent/ordergoods"
+	"github.com/storefront/storefront/ent/orderinfo"
+	"github.com/storefront/storefront/ent/payment"
+	"github.com/storefront/storefront/ent/sku"
+	"github.com/storefront/storefront/internal/apperr"
+	"github.com/storefront/storefront/internal/cart"
+	"github.com/storefront/storefront/internal/database"
+	"github.com/storefront/storefront/internal/money"
+	"github.com/storefront/storefront/internal/orderstate"
+)
+
+// Carts is what placing an order needs of the cart.
+type Carts interface {
+	Selected(ctx context.Context, o cart.Owner) ([]cart.Line, error)
+	RemovePurchased(ctx context.Context, o cart.Owner, lines []cart.Line) error
+}
+
+// Addresses finds the caller's address (NOT_FOUND for anyone else's).
+type Addresses interface {
+	Get(ctx context.Context, userID, id int) (*ent.Address, error)
+}
+
+// Config are the ordering rules.
+type Config struct {
+	Freight cart.FreightRule
+	// PayWithin is how long an ALIPAY order may stay unpaid.
+	PayWithin time.Duration
+}
+
+// Service places orders.
+type Service struct {
+	db        *database.DB
+	carts     Carts
+	addresses Addresses
+	cfg       Config
+	retry     *database.RetryPolicy
+	log       *slog.Logger
+	now       func() time.Time
+	// beforeStock runs inside the transaction after the inserts; tests use
+	// it to kill the connection there.
+	beforeStock func(ctx context.Context, tx *ent.Tx) error
+}
+
+// Option adjusts a Service.
+type Option func(*Service)
+
+// WithFaultBeforeStock runs fn inside each attempt's transaction between
+// the inserts and the stock updates (for fault-injection tests).
+func WithFaultBeforeStock(fn func(ctx context.Context, tx *ent.Tx) error) Option {
+	return func(s *Service) { s.beforeStock = fn }
+}
+
+// New returns the order service. retry is shared with everything else that
+// retries transactions, so its counters tell the whole story.
+func New(db *database.DB, carts Carts, addresses Addresses, cfg Config, retry *database.RetryPolicy, log *slog.Logger, opts ...Option) *Service {
+	s := &Service{db: db, carts: carts, addresses: addresses, cfg: cfg, retry: retry, log: log, now: time.Now}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+// PlaceInput is a placeOrder request.
+type PlaceInput struct {
+	UserID         int
+	AddressID      int
+	PayMethod      orderinfo.PayMethod
+	IdempotencyKey string
+}
+
+// keyRule keeps idempotency keys to what clients generate (UUIDs, ULIDs,
+// random tokens) and out of anything that could surprise a log or a shell.
+var keyRule = regexp.MustCompile(`^[A-Za-z0-9_.:-]{1,64}$`)
+
+func (in PlaceInput) validate() error {
+	if err := orderinfo.PayMethodValidator(in.PayMethod); err != nil {
+		return apperr.BadInput("payMethod must be CASH or ALIPAY").With("field", "payMethod")
+	}
+	if !keyRule.MatchString(in.IdempotencyKey) {
+		return apperr.BadInput("idempotencyKey must be 1 to 64 characters of letters, digits, and _ . : -").With("field", "idempotencyKey")
+	}
+	return nil
+}
+
+// Place turns the shopper's selected cart lines into an order.
+func (s *Service) Place(ctx context.Context, in PlaceInput) (*ent.OrderInfo, error) {
+	if err := in.validate(); err != nil {
+		return nil, err
+	}
+	if o, err := s.byKey(ctx, in.UserID, in.IdempotencyKey); err != nil || o != nil {
+		return o, err
+	}
+	placed, err := s.place(ctx, in)
+	if err != nil {
+		// A call racing with this key may have committed in the meantime
+		// (and emptied the cart, or taken the last units): its order is
+		// the answer, not the error this call ran into.
+		if o, kerr := s.byKey(ctx, in.UserID, in.IdempotencyKey); kerr == nil && o != nil {
+			return o, nil
+		}
+		return nil, err
+	}
+	return placed, nil
+}
+
+func (s *Service) place(ctx context.Context, in PlaceInput) (*ent.OrderInfo, error) {
+	addr, err := s.addresses.Get(ctx, in.UserID, in.AddressID)
+	if err != nil {
+		return nil, err
+	}
+	owner := cart.User(in.UserID)
+	lines, err := s.carts.Selected(ctx, owner)
+	if err != nil {
+		return nil, err
+	}
+	if len(lines) == 0 {
+		return nil, apperr.New(apperr.CodeCartEmpty, "no items are selected in the cart")
+	}
+	// Ascending SKU id: every transaction takes the row locks in one order.
+	slices.SortFunc(lines, func(a, b cart.Line) int { return a.SKUID - b.SKUID })
+	skus, err := s.priced(ctx, lines)
+	if err != nil {
+		return nil, err
+	}
+
+	var placed *ent.OrderInfo
+	err = database.Retry(ctx, s.retry, func(ctx context.Context) error {
+		return database.WithTx(ctx, s.db.Client, s.db.Dialect, func(tx *ent.Tx) error {
+			placed, err = s.insert(ctx, tx, in, addr, lines, skus)
+			return err
+		})
+	})
+	if err != nil {
+		// A unique violation on the key means the same key won elsewhere (a
+		// racing call, or an attempt whose COMMIT went through before its
+		// connection was lost); Place answers with that order.
+		return nil, err
+	}
+	// The entity was made in the transaction; later reads (its lines, for
+	// the response) go through the client.
+	placed = placed.Unwrap()
+	// The order stands whatever happens to the cart now.
+	if err := s.carts.RemovePurchased(ctx, owner, lines); err != nil {
+		s.log.ErrorContext(ctx, "order placed but its lines stay in the cart", "order", placed.OrderNo, "err", err)
+	}
+	return placed, nil
+}
+
+// byKey returns the user's order placed with key, with its lines, or nil.
+func (s *Service) byKey(ctx context.Context, userID int, key string) (*ent.OrderInfo, error) {
+	o, err := s.db.Client.OrderInfo.Query().
+		Where(orderinfo.UserID(userID), orderinfo.IdempotencyKey(key)).
+		WithLines().
+		Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, nil
+	}
+	return o, err
+}
+
+// priced reads the SKUs of lines before the transaction: their prices and
+// names go into the order, and a SKU already gone or short fails here
+// without opening a transaction (the guarded update still decides).
+func (s *Service) priced(ctx context.Context, lines []cart.Line) (map[int]*ent.SKU, error) {
+	ids := make([]int, len(lines))
+	for i, l := range lines {
+		ids[i] = l.SKUID
+	}
+	rows, err := s.db.Client.SKU.Query().Where(sku.IDIn(ids...)).All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("order: reading skus: %w", err)
+	}
+	byID := make(map[int]*ent.SKU, len(rows))
+	for _, k := range rows {
+		byID[k.ID] = k
+	}
+	for _, l := range lines {
+		k, ok := byID[l.SKUID]
+		switch {
+		case !ok || !k.Launched:
+			return nil, apperr.SKUUnavailable{SKUID: l.SKUID}
+		case k.Stock < l.Count:
+			return nil, apperr.InsufficientStock{SKUID: l.SKUID, Left: k.Stock}
+		}
+	}
+	return byID, nil
+}
+
+// insert is one attempt: order row, lines, then the guarded stock updates.
+func (s *Service) insert(ctx context.Context, tx *ent.Tx, in PlaceInput, addr *ent.Address, lines []cart.Line, skus map[int]*ent.SKU) (*ent.OrderInfo, error) {
+	var count int
+	var goods money.Fen
+	for _, l := range lines {
+		count += l.Count
+		goods += skus[l.SKUID].Price * money.Fen(l.Count)
+	}
+	now := s.now()
+	no, err := orderNumber(now, in.UserID)
+	if err != nil {
+		return nil, err
+	}
+	create := tx.OrderInfo.Create().
+		SetOrderNo(no).
+		SetUserID(in.UserID).
+		SetIdempotencyKey(in.IdempotencyKey).
+		SetReceiver(addr.Receiver).SetMobile(addr.Mobile).
+		SetProvince(addr.Province).SetCity(addr.City).SetDistrict(addr.District).SetDetail(addr.Detail).
+		SetTotalCount(count).
+		SetTotalAmount(goods).
+		SetFreight(s.cfg.Freight.For(goods)).
+		SetPayMethod(in.PayMethod).
+		SetCreatedAt(now)
+	if in.PayMethod == orderinfo.PayMethodALIPAY {
+		create.SetStatus(orderstate.Unpaid).SetExpiresAt(now.Add(s.cfg.PayWithin))
+	} else {
+		create.SetStatus(orderstate.Unsend)
+	}
+	o, err := create.Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	builders := make([]*ent.OrderGoodsCreate, len(lines))
+	for i, l := range lines {
+		k := skus[l.SKUID]
+		builders[i] = tx.OrderGoods.Create().
+			SetOrderID(o.ID).SetSkuID(k.ID).SetSkuName(k.Name).SetPrice(k.Price).SetCount(l.Count).SetCreatedAt(now)
+	}
+	o.Edges.Lines, err = tx.OrderGoods.CreateBulk(builders...).Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if s.beforeStock != nil {
+		if err := s.beforeStock(ctx, tx); err != nil {
+			return nil, err
+		}
+	}
+	// Last, so the contended row locks are held only until COMMIT.
+	for _, l := range lines {
+		n, err := tx.SKU.Update().
+			Where(sku.ID(l.SKUID), sku.StockGTE(l.Count), sku.Launched(true)).
+			AddStock(-l.Count).
+			AddSales(l.Count).
+			Save(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if n == 0 {
+			return nil, shortfall(ctx, tx, l.SKUID)
+		}
+	}
+	return o, nil
+}
+
+// shortfall says why a guarded update changed nothing. The row is read in
+// the same transaction; at READ COMMITTED that is the latest committed
+// state, which is what the buyer needs to hear.
+func shortfall(ctx context.Context, tx *ent.Tx, skuID int) error {
+	k, err := tx.SKU.Query().Where(sku.ID(skuID)).Select(sku.FieldStock, sku.FieldLaunched).Only(ctx)
+	if err != nil && !ent.IsNotFound(err) {
+		return err
+	}
+	if k == nil || !k.Launched {
+		return apperr.SKUUnavailable{SKUID: skuID}
+	}
+	return apperr.InsufficientStock{SKUID: skuID, Left: k.Stock}
+}
+
+// orderNumber is readable and unique: UTC time to the second, the user's
+// local id, and 6 random digits (a collision needs the same user in the same
+// second drawing the same digits, and then the unique index refuses it).
+func orderNumber(now time.Time, userID int) (string, error) {
+	r, err := rand.Int(rand.Reader, big.NewInt(1_000_000))
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%s%06d%06d", now.UTC().Format("20060102150405"), userID&0xffffffff%1_000_000, r.Int64()), nil
+}
+
+// Get returns one of the user's orders with its lines. Another user's order
+// is NOT_FOUND, like one that does not exist.
+func (s *Service) Get(ctx context.Context, userID, id int) (*ent.OrderInfo, error) {
+	o, err := s.db.Client.OrderInfo.Query().
+		Where(orderinfo.ID(id), orderinfo.UserID(userID)).
+		WithLines().
+		Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, apperr.NotFound("order")
+	}
+	return o, err
+}
+
+// Owns reports whether a node that belongs to an order (the order itself, a
+// line, a payment) is the user's. It reads the owner from the database: the
+// node may hold only the fields a query selected.
+func (s *Service) Owns(ctx context.Context, userID int, node ent.Noder) (bool, error) {
+	q := s.db.Client.OrderInfo.Query().Where(orderinfo.UserID(userID))
+	switch n := node.(type) {
+	case *ent.OrderInfo:
+		q = q.Where(orderinfo.ID(n.ID))
+	case *ent.OrderGoods:
+		q = q.Where(orderinfo.HasLinesWith(ordergoods.ID(n.ID)))
+	case *ent.Payment:
+		q = q.Where(orderinfo.HasPaymentsWith(payment.ID(n.ID)))
+	default:
+		return false, nil
+	}
+	return q.Exist(ctx)
+}
