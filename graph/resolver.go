@@ -12,6 +12,7 @@ import (
 	"github.com/storefront/storefront/internal/cart"
 	"github.com/storefront/storefront/internal/catalog"
 	"github.com/storefront/storefront/internal/order"
+	"github.com/storefront/storefront/internal/payment"
 )
 
 // Resolver holds the domain services the resolvers delegate to.
@@ -22,6 +23,7 @@ type Resolver struct {
 	AddressBook *address.Service
 	Carts       *cart.Store
 	Orders      *order.Service
+	Payments    *payment.Service
 	// Freight is the shipping rule shared by checkoutPreview and placeOrder.
 	Freight cart.FreightRule
 	Log     *slog.Logger

@@ -82,6 +82,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	go a.RunBackground(ctx, cfg)
 	select {
 	case err := <-errc:
 		return err

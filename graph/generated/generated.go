@@ -117,6 +117,11 @@ type ComplexityRoot struct {
 		Payable     func(childComplexity int) int
 	}
 
+	ConfirmPaymentPayload struct {
+		Order func(childComplexity int) int
+		State func(childComplexity int) int
+	}
+
 	Goods struct {
 		Category       func(childComplexity int) int
 		CategoryID     func(childComplexity int) int
@@ -139,11 +144,13 @@ type ComplexityRoot struct {
 	Mutation struct {
 		AddToCart          func(childComplexity int, skuID int, count int) int
 		ChangePassword     func(childComplexity int, input model.ChangePasswordInput) int
+		ConfirmPayment     func(childComplexity int, orderID int) int
 		CreateAddress      func(childComplexity int, input address.Input) int
 		DeleteAddress      func(childComplexity int, id int) int
 		Login              func(childComplexity int, input model.LoginInput) int
 		Logout             func(childComplexity int) int
 		MergeCart          func(childComplexity int, guestCartToken string) int
+		PayOrder           func(childComplexity int, orderID int) int
 		PlaceOrder         func(childComplexity int, input order.PlaceInput) int
 		RefreshToken       func(childComplexity int, refreshToken string) int
 		Register           func(childComplexity int, input model.RegisterInput) int
@@ -214,6 +221,11 @@ type ComplexityRoot struct {
 		HasNextPage     func(childComplexity int) int
 		HasPreviousPage func(childComplexity int) int
 		StartCursor     func(childComplexity int) int
+	}
+
+	PayOrderPayload struct {
+		Order  func(childComplexity int) int
+		PayURL func(childComplexity int) int
 	}
 
 	Payment struct {
@@ -341,6 +353,8 @@ type MutationResolver interface {
 	SelectAllCartLines(ctx context.Context, selected bool) (*model.Cart, error)
 	MergeCart(ctx context.Context, guestCartToken string) (*model.Cart, error)
 	PlaceOrder(ctx context.Context, input order.PlaceInput) (*ent.OrderInfo, error)
+	PayOrder(ctx context.Context, orderID int) (*model.PayOrderPayload, error)
+	ConfirmPayment(ctx context.Context, orderID int) (*model.ConfirmPaymentPayload, error)
 }
 type OrderGoodsResolver interface {
 	Sku(ctx context.Context, obj *ent.OrderGoods) (*ent.SKU, error)
@@ -637,6 +651,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CheckoutPreview.Payable(childComplexity), true
 
+	case "ConfirmPaymentPayload.order":
+		if e.ComplexityRoot.ConfirmPaymentPayload.Order == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConfirmPaymentPayload.Order(childComplexity), true
+	case "ConfirmPaymentPayload.state":
+		if e.ComplexityRoot.ConfirmPaymentPayload.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConfirmPaymentPayload.State(childComplexity), true
+
 	case "Goods.category":
 		if e.ComplexityRoot.Goods.Category == nil {
 			break
@@ -739,6 +766,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ChangePassword(childComplexity, args["input"].(model.ChangePasswordInput)), true
+	case "Mutation.confirmPayment":
+		if e.ComplexityRoot.Mutation.ConfirmPayment == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_confirmPayment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ConfirmPayment(childComplexity, args["orderId"].(int)), true
 	case "Mutation.createAddress":
 		if e.ComplexityRoot.Mutation.CreateAddress == nil {
 			break
@@ -789,6 +827,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.MergeCart(childComplexity, args["guestCartToken"].(string)), true
+	case "Mutation.payOrder":
+		if e.ComplexityRoot.Mutation.PayOrder == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_payOrder_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.PayOrder(childComplexity, args["orderId"].(int)), true
 	case "Mutation.placeOrder":
 		if e.ComplexityRoot.Mutation.PlaceOrder == nil {
 			break
@@ -1164,6 +1213,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
+
+	case "PayOrderPayload.order":
+		if e.ComplexityRoot.PayOrderPayload.Order == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PayOrderPayload.Order(childComplexity), true
+	case "PayOrderPayload.payUrl":
+		if e.ComplexityRoot.PayOrderPayload.PayURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PayOrderPayload.PayURL(childComplexity), true
 
 	case "Payment.amount":
 		if e.ComplexityRoot.Payment.Amount == nil {
@@ -2237,6 +2299,40 @@ extend type OrderGoods {
   amount: Money!
 }
 `, BuiltIn: false},
+	{Name: "../../schema/payment.graphqls", Input: `extend type Mutation {
+  """
+  The Alipay page where the buyer pays one of their UNPAID ALIPAY orders.
+  ORDER_STATE for any other state, or when the time to pay has run out.
+  """
+  payOrder(orderId: ID!): PayOrderPayload! @auth
+  """
+  Ask Alipay whether an order was paid, for when no notification can arrive.
+  A payment found is recorded exactly as a notification would record it.
+  PAYMENT_FAILED when Alipay cannot be reached.
+  """
+  confirmPayment(orderId: ID!): ConfirmPaymentPayload! @auth
+}
+
+type PayOrderPayload {
+  "Open it in the browser: Alipay's page-pay (or, offline, the sandbox's)."
+  payUrl: String!
+  order: OrderInfo!
+}
+
+enum PaymentState {
+  "The payment is recorded; the order has moved on from UNPAID."
+  PAID
+  "Not paid yet."
+  PENDING
+  "The trade or the order is closed (expired or canceled)."
+  CLOSED
+}
+
+type ConfirmPaymentPayload {
+  state: PaymentState!
+  order: OrderInfo!
+}
+`, BuiltIn: false},
 	{Name: "../../schema/scalars.graphqls", Input: `"""
 An amount of money in yuan as a decimal string with two places, e.g. "12.30".
 Never a float: clients that need to compute should use a decimal library.
@@ -2376,6 +2472,16 @@ func (ec *executionContext) childFields_CheckoutPreview(ctx context.Context, fie
 		return ec.fieldContext_CheckoutPreview_address(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CheckoutPreview", field.Name)
+}
+
+func (ec *executionContext) childFields_ConfirmPaymentPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "state":
+		return ec.fieldContext_ConfirmPaymentPayload_state(ctx, field)
+	case "order":
+		return ec.fieldContext_ConfirmPaymentPayload_order(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ConfirmPaymentPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Goods(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2526,6 +2632,16 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 		return ec.fieldContext_PageInfo_endCursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
+}
+
+func (ec *executionContext) childFields_PayOrderPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "payUrl":
+		return ec.fieldContext_PayOrderPayload_payUrl(ctx, field)
+	case "order":
+		return ec.fieldContext_PayOrderPayload_order(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PayOrderPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Payment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2822,6 +2938,20 @@ func (ec *executionContext) field_Mutation_changePassword_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_confirmPayment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "orderId",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderId"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createAddress_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2875,6 +3005,20 @@ func (ec *executionContext) field_Mutation_mergeCart_args(ctx context.Context, r
 		return nil, err
 	}
 	args["guestCartToken"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_payOrder_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "orderId",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderId"] = arg0
 	return args, nil
 }
 
@@ -4218,6 +4362,61 @@ func (ec *executionContext) fieldContext_CheckoutPreview_address(_ context.Conte
 	return fc, nil
 }
 
+func (ec *executionContext) _ConfirmPaymentPayload_state(ctx context.Context, field graphql.CollectedField, obj *model.ConfirmPaymentPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConfirmPaymentPayload_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.State, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.PaymentState) graphql.Marshaler {
+			return ec.marshalNPaymentState2githubᚗcomᚋstorefrontᚋstorefrontᚋgraphᚋmodelᚐPaymentState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConfirmPaymentPayload_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConfirmPaymentPayload", field, false, false, "PaymentState")
+}
+
+func (ec *executionContext) _ConfirmPaymentPayload_order(ctx context.Context, field graphql.CollectedField, obj *model.ConfirmPaymentPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConfirmPaymentPayload_order(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Order, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.OrderInfo) graphql.Marshaler {
+			return ec.marshalNOrderInfo2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋentᚐOrderInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConfirmPaymentPayload_order(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ConfirmPaymentPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrderInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Goods_id(ctx context.Context, field graphql.CollectedField, obj *ent.Goods) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5290,6 +5489,120 @@ func (ec *executionContext) fieldContext_Mutation_placeOrder(ctx context.Context
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_placeOrder_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_payOrder(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_payOrder(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().PayOrder(ctx, fc.Args["orderId"].(int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.PayOrderPayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PayOrderPayload) graphql.Marshaler {
+			return ec.marshalNPayOrderPayload2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋgraphᚋmodelᚐPayOrderPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_payOrder(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PayOrderPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_payOrder_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_confirmPayment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_confirmPayment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ConfirmPayment(ctx, fc.Args["orderId"].(int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.ConfirmPaymentPayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ConfirmPaymentPayload) graphql.Marshaler {
+			return ec.marshalNConfirmPaymentPayload2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋgraphᚋmodelᚐConfirmPaymentPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_confirmPayment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConfirmPaymentPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_confirmPayment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -6438,6 +6751,61 @@ func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _PayOrderPayload_payUrl(ctx context.Context, field graphql.CollectedField, obj *model.PayOrderPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PayOrderPayload_payUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PayURL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PayOrderPayload_payUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PayOrderPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _PayOrderPayload_order(ctx context.Context, field graphql.CollectedField, obj *model.PayOrderPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PayOrderPayload_order(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Order, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.OrderInfo) graphql.Marshaler {
+			return ec.marshalNOrderInfo2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋentᚐOrderInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PayOrderPayload_order(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PayOrderPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrderInfo(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Payment_id(ctx context.Context, field graphql.CollectedField, obj *ent.Payment) (ret graphql.Marshaler) {
@@ -10062,6 +10430,44 @@ func (ec *executionContext) _CheckoutPreview(ctx context.Context, sel ast.Select
 	return out
 }
 
+var confirmPaymentPayloadImplementors = []string{"ConfirmPaymentPayload"}
+
+func (ec *executionContext) _ConfirmPaymentPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ConfirmPaymentPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, confirmPaymentPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ConfirmPaymentPayload")
+		case "state":
+			out.Values[i] = ec._ConfirmPaymentPayload_state(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "order":
+			out.Values[i] = ec._ConfirmPaymentPayload_order(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var goodsImplementors = []string{"Goods", "Node"}
 
 func (ec *executionContext) _Goods(ctx context.Context, sel ast.SelectionSet, obj *ent.Goods) graphql.Marshaler {
@@ -10307,6 +10713,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "placeOrder":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_placeOrder(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "payOrder":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_payOrder(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "confirmPayment":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_confirmPayment(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -10691,6 +11111,44 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 		case "endCursor":
 			out.Values[i] = ec._PageInfo_endCursor(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var payOrderPayloadImplementors = []string{"PayOrderPayload"}
+
+func (ec *executionContext) _PayOrderPayload(ctx context.Context, sel ast.SelectionSet, obj *model.PayOrderPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, payOrderPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PayOrderPayload")
+		case "payUrl":
+			out.Values[i] = ec._PayOrderPayload_payUrl(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "order":
+			out.Values[i] = ec._PayOrderPayload_order(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -11772,6 +12230,14 @@ func (ec *executionContext) marshalNCheckoutPreview2ᚖgithubᚗcomᚋstorefront
 	return ec._CheckoutPreview(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNConfirmPaymentPayload2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋgraphᚋmodelᚐConfirmPaymentPayload(ctx context.Context, sel ast.SelectionSet, v *model.ConfirmPaymentPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ConfirmPaymentPayload!")
+		return graphql.Null
+	}
+	return ec._ConfirmPaymentPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx context.Context, v any) (entgql.Cursor[int], error) {
 	var res entgql.Cursor[int]
 	err := res.UnmarshalGQL(v)
@@ -11944,6 +12410,14 @@ func (ec *executionContext) marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPag
 	return ec._PageInfo(ctx, sel, &v)
 }
 
+func (ec *executionContext) marshalNPayOrderPayload2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋgraphᚋmodelᚐPayOrderPayload(ctx context.Context, sel ast.SelectionSet, v *model.PayOrderPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PayOrderPayload!")
+		return graphql.Null
+	}
+	return ec._PayOrderPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNPayment2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋentᚐPayment(ctx context.Context, sel ast.SelectionSet, v *ent.Payment) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Payment!")
@@ -11959,6 +12433,16 @@ func (ec *executionContext) unmarshalNPaymentProvider2githubᚗcomᚋstorefront�
 }
 
 func (ec *executionContext) marshalNPaymentProvider2githubᚗcomᚋstorefrontᚋstorefrontᚋentᚋpaymentᚐProvider(ctx context.Context, sel ast.SelectionSet, v payment.Provider) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNPaymentState2githubᚗcomᚋstorefrontᚋstorefrontᚋgraphᚋmodelᚐPaymentState(ctx context.Context, v any) (model.PaymentState, error) {
+	var res model.PaymentState
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPaymentState2githubᚗcomᚋstorefrontᚋstorefrontᚋgraphᚋmodelᚐPaymentState(ctx context.Context, sel ast.SelectionSet, v model.PaymentState) graphql.Marshaler {
 	return v
 }
 

@@ -2,9 +2,23 @@
 
 package model
 
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"strconv"
+
+	"github.com/storefront/storefront/ent"
+)
+
 type ChangePasswordInput struct {
 	CurrentPassword string `json:"currentPassword"`
 	NewPassword     string `json:"newPassword"`
+}
+
+type ConfirmPaymentPayload struct {
+	State PaymentState   `json:"state"`
+	Order *ent.OrderInfo `json:"order"`
 }
 
 type LoginInput struct {
@@ -15,8 +29,74 @@ type LoginInput struct {
 	GuestCartToken *string `json:"guestCartToken,omitempty"`
 }
 
+type PayOrderPayload struct {
+	// Open it in the browser: Alipay's page-pay (or, offline, the sandbox's).
+	PayURL string         `json:"payUrl"`
+	Order  *ent.OrderInfo `json:"order"`
+}
+
 type RegisterInput struct {
 	Username string `json:"username"`
 	Password string `json:"password"`
 	Mobile   string `json:"mobile"`
+}
+
+type PaymentState string
+
+const (
+	// The payment is recorded; the order has moved on from UNPAID.
+	PaymentStatePaid PaymentState = "PAID"
+	// Not paid yet.
+	PaymentStatePending PaymentState = "PENDING"
+	// The trade or the order is closed (expired or canceled).
+	PaymentStateClosed PaymentState = "CLOSED"
+)
+
+var AllPaymentState = []PaymentState{
+	PaymentStatePaid,
+	PaymentStatePending,
+	PaymentStateClosed,
+}
+
+func (e PaymentState) IsValid() bool {
+	switch e {
+	case PaymentStatePaid, PaymentStatePending, PaymentStateClosed:
+		return true
+	}
+	return false
+}
+
+func (e PaymentState) String() string {
+	return string(e)
+}
+
+func (e *PaymentState) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = PaymentState(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid PaymentState", str)
+	}
+	return nil
+}
+
+func (e PaymentState) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *PaymentState) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e PaymentState) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }

@@ -15,12 +15,14 @@ import (
 
 	"github.com/storefront/storefront/graph"
 	"github.com/storefront/storefront/internal/address"
+	"github.com/storefront/storefront/internal/alipaysandbox"
 	"github.com/storefront/storefront/internal/auth"
 	"github.com/storefront/storefront/internal/cart"
 	"github.com/storefront/storefront/internal/catalog"
 	"github.com/storefront/storefront/internal/config"
 	"github.com/storefront/storefront/internal/database"
 	"github.com/storefront/storefront/internal/order"
+	"github.com/storefront/storefront/internal/payment"
 	"github.com/storefront/storefront/internal/playground"
 	"github.com/storefront/storefront/internal/seed"
 	"github.com/storefront/storefront/internal/server"
@@ -35,6 +37,9 @@ type App struct {
 	AddressBook *address.Service
 	Carts       *cart.Store
 	Orders      *order.Service
+	Payments    *payment.Service
+	// Sandbox is the in-process Alipay sandbox (nil with a real Alipay).
+	Sandbox *alipaysandbox.Sandbox
 	// Retry is the transaction retry policy; its counters feed the bench.
 	Retry   *database.RetryPolicy
 	Handler http.Handler
@@ -97,6 +102,10 @@ func Assemble(ctx context.Context, cfg config.Config, log *slog.Logger, db *data
 	freight := cart.FreightRule{Flat: cfg.Freight, FreeFrom: cfg.FreeFreightFrom}
 	a.Retry = database.NewRetryPolicy()
 	a.Orders = order.New(a.DB, a.Carts, a.AddressBook, order.Config{Freight: freight, PayWithin: cfg.PayWithin}, a.Retry, log, opts.Orders...)
+	routes, err := a.openPayments(cfg, log)
+	if err != nil {
+		return nil, err
+	}
 	gql := graph.NewHandler(&graph.Resolver{
 		Client:      a.DB.Client,
 		Catalog:     a.Catalog,
@@ -104,6 +113,7 @@ func Assemble(ctx context.Context, cfg config.Config, log *slog.Logger, db *data
 		AddressBook: a.AddressBook,
 		Carts:       a.Carts,
 		Orders:      a.Orders,
+		Payments:    a.Payments,
 		Freight:     freight,
 		Log:         log,
 	}, graph.Options{
@@ -122,6 +132,7 @@ func Assemble(ctx context.Context, cfg config.Config, log *slog.Logger, db *data
 		MaxBodyBytes: cfg.MaxBodyBytes,
 		Log:          log,
 		TrustProxy:   cfg.TrustProxy,
+		Routes:       routes,
 	})
 	return a, nil
 }
@@ -181,6 +192,14 @@ func (a *App) openRedis(cfg config.Config) error {
 	return nil
 }
 
+// RunBackground runs the periodic work (the expiry sweeper) until ctx
+// ends. Every instance may run it: the sweep's updates are conditional.
+func (a *App) RunBackground(ctx context.Context, cfg config.Config) {
+	if cfg.SweepInterval > 0 {
+		a.Payments.RunSweeper(ctx, cfg.SweepInterval)
+	}
+}
+
 // Ready reports whether the database and Redis answer.
 func (a *App) Ready(ctx context.Context) error {
 	if err := a.DB.Ping(ctx); err != nil {
@@ -197,6 +216,9 @@ func (a *App) Close() error {
 	var errs []error
 	if a.Redis != nil {
 		errs = append(errs, a.Redis.Close())
+	}
+	if a.Sandbox != nil {
+		a.Sandbox.Close()
 	}
 	if a.miniRedis != nil {
 		a.miniRedis.Close()

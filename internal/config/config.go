@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/storefront/storefront/internal/money"
@@ -54,6 +55,20 @@ type Config struct {
 	FreeFreightFrom money.Fen
 	// PayWithin is how long an ALIPAY order may stay unpaid.
 	PayWithin time.Duration
+
+	// PublicURL is where Alipay and browsers reach this API (notify and
+	// return URLs are built on it). Empty: http://<addr>.
+	PublicURL string
+	// FrontendURL receives the buyer back from the pay page.
+	FrontendURL string
+	// AlipayAppID empty runs the offline sandbox in process.
+	AlipayAppID      string
+	AlipayPrivateKey string // PEM, or @path
+	AlipayPublicKey  string // PEM, or @path
+	AlipayGateway    string
+	AlipayProduction bool
+	// SweepInterval is how often expired unpaid orders are settled.
+	SweepInterval time.Duration
 }
 
 // Var describes one setting for the README and for --help.
@@ -85,6 +100,14 @@ var Vars = []Var{
 	{"freight", "STOREFRONT_FREIGHT", "10.00", "freight per order, in yuan"},
 	{"free-freight-from", "STOREFRONT_FREE_FREIGHT_FROM", "99.00", "goods amount from which freight is free, in yuan (0: never)"},
 	{"pay-within", "STOREFRONT_PAY_WITHIN", "30m", "how long an ALIPAY order may stay unpaid before it is canceled"},
+	{"public-url", "STOREFRONT_PUBLIC_URL", "", "where Alipay and browsers reach this API, e.g. https://api.shop.example; empty: http://<addr>"},
+	{"frontend-url", "STOREFRONT_FRONTEND_URL", "", "where the buyer lands after paying (gets ?orderNo=); empty: the playground"},
+	{"alipay-app-id", "STOREFRONT_ALIPAY_APP_ID", "", "Alipay app id; empty: the offline Alipay sandbox runs in process at /alipay-sandbox/"},
+	{"alipay-private-key", "STOREFRONT_ALIPAY_PRIVATE_KEY", "", "the app's RSA2 private key, PEM text or @file"},
+	{"alipay-public-key", "STOREFRONT_ALIPAY_PUBLIC_KEY", "", "Alipay's RSA2 public key, PEM text or @file"},
+	{"alipay-gateway", "STOREFRONT_ALIPAY_GATEWAY", "", "gateway URL; empty: Alipay's own for the mode"},
+	{"alipay-production", "STOREFRONT_ALIPAY_PRODUCTION", "false", "use Alipay's production environment"},
+	{"sweep-interval", "STOREFRONT_SWEEP_INTERVAL", "30s", "how often expired unpaid orders are settled (0: never, for tests)"},
 	{"trust-proxy", "STOREFRONT_TRUST_PROXY", "false", "take the client address from X-Forwarded-For (only behind a proxy that sets it)"},
 }
 
@@ -119,6 +142,9 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		RedisPrefix: get("redis-prefix"),
 		LogLevel:    get("log-level"),
 		JWTSecret:   get("jwt-secret"),
+		PublicURL:   get("public-url"),
+		FrontendURL: get("frontend-url"),
+		AlipayAppID: get("alipay-app-id"),
 	}
 	var err error
 	parse := func(name string, into func(string) error) {
@@ -154,6 +180,25 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	parse("access-ttl", parseDuration(&c.AccessTTL))
 	parse("refresh-ttl", parseDuration(&c.RefreshTTL))
 	parse("pay-within", parseDuration(&c.PayWithin))
+	parse("sweep-interval", parseDuration(&c.SweepInterval))
+	parse("alipay-production", parseBool(&c.AlipayProduction))
+	c.AlipayGateway = get("alipay-gateway")
+	for _, k := range []struct {
+		flag string
+		dst  *string
+	}{{"alipay-private-key", &c.AlipayPrivateKey}, {"alipay-public-key", &c.AlipayPublicKey}} {
+		parse(k.flag, func(v string) error {
+			if path, ok := strings.CutPrefix(v, "@"); ok {
+				b, err := os.ReadFile(path)
+				v = string(b)
+				if err != nil {
+					return err
+				}
+			}
+			*k.dst = v
+			return nil
+		})
+	}
 	parse("argon2-memory-kib", parseInt(&c.Argon2MemoryKiB))
 	parse("trust-proxy", parseBool(&c.TrustProxy))
 	parseMoney := func(dst *money.Fen) func(string) error {
@@ -179,6 +224,16 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	}
 	if c.PayWithin < time.Minute {
 		return Config{}, fmt.Errorf("pay-within must be at least 1m")
+	}
+	if c.AlipayAppID != "" && (c.AlipayPrivateKey == "" || c.AlipayPublicKey == "") {
+		return Config{}, fmt.Errorf("alipay-app-id needs alipay-private-key and alipay-public-key")
+	}
+	if c.PublicURL == "" {
+		c.PublicURL = "http://" + c.Addr
+	}
+	c.PublicURL = strings.TrimSuffix(c.PublicURL, "/")
+	if c.FrontendURL == "" {
+		c.FrontendURL = c.PublicURL + "/"
 	}
 	if c.Argon2MemoryKiB < 1024 {
 		return Config{}, fmt.Errorf("argon2-memory-kib must be at least 1024")

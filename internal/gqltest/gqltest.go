@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -89,12 +90,24 @@ func StartOn(t testing.TB, cfg config.Config, opts app.Options) *Server {
 		s.statements.Add(1)
 	})
 	db.Client = ent.NewClient(ent.Driver(counted))
+	// Listen first: Alipay's notify URL must name the server's address.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.PublicURL = "http://" + ln.Addr().String()
+	cfg.FrontendURL = cfg.PublicURL + "/"
+	cfg.SweepInterval = 0 // tests sweep when they mean to
+	s.Config = cfg
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	a, err := app.Assemble(ctx, cfg, log, db, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs := httptest.NewServer(a.Handler)
+	hs := httptest.NewUnstartedServer(a.Handler)
+	hs.Listener.Close()
+	hs.Listener = ln
+	hs.Start()
 	t.Cleanup(func() {
 		hs.Close()
 		_ = a.Close()

@@ -334,3 +334,37 @@ func (s *Service) Owns(ctx context.Context, userID int, node ent.Noder) (bool, e
 	}
 	return q.Exist(ctx)
 }
+
+// CancelUnpaid cancels an UNPAID order and puts its stock back, in one
+// transaction whose first statement is the conditional status change: of
+// any number of callers (sweepers on several instances, the buyer), one
+// moves the order and restores the stock; the others change nothing. It
+// reports whether this call canceled the order.
+func (s *Service) CancelUnpaid(ctx context.Context, orderID int) (bool, error) {
+	var did bool
+	err := database.Retry(ctx, s.retry, func(ctx context.Context) error {
+		return database.WithTx(ctx, s.db.Client, s.db.Dialect, func(tx *ent.Tx) error {
+			n, err := tx.OrderInfo.Update().
+				Where(orderinfo.ID(orderID), orderinfo.StatusEQ(orderstate.Unpaid)).
+				SetStatus(orderstate.Canceled).SetCanceledAt(s.now()).
+				Save(ctx)
+			if err != nil || n == 0 {
+				did = false
+				return err
+			}
+			lines, err := tx.OrderGoods.Query().Where(ordergoods.OrderID(orderID)).
+				Order(ent.Asc(ordergoods.FieldSkuID)).All(ctx)
+			if err != nil {
+				return err
+			}
+			for _, l := range lines {
+				if err := tx.SKU.UpdateOneID(l.SkuID).AddStock(l.Count).AddSales(-l.Count).Exec(ctx); err != nil {
+					return err
+				}
+			}
+			did = true
+			return nil
+		})
+	})
+	return did, err
+}

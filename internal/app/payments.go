@@ -1,0 +1,63 @@
+package app
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/storefront/storefront/internal/alipaysandbox"
+	"github.com/storefront/storefront/internal/config"
+	"github.com/storefront/storefront/internal/payment"
+)
+
+const (
+	notifyPath     = "/payments/alipay/notify"
+	returnPath     = "/payments/alipay/return"
+	sandboxPath    = "/alipay-sandbox/"
+	sandboxAppID   = "2021000000000000"
+	sandboxGateway = sandboxPath + "gateway.do"
+)
+
+// openPayments connects to Alipay, or without an app id starts the offline
+// sandbox in process with fresh keys, so a newcomer can pay an order with no
+// Alipay account and no network.
+func (a *App) openPayments(cfg config.Config, log *slog.Logger) (map[string]http.Handler, error) {
+	ac := payment.AlipayConfig{
+		AppID:         cfg.AlipayAppID,
+		AppPrivateKey: cfg.AlipayPrivateKey,
+		AlipayPubKey:  cfg.AlipayPublicKey,
+		Gateway:       cfg.AlipayGateway,
+		Production:    cfg.AlipayProduction,
+		NotifyURL:     cfg.PublicURL + notifyPath,
+		ReturnURL:     cfg.PublicURL + returnPath,
+	}
+	routes := map[string]http.Handler{}
+	if ac.AppID == "" {
+		appKey, appPub, err := alipaysandbox.GenerateKey()
+		if err != nil {
+			return nil, fmt.Errorf("alipay sandbox keys: %w", err)
+		}
+		sb, err := alipaysandbox.New(alipaysandbox.Config{
+			AppID:           sandboxAppID,
+			AppPublicKeyPEM: appPub,
+			Log:             log.With("component", "alipay-sandbox"),
+			MerchantName:    "Storefront (sandbox)",
+		})
+		if err != nil {
+			return nil, err
+		}
+		a.Sandbox = sb
+		ac.AppID, ac.AppPrivateKey, ac.AlipayPubKey = sandboxAppID, appKey, sb.PublicKeyPEM()
+		ac.Gateway, ac.Production = cfg.PublicURL+sandboxGateway, false
+		routes[sandboxPath] = sb.Handler()
+		log.Info("Alipay: offline sandbox", "cashier", cfg.PublicURL+sandboxPath)
+	}
+	gw, err := payment.NewAlipayGateway(ac)
+	if err != nil {
+		return nil, err
+	}
+	a.Payments = payment.New(a.DB, gw, a.Orders, ac.AppID, a.Retry, log)
+	routes[notifyPath] = payment.NotifyHandler(a.Payments, log)
+	routes[returnPath] = payment.ReturnHandler(a.Payments, cfg.FrontendURL, log)
+	return routes, nil
+}

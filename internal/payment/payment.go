@@ -1,0 +1,306 @@
+// Package payment takes Alipay payments for orders. Its promises: a paid
+// order is never lost (the notification, confirmPayment and the expiry
+// sweeper all record a payment the same way), a payment is never recorded
+// twice (the provider's trade number is unique), and no call to Alipay runs
+// inside a database transaction.
+//
+// Recording a payment is one transaction: insert the Payment row, then move
+// the order UNPAID -> UNSEND with a conditional update. If the order was
+// canceled meanwhile (the buyer paid at the last second, the sweeper was
+// faster), the payment is still recorded and then refunded, once, with a
+// request number derived from the trade number.
+package payment
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"time"
+
+	"github.com/storefront/storefront/ent"
+	"github.com/storefront/storefront/ent/orderinfo"
+	entpayment "github.com/storefront/storefront/ent/payment"
+	"github.com/storefront/storefront/internal/apperr"
+	"github.com/storefront/storefront/internal/database"
+	"github.com/storefront/storefront/internal/orderstate"
+)
+
+// Orders is what payments need of the order service.
+type Orders interface {
+	// CancelUnpaid cancels an UNPAID order and puts its stock back, once;
+	// it reports whether this call did it.
+	CancelUnpaid(ctx context.Context, orderID int) (bool, error)
+}
+
+// Service takes payments.
+type Service struct {
+	db      *database.DB
+	gateway Gateway
+	orders  Orders
+	appID   string
+	retry   *database.RetryPolicy
+	log     *slog.Logger
+	now     func() time.Time
+}
+
+// New returns the payment service.
+func New(db *database.DB, gateway Gateway, orders Orders, appID string, retry *database.RetryPolicy, log *slog.Logger) *Service {
+	return &Service{db: db, gateway: gateway, orders: orders, appID: appID, retry: retry, log: log, now: time.Now}
+}
+
+func errState(format string, args ...any) error {
+	return apperr.New(apperr.CodeOrderState, format, args...)
+}
+
+// usersAlipayOrder returns the user's ALIPAY order or NOT_FOUND.
+func (s *Service) usersAlipayOrder(ctx context.Context, userID, orderID int) (*ent.OrderInfo, error) {
+	o, err := s.db.Client.OrderInfo.Query().Where(orderinfo.ID(orderID), orderinfo.UserID(userID)).Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, apperr.NotFound("order")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if o.PayMethod != orderinfo.PayMethodALIPAY {
+		return nil, errState("this order is paid in cash on delivery")
+	}
+	return o, nil
+}
+
+// PayURL returns the Alipay page where the user pays an UNPAID order.
+func (s *Service) PayURL(ctx context.Context, userID, orderID int) (string, *ent.OrderInfo, error) {
+	o, err := s.usersAlipayOrder(ctx, userID, orderID)
+	if err != nil {
+		return "", nil, err
+	}
+	if o.Status != orderstate.Unpaid {
+		return "", nil, errState("the order is %s, not UNPAID", o.Status)
+	}
+	if o.ExpiresAt == nil || !s.now().Before(*o.ExpiresAt) {
+		return "", nil, errState("the time to pay this order has run out")
+	}
+	u, err := s.gateway.PagePayURL(PagePay{
+		OutTradeNo: o.OrderNo,
+		Amount:     o.TotalAmount + o.Freight,
+		Subject:    "Storefront order " + o.OrderNo,
+		ExpiresAt:  *o.ExpiresAt,
+	})
+	return u, o, err
+}
+
+// Outcome says what recording a paid trade did.
+type Outcome int
+
+const (
+	Recorded  Outcome = iota // the order moved to UNSEND
+	Duplicate                // this trade was recorded before: nothing changed
+	Refunded                 // the order was canceled: the money went back
+)
+
+// ErrForged covers notifications that must change nothing: bad signature,
+// another app, an unknown order, a wrong amount.
+var ErrForged = errors.New("payment: notification refused")
+
+// HandleNotification processes Alipay's asynchronous notification. A nil
+// error means answer "success" (also for duplicates and for states that need
+// nothing); any error means "failure" and Alipay will send it again.
+func (s *Service) HandleNotification(ctx context.Context, form url.Values) error {
+	t, err := s.gateway.Notification(ctx, form)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrForged, err)
+	}
+	if t.AppID != s.appID {
+		return fmt.Errorf("%w: app_id %q is not ours", ErrForged, t.AppID)
+	}
+	if t.Status != TradePaid {
+		return nil // WAIT_BUYER_PAY, TRADE_CLOSED: nothing to record
+	}
+	_, err = s.Record(ctx, t)
+	return err
+}
+
+// Record records a paid trade for its order. It is idempotent by trade
+// number and safe to call from any number of places at once.
+func (s *Service) Record(ctx context.Context, t Trade) (Outcome, error) {
+	o, err := s.db.Client.OrderInfo.Query().Where(orderinfo.OrderNo(t.OutTradeNo)).Only(ctx)
+	if ent.IsNotFound(err) {
+		return 0, fmt.Errorf("%w: unknown out_trade_no %q", ErrForged, t.OutTradeNo)
+	}
+	if err != nil {
+		return 0, err
+	}
+	if o.PayMethod != orderinfo.PayMethodALIPAY || t.Amount != o.TotalAmount+o.Freight || t.TradeNo == "" {
+		return 0, fmt.Errorf("%w: order %s costs %s, paid %s", ErrForged, o.OrderNo, o.TotalAmount+o.Freight, t.Amount)
+	}
+	paidAt := t.PaidAt
+	if paidAt.IsZero() {
+		paidAt = s.now()
+	}
+	moved := false
+	err = database.Retry(ctx, s.retry, func(ctx context.Context) error {
+		return database.WithTx(ctx, s.db.Client, s.db.Dialect, func(tx *ent.Tx) error {
+			if err := tx.Payment.Create().
+				SetOrderID(o.ID).SetProvider(entpayment.ProviderALIPAY).SetTradeNo(t.TradeNo).
+				SetAmount(t.Amount).SetPaidAt(paidAt).Exec(ctx); err != nil {
+				return err
+			}
+			n, err := tx.OrderInfo.Update().
+				Where(orderinfo.ID(o.ID), orderinfo.StatusEQ(orderstate.Unpaid)).
+				SetStatus(orderstate.Unsend).SetPaidAt(paidAt).SetTradeNo(t.TradeNo).
+				Save(ctx)
+			moved = n == 1
+			return err
+		})
+	})
+	switch {
+	case err != nil && database.IsUniqueViolation(err):
+		// Recorded before. If it still owes a refund (the last attempt
+		// failed at Alipay), this delivery is the chance to finish it.
+		return Duplicate, s.finishRefund(ctx, t.TradeNo)
+	case err != nil:
+		return 0, err
+	case moved:
+		s.log.InfoContext(ctx, "order paid", "order", o.OrderNo, "trade", t.TradeNo)
+		return Recorded, nil
+	}
+	// Paid, but the order had left UNPAID (canceled): give the money back.
+	s.log.WarnContext(ctx, "payment for an order that is no longer unpaid; refunding", "order", o.OrderNo, "trade", t.TradeNo)
+	return Refunded, s.finishRefund(ctx, t.TradeNo)
+}
+
+// finishRefund refunds a recorded payment whose order is not waiting for it,
+// unless that was done already. The request number is the trade number's,
+// so Alipay refunds once however often this runs.
+func (s *Service) finishRefund(ctx context.Context, tradeNo string) error {
+	p, err := s.db.Client.Payment.Query().Where(entpayment.TradeNo(tradeNo)).WithOrder().Only(ctx)
+	if err != nil {
+		return err
+	}
+	o := p.Edges.Order
+	if p.RefundNo != nil || o.TradeNo != nil && *o.TradeNo == tradeNo {
+		return nil // refunded already, or this is the payment the order kept
+	}
+	requestNo := "refund-" + tradeNo
+	if err := s.gateway.Refund(ctx, o.OrderNo, p.Amount, requestNo); err != nil {
+		return err
+	}
+	return s.db.Client.Payment.UpdateOneID(p.ID).
+		Where(entpayment.RefundNoIsNil()).
+		SetRefundNo(requestNo).SetRefundedAt(s.now()).
+		Exec(ctx)
+}
+
+// Confirmation is what confirmPayment found.
+type Confirmation int
+
+const (
+	Paid    Confirmation = iota // recorded (now or before)
+	Pending                     // not paid yet
+	Closed                      // the trade or the order is closed
+)
+
+// Confirm asks Alipay about an order when no notification can arrive (a
+// firewall, a local setup) and records the payment as a notification would.
+func (s *Service) Confirm(ctx context.Context, userID, orderID int) (Confirmation, *ent.OrderInfo, error) {
+	o, err := s.usersAlipayOrder(ctx, userID, orderID)
+	if err != nil {
+		return 0, nil, err
+	}
+	switch o.Status {
+	case orderstate.Unpaid:
+	case orderstate.Canceled:
+		return Closed, o, nil
+	default:
+		return Paid, o, nil
+	}
+	t, err := s.gateway.Query(ctx, o.OrderNo)
+	if err != nil {
+		return 0, nil, apperr.New(apperr.CodePaymentFailed, "Alipay cannot be reached; try again shortly")
+	}
+	switch t.Status {
+	case TradePaid:
+		outcome, err := s.Record(ctx, t)
+		if err != nil {
+			return 0, nil, err
+		}
+		o, err = s.db.Client.OrderInfo.Get(ctx, o.ID)
+		if err != nil {
+			return 0, nil, err
+		}
+		if outcome == Refunded {
+			return Closed, o, nil
+		}
+		return Paid, o, nil
+	case TradeClosed:
+		return Closed, o, nil
+	}
+	return Pending, o, nil
+}
+
+// Expired returns ALIPAY orders past their expiry that are still UNPAID.
+func (s *Service) expired(ctx context.Context, limit int) ([]*ent.OrderInfo, error) {
+	return s.db.Client.OrderInfo.Query().
+		Where(orderinfo.StatusEQ(orderstate.Unpaid), orderinfo.ExpiresAtLT(s.now())).
+		Order(ent.Asc(orderinfo.FieldExpiresAt)).
+		Limit(limit).
+		All(ctx)
+}
+
+// Sweep settles up to limit expired orders: paid at Alipay → recorded;
+// otherwise the trade is closed and the order canceled with its stock put
+// back. Any number of instances may sweep at once: the cancel is a
+// conditional update, so the stock comes back once. It returns how many
+// orders it canceled.
+func (s *Service) Sweep(ctx context.Context, limit int) (int, error) {
+	orders, err := s.expired(ctx, limit)
+	if err != nil {
+		return 0, err
+	}
+	canceled := 0
+	var errs []error
+	for _, o := range orders {
+		t, err := s.gateway.Query(ctx, o.OrderNo)
+		if err != nil {
+			errs = append(errs, err) // unknown at Alipay: never cancel blindly
+			continue
+		}
+		if t.Status == TradePaid {
+			if _, err := s.Record(ctx, t); err != nil {
+				errs = append(errs, err)
+			}
+			continue
+		}
+		if err := s.gateway.Close(ctx, o.OrderNo); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		did, err := s.orders.CancelUnpaid(ctx, o.ID)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if did {
+			canceled++
+			s.log.InfoContext(ctx, "unpaid order expired", "order", o.OrderNo)
+		}
+	}
+	return canceled, errors.Join(errs...)
+}
+
+// RunSweeper sweeps every interval until ctx ends.
+func (s *Service) RunSweeper(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := s.Sweep(ctx, 100); err != nil && ctx.Err() == nil {
+				s.log.WarnContext(ctx, "payment sweep", "err", err)
+			}
+		}
+	}
+}
