@@ -487,6 +487,11 @@ func (_q *OrderGoodsQuery) collectField(ctx context.Context, oneNode bool, opCtx
 				selectedFields = append(selectedFields, ordergoods.FieldCommented)
 				fieldSeen[ordergoods.FieldCommented] = struct{}{}
 			}
+		case "commentedAt":
+			if _, ok := fieldSeen[ordergoods.FieldCommentedAt]; !ok {
+				selectedFields = append(selectedFields, ordergoods.FieldCommentedAt)
+				fieldSeen[ordergoods.FieldCommentedAt] = struct{}{}
+			}
 		case "id":
 		case "__typename":
 		default:
@@ -521,6 +526,28 @@ func newOrderGoodsPaginateArgs(rv map[string]any) *ordergoodsPaginateArgs {
 	}
 	if v := rv[beforeField]; v != nil {
 		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &OrderGoodsOrder{Field: &OrderGoodsOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithOrderGoodsOrder(order))
+			}
+		case *OrderGoodsOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithOrderGoodsOrder(v))
+			}
+		}
 	}
 	return args
 }

@@ -1311,6 +1311,71 @@ func (_m *OrderGoodsQuery) Paginate(
 	return conn, nil
 }
 
+var (
+	// OrderGoodsOrderFieldCreatedAt orders OrderGoods by created_at.
+	OrderGoodsOrderFieldCreatedAt = &OrderGoodsOrderField{
+		Value: func(_m *OrderGoods) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: ordergoods.FieldCreatedAt,
+		toTerm: ordergoods.ByCreatedAt,
+		toCursor: func(_m *OrderGoods) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// OrderGoodsOrderFieldCommentedAt orders OrderGoods by commented_at.
+	OrderGoodsOrderFieldCommentedAt = &OrderGoodsOrderField{
+		Value: func(_m *OrderGoods) (ent.Value, error) {
+			return _m.CommentedAt, nil
+		},
+		column: ordergoods.FieldCommentedAt,
+		toTerm: ordergoods.ByCommentedAt,
+		toCursor: func(_m *OrderGoods) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CommentedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f OrderGoodsOrderField) String() string {
+	var str string
+	switch f.column {
+	case OrderGoodsOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case OrderGoodsOrderFieldCommentedAt.column:
+		str = "COMMENTED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f OrderGoodsOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *OrderGoodsOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("OrderGoodsOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *OrderGoodsOrderFieldCreatedAt
+	case "COMMENTED_AT":
+		*f = *OrderGoodsOrderFieldCommentedAt
+	default:
+		return fmt.Errorf("%s is not a valid OrderGoodsOrderField", str)
+	}
+	return nil
+}
+
 // OrderGoodsOrderField defines the ordering field of OrderGoods.
 type OrderGoodsOrderField struct {
 	// Value extracts the ordering value from the given OrderGoods.

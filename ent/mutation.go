@@ -3982,6 +3982,7 @@ type OrderGoodsMutation struct {
 	addscore      *int
 	anonymous     *bool
 	commented     *bool
+	commented_at  *time.Time
 	clearedFields map[string]struct{}
 	_order        *int
 	cleared_order bool
@@ -4564,6 +4565,55 @@ func (m *OrderGoodsMutation) ResetCommented() {
 	m.commented = nil
 }
 
+// SetCommentedAt sets the "commented_at" field.
+func (m *OrderGoodsMutation) SetCommentedAt(t time.Time) {
+	m.commented_at = &t
+}
+
+// CommentedAt returns the value of the "commented_at" field in the mutation.
+func (m *OrderGoodsMutation) CommentedAt() (r time.Time, exists bool) {
+	v := m.commented_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCommentedAt returns the old "commented_at" field's value of the OrderGoods entity.
+// If the OrderGoods object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderGoodsMutation) OldCommentedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCommentedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCommentedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCommentedAt: %w", err)
+	}
+	return oldValue.CommentedAt, nil
+}
+
+// ClearCommentedAt clears the value of the "commented_at" field.
+func (m *OrderGoodsMutation) ClearCommentedAt() {
+	m.commented_at = nil
+	m.clearedFields[ordergoods.FieldCommentedAt] = struct{}{}
+}
+
+// CommentedAtCleared returns if the "commented_at" field was cleared in this mutation.
+func (m *OrderGoodsMutation) CommentedAtCleared() bool {
+	_, ok := m.clearedFields[ordergoods.FieldCommentedAt]
+	return ok
+}
+
+// ResetCommentedAt resets all changes to the "commented_at" field.
+func (m *OrderGoodsMutation) ResetCommentedAt() {
+	m.commented_at = nil
+	delete(m.clearedFields, ordergoods.FieldCommentedAt)
+}
+
 // ClearOrder clears the "order" edge to the OrderInfo entity.
 func (m *OrderGoodsMutation) ClearOrder() {
 	m.cleared_order = true
@@ -4625,7 +4675,7 @@ func (m *OrderGoodsMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *OrderGoodsMutation) Fields() []string {
-	fields := make([]string, 0, 11)
+	fields := make([]string, 0, 12)
 	if m.created_at != nil {
 		fields = append(fields, ordergoods.FieldCreatedAt)
 	}
@@ -4659,6 +4709,9 @@ func (m *OrderGoodsMutation) Fields() []string {
 	if m.commented != nil {
 		fields = append(fields, ordergoods.FieldCommented)
 	}
+	if m.commented_at != nil {
+		fields = append(fields, ordergoods.FieldCommentedAt)
+	}
 	return fields
 }
 
@@ -4689,6 +4742,8 @@ func (m *OrderGoodsMutation) Field(name string) (ent.Value, bool) {
 		return m.Anonymous()
 	case ordergoods.FieldCommented:
 		return m.Commented()
+	case ordergoods.FieldCommentedAt:
+		return m.CommentedAt()
 	}
 	return nil, false
 }
@@ -4720,6 +4775,8 @@ func (m *OrderGoodsMutation) OldField(ctx context.Context, name string) (ent.Val
 		return m.OldAnonymous(ctx)
 	case ordergoods.FieldCommented:
 		return m.OldCommented(ctx)
+	case ordergoods.FieldCommentedAt:
+		return m.OldCommentedAt(ctx)
 	}
 	return nil, fmt.Errorf("unknown OrderGoods field %s", name)
 }
@@ -4806,6 +4863,13 @@ func (m *OrderGoodsMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetCommented(v)
 		return nil
+	case ordergoods.FieldCommentedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCommentedAt(v)
+		return nil
 	}
 	return fmt.Errorf("unknown OrderGoods field %s", name)
 }
@@ -4886,7 +4950,11 @@ func (m *OrderGoodsMutation) AddField(name string, value ent.Value) error {
 // ClearedFields returns all nullable fields that were cleared during this
 // mutation.
 func (m *OrderGoodsMutation) ClearedFields() []string {
-	return nil
+	var fields []string
+	if m.FieldCleared(ordergoods.FieldCommentedAt) {
+		fields = append(fields, ordergoods.FieldCommentedAt)
+	}
+	return fields
 }
 
 // FieldCleared returns a boolean indicating if a field with the given name was
@@ -4899,6 +4967,11 @@ func (m *OrderGoodsMutation) FieldCleared(name string) bool {
 // ClearField clears the value of the field with the given name. It returns an
 // error if the field is not defined in the schema.
 func (m *OrderGoodsMutation) ClearField(name string) error {
+	switch name {
+	case ordergoods.FieldCommentedAt:
+		m.ClearCommentedAt()
+		return nil
+	}
 	return fmt.Errorf("unknown OrderGoods nullable field %s", name)
 }
 
@@ -4938,6 +5011,9 @@ func (m *OrderGoodsMutation) ResetField(name string) error {
 		return nil
 	case ordergoods.FieldCommented:
 		m.ResetCommented()
+		return nil
+	case ordergoods.FieldCommentedAt:
+		m.ResetCommentedAt()
 		return nil
 	}
 	return fmt.Errorf("unknown OrderGoods field %s", name)

@@ -41,6 +41,8 @@ type OrderGoods struct {
 	Anonymous bool `json:"anonymous,omitempty"`
 	// Commented holds the value of the "commented" field.
 	Commented bool `json:"commented,omitempty"`
+	// CommentedAt holds the value of the "commented_at" field.
+	CommentedAt *time.Time `json:"commented_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the OrderGoodsQuery when eager-loading is set.
 	Edges        OrderGoodsEdges `json:"edges"`
@@ -80,7 +82,7 @@ func (*OrderGoods) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullInt64)
 		case ordergoods.FieldSkuName, ordergoods.FieldComment:
 			values[i] = new(sql.NullString)
-		case ordergoods.FieldCreatedAt, ordergoods.FieldUpdatedAt:
+		case ordergoods.FieldCreatedAt, ordergoods.FieldUpdatedAt, ordergoods.FieldCommentedAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -169,6 +171,13 @@ func (_m *OrderGoods) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.Commented = value.Bool
 			}
+		case ordergoods.FieldCommentedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field commented_at", values[i])
+			} else if value.Valid {
+				_m.CommentedAt = new(time.Time)
+				*_m.CommentedAt = value.Time
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -242,6 +251,11 @@ func (_m *OrderGoods) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("commented=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Commented))
+	builder.WriteString(", ")
+	if v := _m.CommentedAt; v != nil {
+		builder.WriteString("commented_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }

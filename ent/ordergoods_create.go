@@ -138,6 +138,20 @@ func (_c *OrderGoodsCreate) SetNillableCommented(v *bool) *OrderGoodsCreate {
 	return _c
 }
 
+// SetCommentedAt sets the "commented_at" field.
+func (_c *OrderGoodsCreate) SetCommentedAt(v time.Time) *OrderGoodsCreate {
+	_c.mutation.SetCommentedAt(v)
+	return _c
+}
+
+// SetNillableCommentedAt sets the "commented_at" field if the given value is not nil.
+func (_c *OrderGoodsCreate) SetNillableCommentedAt(v *time.Time) *OrderGoodsCreate {
+	if v != nil {
+		_c.SetCommentedAt(*v)
+	}
+	return _c
+}
+
 // SetOrder sets the "order" edge to the OrderInfo entity.
 func (_c *OrderGoodsCreate) SetOrder(v *OrderInfo) *OrderGoodsCreate {
 	return _c.SetOrderID(v.ID)
@@ -334,6 +348,10 @@ func (_c *OrderGoodsCreate) createSpec() (*OrderGoods, *sqlgraph.CreateSpec) {
 		_spec.SetField(ordergoods.FieldCommented, field.TypeBool, value)
 		_node.Commented = value
 	}
+	if value, ok := _c.mutation.CommentedAt(); ok {
+		_spec.SetField(ordergoods.FieldCommentedAt, field.TypeTime, value)
+		_node.CommentedAt = &value
+	}
 	if nodes := _c.mutation.OrderIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -466,6 +484,24 @@ func (u *OrderGoodsUpsert) SetCommented(v bool) *OrderGoodsUpsert {
 // UpdateCommented sets the "commented" field to the value that was provided on create.
 func (u *OrderGoodsUpsert) UpdateCommented() *OrderGoodsUpsert {
 	u.SetExcluded(ordergoods.FieldCommented)
+	return u
+}
+
+// SetCommentedAt sets the "commented_at" field.
+func (u *OrderGoodsUpsert) SetCommentedAt(v time.Time) *OrderGoodsUpsert {
+	u.Set(ordergoods.FieldCommentedAt, v)
+	return u
+}
+
+// UpdateCommentedAt sets the "commented_at" field to the value that was provided on create.
+func (u *OrderGoodsUpsert) UpdateCommentedAt() *OrderGoodsUpsert {
+	u.SetExcluded(ordergoods.FieldCommentedAt)
+	return u
+}
+
+// ClearCommentedAt clears the value of the "commented_at" field.
+func (u *OrderGoodsUpsert) ClearCommentedAt() *OrderGoodsUpsert {
+	u.SetNull(ordergoods.FieldCommentedAt)
 	return u
 }
 
@@ -603,6 +639,27 @@ func (u *OrderGoodsUpsertOne) SetCommented(v bool) *OrderGoodsUpsertOne {
 func (u *OrderGoodsUpsertOne) UpdateCommented() *OrderGoodsUpsertOne {
 	return u.Update(func(s *OrderGoodsUpsert) {
 		s.UpdateCommented()
+	})
+}
+
+// SetCommentedAt sets the "commented_at" field.
+func (u *OrderGoodsUpsertOne) SetCommentedAt(v time.Time) *OrderGoodsUpsertOne {
+	return u.Update(func(s *OrderGoodsUpsert) {
+		s.SetCommentedAt(v)
+	})
+}
+
+// UpdateCommentedAt sets the "commented_at" field to the value that was provided on create.
+func (u *OrderGoodsUpsertOne) UpdateCommentedAt() *OrderGoodsUpsertOne {
+	return u.Update(func(s *OrderGoodsUpsert) {
+		s.UpdateCommentedAt()
+	})
+}
+
+// ClearCommentedAt clears the value of the "commented_at" field.
+func (u *OrderGoodsUpsertOne) ClearCommentedAt() *OrderGoodsUpsertOne {
+	return u.Update(func(s *OrderGoodsUpsert) {
+		s.ClearCommentedAt()
 	})
 }
 
@@ -906,6 +963,27 @@ func (u *OrderGoodsUpsertBulk) SetCommented(v bool) *OrderGoodsUpsertBulk {
 func (u *OrderGoodsUpsertBulk) UpdateCommented() *OrderGoodsUpsertBulk {
 	return u.Update(func(s *OrderGoodsUpsert) {
 		s.UpdateCommented()
+	})
+}
+
+// SetCommentedAt sets the "commented_at" field.
+func (u *OrderGoodsUpsertBulk) SetCommentedAt(v time.Time) *OrderGoodsUpsertBulk {
+	return u.Update(func(s *OrderGoodsUpsert) {
+		s.SetCommentedAt(v)
+	})
+}
+
+// UpdateCommentedAt sets the "commented_at" field to the value that was provided on create.
+func (u *OrderGoodsUpsertBulk) UpdateCommentedAt() *OrderGoodsUpsertBulk {
+	return u.Update(func(s *OrderGoodsUpsert) {
+		s.UpdateCommentedAt()
+	})
+}
+
+// ClearCommentedAt clears the value of the "commented_at" field.
+func (u *OrderGoodsUpsertBulk) ClearCommentedAt() *OrderGoodsUpsertBulk {
+	return u.Update(func(s *OrderGoodsUpsert) {
+		s.ClearCommentedAt()
 	})
 }
 

@@ -98,6 +98,26 @@ func (_u *OrderGoodsUpdate) SetNillableCommented(v *bool) *OrderGoodsUpdate {
 	return _u
 }
 
+// SetCommentedAt sets the "commented_at" field.
+func (_u *OrderGoodsUpdate) SetCommentedAt(v time.Time) *OrderGoodsUpdate {
+	_u.mutation.SetCommentedAt(v)
+	return _u
+}
+
+// SetNillableCommentedAt sets the "commented_at" field if the given value is not nil.
+func (_u *OrderGoodsUpdate) SetNillableCommentedAt(v *time.Time) *OrderGoodsUpdate {
+	if v != nil {
+		_u.SetCommentedAt(*v)
+	}
+	return _u
+}
+
+// ClearCommentedAt clears the value of the "commented_at" field.
+func (_u *OrderGoodsUpdate) ClearCommentedAt() *OrderGoodsUpdate {
+	_u.mutation.ClearCommentedAt()
+	return _u
+}
+
 // Mutation returns the OrderGoodsMutation object of the builder.
 func (_u *OrderGoodsUpdate) Mutation() *OrderGoodsMutation {
 	return _u.mutation
@@ -193,6 +213,12 @@ func (_u *OrderGoodsUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 	if value, ok := _u.mutation.Commented(); ok {
 		_spec.SetField(ordergoods.FieldCommented, field.TypeBool, value)
 	}
+	if value, ok := _u.mutation.CommentedAt(); ok {
+		_spec.SetField(ordergoods.FieldCommentedAt, field.TypeTime, value)
+	}
+	if _u.mutation.CommentedAtCleared() {
+		_spec.ClearField(ordergoods.FieldCommentedAt, field.TypeTime)
+	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -281,6 +307,26 @@ func (_u *OrderGoodsUpdateOne) SetNillableCommented(v *bool) *OrderGoodsUpdateOn
 	if v != nil {
 		_u.SetCommented(*v)
 	}
+	return _u
+}
+
+// SetCommentedAt sets the "commented_at" field.
+func (_u *OrderGoodsUpdateOne) SetCommentedAt(v time.Time) *OrderGoodsUpdateOne {
+	_u.mutation.SetCommentedAt(v)
+	return _u
+}
+
+// SetNillableCommentedAt sets the "commented_at" field if the given value is not nil.
+func (_u *OrderGoodsUpdateOne) SetNillableCommentedAt(v *time.Time) *OrderGoodsUpdateOne {
+	if v != nil {
+		_u.SetCommentedAt(*v)
+	}
+	return _u
+}
+
+// ClearCommentedAt clears the value of the "commented_at" field.
+func (_u *OrderGoodsUpdateOne) ClearCommentedAt() *OrderGoodsUpdateOne {
+	_u.mutation.ClearCommentedAt()
 	return _u
 }
 
@@ -408,6 +454,12 @@ func (_u *OrderGoodsUpdateOne) sqlSave(ctx context.Context) (_node *OrderGoods, 
 	}
 	if value, ok := _u.mutation.Commented(); ok {
 		_spec.SetField(ordergoods.FieldCommented, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.CommentedAt(); ok {
+		_spec.SetField(ordergoods.FieldCommentedAt, field.TypeTime, value)
+	}
+	if _u.mutation.CommentedAtCleared() {
+		_spec.ClearField(ordergoods.FieldCommentedAt, field.TypeTime)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &OrderGoods{config: _u.config}

@@ -10,6 +10,7 @@ import (
 	"github.com/storefront/storefront/ent"
 	"github.com/storefront/storefront/graph/generated"
 	"github.com/storefront/storefront/internal/apperr"
+	"github.com/storefront/storefront/internal/orderstate"
 	"github.com/storefront/storefront/internal/paging"
 )
 
@@ -52,6 +53,12 @@ func pageCost(child int, first, last *int) int {
 func complexity() generated.ComplexityRoot {
 	var c generated.ComplexityRoot
 	c.Query.Skus = func(child int, _ *paging.Cursor, first *int, _ *paging.Cursor, last *int, _ *int, _ *ent.SKUOrder) int {
+		return pageCost(child, first, last)
+	}
+	c.Query.MyOrders = func(child int, _ *paging.Cursor, first *int, _ *paging.Cursor, last *int, _ []orderstate.Status) int {
+		return pageCost(child, first, last)
+	}
+	c.SKU.Comments = func(child int, _ *paging.Cursor, first *int, _ *paging.Cursor, last *int) int {
 		return pageCost(child, first, last)
 	}
 	c.Query.Nodes = func(child int, ids []int) int { return 1 + child*max(len(ids), 1) }

@@ -156,6 +156,7 @@ var (
 		{Name: "score", Type: field.TypeInt, Default: 5},
 		{Name: "anonymous", Type: field.TypeBool, Default: false},
 		{Name: "commented", Type: field.TypeBool, Default: false},
+		{Name: "commented_at", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"mysql": "datetime(6)"}},
 		{Name: "order_id", Type: field.TypeInt},
 	}
 	// OrderLinesTable holds the schema information for the "order_lines" table.
@@ -166,16 +167,16 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "order_lines_orders_lines",
-				Columns:    []*schema.Column{OrderLinesColumns[11]},
+				Columns:    []*schema.Column{OrderLinesColumns[12]},
 				RefColumns: []*schema.Column{OrdersColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 		},
 		Indexes: []*schema.Index{
 			{
-				Name:    "ordergoods_sku_id_commented_created_at",
+				Name:    "ordergoods_sku_id_commented_commented_at",
 				Unique:  false,
-				Columns: []*schema.Column{OrderLinesColumns[3], OrderLinesColumns[10], OrderLinesColumns[1]},
+				Columns: []*schema.Column{OrderLinesColumns[3], OrderLinesColumns[10], OrderLinesColumns[11]},
 			},
 		},
 	}

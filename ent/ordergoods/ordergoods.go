@@ -36,6 +36,8 @@ const (
 	FieldAnonymous = "anonymous"
 	// FieldCommented holds the string denoting the commented field in the database.
 	FieldCommented = "commented"
+	// FieldCommentedAt holds the string denoting the commented_at field in the database.
+	FieldCommentedAt = "commented_at"
 	// EdgeOrder holds the string denoting the order edge name in mutations.
 	EdgeOrder = "order"
 	// Table holds the table name of the ordergoods in the database.
@@ -63,6 +65,7 @@ var Columns = []string{
 	FieldScore,
 	FieldAnonymous,
 	FieldCommented,
+	FieldCommentedAt,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -163,6 +166,11 @@ func ByAnonymous(opts ...sql.OrderTermOption) OrderOption {
 // ByCommented orders the results by the commented field.
 func ByCommented(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldCommented, opts...).ToFunc()
+}
+
+// ByCommentedAt orders the results by the commented_at field.
+func ByCommentedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCommentedAt, opts...).ToFunc()
 }
 
 // ByOrderField orders the results by order field.

@@ -112,6 +112,11 @@ func Commented(v bool) predicate.OrderGoods {
 	return predicate.OrderGoods(sql.FieldEQ(FieldCommented, v))
 }
 
+// CommentedAt applies equality check predicate on the "commented_at" field. It's identical to CommentedAtEQ.
+func CommentedAt(v time.Time) predicate.OrderGoods {
+	return predicate.OrderGoods(sql.FieldEQ(FieldCommentedAt, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.OrderGoods {
 	return predicate.OrderGoods(sql.FieldEQ(FieldCreatedAt, v))
@@ -534,6 +539,56 @@ func CommentedEQ(v bool) predicate.OrderGoods {
 // CommentedNEQ applies the NEQ predicate on the "commented" field.
 func CommentedNEQ(v bool) predicate.OrderGoods {
 	return predicate.OrderGoods(sql.FieldNEQ(FieldCommented, v))
+}
+
+// CommentedAtEQ applies the EQ predicate on the "commented_at" field.
+func CommentedAtEQ(v time.Time) predicate.OrderGoods {
+	return predicate.OrderGoods(sql.FieldEQ(FieldCommentedAt, v))
+}
+
+// CommentedAtNEQ applies the NEQ predicate on the "commented_at" field.
+func CommentedAtNEQ(v time.Time) predicate.OrderGoods {
+	return predicate.OrderGoods(sql.FieldNEQ(FieldCommentedAt, v))
+}
+
+// CommentedAtIn applies the In predicate on the "commented_at" field.
+func CommentedAtIn(vs ...time.Time) predicate.OrderGoods {
+	return predicate.OrderGoods(sql.FieldIn(FieldCommentedAt, vs...))
+}
+
+// CommentedAtNotIn applies the NotIn predicate on the "commented_at" field.
+func CommentedAtNotIn(vs ...time.Time) predicate.OrderGoods {
+	return predicate.OrderGoods(sql.FieldNotIn(FieldCommentedAt, vs...))
+}
+
+// CommentedAtGT applies the GT predicate on the "commented_at" field.
+func CommentedAtGT(v time.Time) predicate.OrderGoods {
+	return predicate.OrderGoods(sql.FieldGT(FieldCommentedAt, v))
+}
+
+// CommentedAtGTE applies the GTE predicate on the "commented_at" field.
+func CommentedAtGTE(v time.Time) predicate.OrderGoods {
+	return predicate.OrderGoods(sql.FieldGTE(FieldCommentedAt, v))
+}
+
+// CommentedAtLT applies the LT predicate on the "commented_at" field.
+func CommentedAtLT(v time.Time) predicate.OrderGoods {
+	return predicate.OrderGoods(sql.FieldLT(FieldCommentedAt, v))
+}
+
+// CommentedAtLTE applies the LTE predicate on the "commented_at" field.
+func CommentedAtLTE(v time.Time) predicate.OrderGoods {
+	return predicate.OrderGoods(sql.FieldLTE(FieldCommentedAt, v))
+}
+
+// CommentedAtIsNil applies the IsNil predicate on the "commented_at" field.
+func CommentedAtIsNil() predicate.OrderGoods {
+	return predicate.OrderGoods(sql.FieldIsNull(FieldCommentedAt))
+}
+
+// CommentedAtNotNil applies the NotNil predicate on the "commented_at" field.
+func CommentedAtNotNil() predicate.OrderGoods {
+	return predicate.OrderGoods(sql.FieldNotNull(FieldCommentedAt))
 }
 
 // HasOrder applies the HasEdge predicate on the "order" edge.

@@ -82,10 +82,14 @@ func (OrderInfo) Indexes() []ent.Index {
 type OrderGoods struct{ ent.Schema }
 
 func (OrderGoods) Annotations() []schema.Annotation {
-	return []schema.Annotation{entsql.Annotation{Table: "order_lines"}}
+	return []schema.Annotation{
+		entsql.Annotation{Table: "order_lines"},
+		// sku.comments pages through commented lines.
+		entgql.RelayConnection(),
+	}
 }
 
-func (OrderGoods) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
+func (OrderGoods) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{Orderable: true}} }
 
 func (OrderGoods) Fields() []ent.Field {
 	return []ent.Field{
@@ -99,6 +103,8 @@ func (OrderGoods) Fields() []ent.Field {
 		field.Int("score").Default(5).Range(0, 5),
 		field.Bool("anonymous").Default(false),
 		field.Bool("commented").Default(false),
+		field.Time("commented_at").Optional().Nillable().SchemaType(datetime6).
+			Annotations(entgql.OrderField("COMMENTED_AT")),
 	}
 }
 
@@ -114,7 +120,7 @@ func (OrderGoods) Edges() []ent.Edge {
 }
 
 func (OrderGoods) Indexes() []ent.Index {
-	return []ent.Index{index.Fields("sku_id", "commented", "created_at")}
+	return []ent.Index{index.Fields("sku_id", "commented", "commented_at")}
 }
 
 // Payment records money received for an order. The provider's trade number

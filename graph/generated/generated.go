@@ -51,6 +51,7 @@ type ResolverRoot interface {
 	OrderInfo() OrderInfoResolver
 	Query() QueryResolver
 	SKU() SKUResolver
+	SkuComment() SkuCommentResolver
 }
 
 type DirectiveRoot struct {
@@ -143,8 +144,11 @@ type ComplexityRoot struct {
 
 	Mutation struct {
 		AddToCart          func(childComplexity int, skuID int, count int) int
+		CancelOrder        func(childComplexity int, orderID int) int
 		ChangePassword     func(childComplexity int, input model.ChangePasswordInput) int
+		CommentOrderLines  func(childComplexity int, orderID int, comments []*order.LineComment) int
 		ConfirmPayment     func(childComplexity int, orderID int) int
+		ConfirmReceipt     func(childComplexity int, orderID int) int
 		CreateAddress      func(childComplexity int, input address.Input) int
 		DeleteAddress      func(childComplexity int, id int) int
 		Login              func(childComplexity int, input model.LoginInput) int
@@ -162,20 +166,32 @@ type ComplexityRoot struct {
 	}
 
 	OrderGoods struct {
-		Amount    func(childComplexity int) int
-		Anonymous func(childComplexity int) int
-		Comment   func(childComplexity int) int
-		Commented func(childComplexity int) int
-		Count     func(childComplexity int) int
-		CreatedAt func(childComplexity int) int
-		ID        func(childComplexity int) int
-		Order     func(childComplexity int) int
-		OrderID   func(childComplexity int) int
-		Price     func(childComplexity int) int
-		Score     func(childComplexity int) int
-		Sku       func(childComplexity int) int
-		SkuID     func(childComplexity int) int
-		SkuName   func(childComplexity int) int
+		Amount      func(childComplexity int) int
+		Anonymous   func(childComplexity int) int
+		Comment     func(childComplexity int) int
+		Commented   func(childComplexity int) int
+		CommentedAt func(childComplexity int) int
+		Count       func(childComplexity int) int
+		CreatedAt   func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Order       func(childComplexity int) int
+		OrderID     func(childComplexity int) int
+		Price       func(childComplexity int) int
+		Score       func(childComplexity int) int
+		Sku         func(childComplexity int) int
+		SkuID       func(childComplexity int) int
+		SkuName     func(childComplexity int) int
+	}
+
+	OrderGoodsConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	OrderGoodsEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	OrderInfo struct {
@@ -248,8 +264,10 @@ type ComplexityRoot struct {
 		CheckoutPreview   func(childComplexity int) int
 		Me                func(childComplexity int) int
 		MobileAvailable   func(childComplexity int, mobile string) int
+		MyOrders          func(childComplexity int, after *paging.Cursor, first *int, before *paging.Cursor, last *int, status []orderstate.Status) int
 		Node              func(childComplexity int, id int) int
 		Nodes             func(childComplexity int, ids []int) int
+		Order             func(childComplexity int, id int) int
 		Sku               func(childComplexity int, id int) int
 		Skus              func(childComplexity int, after *paging.Cursor, first *int, before *paging.Cursor, last *int, categoryID *int, orderBy *ent.SKUOrder) int
 		UsernameAvailable func(childComplexity int, username string) int
@@ -259,6 +277,7 @@ type ComplexityRoot struct {
 		Caption        func(childComplexity int) int
 		Category       func(childComplexity int) int
 		CategoryID     func(childComplexity int) int
+		Comments       func(childComplexity int, after *paging.Cursor, first *int, before *paging.Cursor, last *int) int
 		CreatedAt      func(childComplexity int) int
 		Goods          func(childComplexity int) int
 		GoodsID        func(childComplexity int) int
@@ -280,6 +299,26 @@ type ComplexityRoot struct {
 	}
 
 	SKUEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	SkuComment struct {
+		Anonymous   func(childComplexity int) int
+		Author      func(childComplexity int) int
+		CommentedAt func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Score       func(childComplexity int) int
+		Text        func(childComplexity int) int
+	}
+
+	SkuCommentConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	SkuCommentEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
 	}
@@ -347,6 +386,9 @@ type MutationResolver interface {
 	UpdateAddress(ctx context.Context, id int, input address.Input) (*ent.Address, error)
 	DeleteAddress(ctx context.Context, id int) (int, error)
 	SetDefaultAddress(ctx context.Context, id int) (*ent.Address, error)
+	CancelOrder(ctx context.Context, orderID int) (*ent.OrderInfo, error)
+	ConfirmReceipt(ctx context.Context, orderID int) (*ent.OrderInfo, error)
+	CommentOrderLines(ctx context.Context, orderID int, comments []*order.LineComment) (*ent.OrderInfo, error)
 	AddToCart(ctx context.Context, skuID int, count int) (*model.Cart, error)
 	UpdateCartLine(ctx context.Context, skuID int, count int, selected *bool) (*model.Cart, error)
 	RemoveCartLines(ctx context.Context, skuIds []int) (*model.Cart, error)
@@ -371,6 +413,8 @@ type QueryResolver interface {
 	UsernameAvailable(ctx context.Context, username string) (bool, error)
 	MobileAvailable(ctx context.Context, mobile string) (bool, error)
 	Addresses(ctx context.Context) ([]*ent.Address, error)
+	MyOrders(ctx context.Context, after *paging.Cursor, first *int, before *paging.Cursor, last *int, status []orderstate.Status) (*ent.OrderInfoConnection, error)
+	Order(ctx context.Context, id int) (*ent.OrderInfo, error)
 	Cart(ctx context.Context) (*model.Cart, error)
 	CheckoutPreview(ctx context.Context) (*model.CheckoutPreview, error)
 	Categories(ctx context.Context) ([]*ent.Category, error)
@@ -378,7 +422,12 @@ type QueryResolver interface {
 	Sku(ctx context.Context, id int) (*ent.SKU, error)
 }
 type SKUResolver interface {
+	Comments(ctx context.Context, obj *ent.SKU, after *paging.Cursor, first *int, before *paging.Cursor, last *int) (*ent.OrderGoodsConnection, error)
 	Specifications(ctx context.Context, obj *ent.SKU) ([]*catalog.Specification, error)
+}
+type SkuCommentResolver interface {
+	Text(ctx context.Context, obj *ent.OrderGoods) (string, error)
+	Author(ctx context.Context, obj *ent.OrderGoods) (string, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -755,6 +804,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AddToCart(childComplexity, args["skuId"].(int), args["count"].(int)), true
+	case "Mutation.cancelOrder":
+		if e.ComplexityRoot.Mutation.CancelOrder == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_cancelOrder_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CancelOrder(childComplexity, args["orderId"].(int)), true
 	case "Mutation.changePassword":
 		if e.ComplexityRoot.Mutation.ChangePassword == nil {
 			break
@@ -766,6 +826,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ChangePassword(childComplexity, args["input"].(model.ChangePasswordInput)), true
+	case "Mutation.commentOrderLines":
+		if e.ComplexityRoot.Mutation.CommentOrderLines == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_commentOrderLines_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CommentOrderLines(childComplexity, args["orderId"].(int), args["comments"].([]*order.LineComment)), true
 	case "Mutation.confirmPayment":
 		if e.ComplexityRoot.Mutation.ConfirmPayment == nil {
 			break
@@ -777,6 +848,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ConfirmPayment(childComplexity, args["orderId"].(int)), true
+	case "Mutation.confirmReceipt":
+		if e.ComplexityRoot.Mutation.ConfirmReceipt == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_confirmReceipt_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ConfirmReceipt(childComplexity, args["orderId"].(int)), true
 	case "Mutation.createAddress":
 		if e.ComplexityRoot.Mutation.CreateAddress == nil {
 			break
@@ -951,6 +1033,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.OrderGoods.Commented(childComplexity), true
+	case "OrderGoods.commentedAt":
+		if e.ComplexityRoot.OrderGoods.CommentedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderGoods.CommentedAt(childComplexity), true
 	case "OrderGoods.count":
 		if e.ComplexityRoot.OrderGoods.Count == nil {
 			break
@@ -1011,6 +1099,38 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.OrderGoods.SkuName(childComplexity), true
+
+	case "OrderGoodsConnection.edges":
+		if e.ComplexityRoot.OrderGoodsConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderGoodsConnection.Edges(childComplexity), true
+	case "OrderGoodsConnection.pageInfo":
+		if e.ComplexityRoot.OrderGoodsConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderGoodsConnection.PageInfo(childComplexity), true
+	case "OrderGoodsConnection.totalCount":
+		if e.ComplexityRoot.OrderGoodsConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderGoodsConnection.TotalCount(childComplexity), true
+
+	case "OrderGoodsEdge.cursor":
+		if e.ComplexityRoot.OrderGoodsEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderGoodsEdge.Cursor(childComplexity), true
+	case "OrderGoodsEdge.node":
+		if e.ComplexityRoot.OrderGoodsEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderGoodsEdge.Node(childComplexity), true
 
 	case "OrderInfo.canceledAt":
 		if e.ComplexityRoot.OrderInfo.CanceledAt == nil {
@@ -1330,6 +1450,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.MobileAvailable(childComplexity, args["mobile"].(string)), true
+	case "Query.myOrders":
+		if e.ComplexityRoot.Query.MyOrders == nil {
+			break
+		}
+
+		args, err := ec.field_Query_myOrders_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.MyOrders(childComplexity, args["after"].(*paging.Cursor), args["first"].(*int), args["before"].(*paging.Cursor), args["last"].(*int), args["status"].([]orderstate.Status)), true
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
 			break
@@ -1352,6 +1483,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Nodes(childComplexity, args["ids"].([]int)), true
+	case "Query.order":
+		if e.ComplexityRoot.Query.Order == nil {
+			break
+		}
+
+		args, err := ec.field_Query_order_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Order(childComplexity, args["id"].(int)), true
 	case "Query.sku":
 		if e.ComplexityRoot.Query.Sku == nil {
 			break
@@ -1404,6 +1546,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SKU.CategoryID(childComplexity), true
+	case "SKU.comments":
+		if e.ComplexityRoot.SKU.Comments == nil {
+			break
+		}
+
+		args, err := ec.field_SKU_comments_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.SKU.Comments(childComplexity, args["after"].(*paging.Cursor), args["first"].(*int), args["before"].(*paging.Cursor), args["last"].(*int)), true
 	case "SKU.createdAt":
 		if e.ComplexityRoot.SKU.CreatedAt == nil {
 			break
@@ -1508,6 +1661,75 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SKUEdge.Node(childComplexity), true
+
+	case "SkuComment.anonymous":
+		if e.ComplexityRoot.SkuComment.Anonymous == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SkuComment.Anonymous(childComplexity), true
+	case "SkuComment.author":
+		if e.ComplexityRoot.SkuComment.Author == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SkuComment.Author(childComplexity), true
+	case "SkuComment.commentedAt":
+		if e.ComplexityRoot.SkuComment.CommentedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SkuComment.CommentedAt(childComplexity), true
+	case "SkuComment.id":
+		if e.ComplexityRoot.SkuComment.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SkuComment.ID(childComplexity), true
+	case "SkuComment.score":
+		if e.ComplexityRoot.SkuComment.Score == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SkuComment.Score(childComplexity), true
+	case "SkuComment.text":
+		if e.ComplexityRoot.SkuComment.Text == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SkuComment.Text(childComplexity), true
+
+	case "SkuCommentConnection.edges":
+		if e.ComplexityRoot.SkuCommentConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SkuCommentConnection.Edges(childComplexity), true
+	case "SkuCommentConnection.pageInfo":
+		if e.ComplexityRoot.SkuCommentConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SkuCommentConnection.PageInfo(childComplexity), true
+	case "SkuCommentConnection.totalCount":
+		if e.ComplexityRoot.SkuCommentConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SkuCommentConnection.TotalCount(childComplexity), true
+
+	case "SkuCommentEdge.cursor":
+		if e.ComplexityRoot.SkuCommentEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SkuCommentEdge.Cursor(childComplexity), true
+	case "SkuCommentEdge.node":
+		if e.ComplexityRoot.SkuCommentEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SkuCommentEdge.Node(childComplexity), true
 
 	case "SkuSpecOption.id":
 		if e.ComplexityRoot.SkuSpecOption.ID == nil {
@@ -1626,7 +1848,9 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("AddressInput", ec.unmarshalInputAddressInput),
 			graphql.NewInputUnmarshaler("ChangePasswordInput", ec.unmarshalInputChangePasswordInput),
+			graphql.NewInputUnmarshaler("LineCommentInput", ec.unmarshalInputLineCommentInput),
 			graphql.NewInputUnmarshaler("LoginInput", ec.unmarshalInputLoginInput),
+			graphql.NewInputUnmarshaler("OrderGoodsOrder", ec.unmarshalInputOrderGoodsOrder),
 			graphql.NewInputUnmarshaler("OrderInfoOrder", ec.unmarshalInputOrderInfoOrder),
 			graphql.NewInputUnmarshaler("PlaceOrderInput", ec.unmarshalInputPlaceOrderInput),
 			graphql.NewInputUnmarshaler("RegisterInput", ec.unmarshalInputRegisterInput),
@@ -1786,6 +2010,62 @@ type AuthPayload {
   refreshToken: String!
   refreshTokenExpiresAt: Time!
   user: User!
+}
+`, BuiltIn: false},
+	{Name: "../../schema/aftersale.graphqls", Input: `extend type Query {
+  "The shopper's orders, newest first, optionally of some statuses."
+  myOrders(after: Cursor, first: Int, before: Cursor, last: Int, status: [OrderStatus!]): OrderInfoConnection! @auth
+  "One of the shopper's orders; NOT_FOUND for anyone else's."
+  order(id: ID!): OrderInfo @auth
+}
+
+extend type Mutation {
+  """
+  Cancel an UNPAID order: its Alipay trade is closed and its stock put back.
+  ORDER_STATE when it was paid, shipped or canceled already.
+  """
+  cancelOrder(orderId: ID!): OrderInfo! @auth
+  "The goods arrived: UNRECEIVED -> UNCOMMENT."
+  confirmReceipt(orderId: ID!): OrderInfo! @auth
+  """
+  Comment lines of an UNCOMMENT order (score 0-5, text up to 500
+  characters). When every line has its comment the order is FINISHED.
+  """
+  commentOrderLines(orderId: ID!, comments: [LineCommentInput!]!): OrderInfo! @auth
+}
+
+input LineCommentInput {
+  lineId: ID!
+  score: Int!
+  text: String!
+  "Show only the first and last letters of the username."
+  anonymous: Boolean! = false
+}
+
+extend type SKU {
+  "What buyers said, newest first."
+  comments(after: Cursor, first: Int, before: Cursor, last: Int): SkuCommentConnection!
+}
+
+type SkuComment {
+  id: ID!
+  score: Int!
+  text: String!
+  "The buyer's username, masked to its first and last letters when anonymous."
+  author: String!
+  anonymous: Boolean!
+  commentedAt: Time
+}
+
+type SkuCommentConnection {
+  edges: [SkuCommentEdge]
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+type SkuCommentEdge {
+  node: SkuComment
+  cursor: Cursor!
 }
 `, BuiltIn: false},
 	{Name: "../../schema/cart.graphqls", Input: `extend type Query {
@@ -2017,7 +2297,58 @@ type OrderGoods implements Node {
   score: Int!
   anonymous: Boolean!
   commented: Boolean!
+  commentedAt: Time
   order: OrderInfo!
+}
+"""
+A connection to a list of items.
+"""
+type OrderGoodsConnection {
+  """
+  A list of edges.
+  """
+  edges: [OrderGoodsEdge]
+  """
+  Information to aid in pagination.
+  """
+  pageInfo: PageInfo!
+  """
+  Identifies the total count of items in the connection.
+  """
+  totalCount: Int!
+}
+"""
+An edge in a connection.
+"""
+type OrderGoodsEdge {
+  """
+  The item at the end of the edge.
+  """
+  node: OrderGoods
+  """
+  A cursor for use in pagination.
+  """
+  cursor: Cursor!
+}
+"""
+Ordering options for OrderGoods connections
+"""
+input OrderGoodsOrder {
+  """
+  The ordering direction.
+  """
+  direction: OrderDirection! = ASC
+  """
+  The field by which to order OrderGoodsSlice.
+  """
+  field: OrderGoodsOrderField!
+}
+"""
+Properties by which OrderGoods connections can be ordered.
+"""
+enum OrderGoodsOrderField {
+  CREATED_AT
+  COMMENTED_AT
 }
 type OrderInfo implements Node {
   id: ID!
@@ -2546,6 +2877,8 @@ func (ec *executionContext) childFields_OrderGoods(ctx context.Context, field gr
 		return ec.fieldContext_OrderGoods_anonymous(ctx, field)
 	case "commented":
 		return ec.fieldContext_OrderGoods_commented(ctx, field)
+	case "commentedAt":
+		return ec.fieldContext_OrderGoods_commentedAt(ctx, field)
 	case "order":
 		return ec.fieldContext_OrderGoods_order(ctx, field)
 	case "sku":
@@ -2554,6 +2887,16 @@ func (ec *executionContext) childFields_OrderGoods(ctx context.Context, field gr
 		return ec.fieldContext_OrderGoods_amount(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type OrderGoods", field.Name)
+}
+
+func (ec *executionContext) childFields_OrderGoodsEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_OrderGoodsEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_OrderGoodsEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrderGoodsEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_OrderInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2608,6 +2951,18 @@ func (ec *executionContext) childFields_OrderInfo(ctx context.Context, field gra
 		return ec.fieldContext_OrderInfo_payable(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type OrderInfo", field.Name)
+}
+
+func (ec *executionContext) childFields_OrderInfoConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_OrderInfoConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_OrderInfoConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_OrderInfoConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrderInfoConnection", field.Name)
 }
 
 func (ec *executionContext) childFields_OrderInfoEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2700,6 +3055,8 @@ func (ec *executionContext) childFields_SKU(ctx context.Context, field graphql.C
 		return ec.fieldContext_SKU_category(ctx, field)
 	case "goods":
 		return ec.fieldContext_SKU_goods(ctx, field)
+	case "comments":
+		return ec.fieldContext_SKU_comments(ctx, field)
 	case "specifications":
 		return ec.fieldContext_SKU_specifications(ctx, field)
 	}
@@ -2726,6 +3083,46 @@ func (ec *executionContext) childFields_SKUEdge(ctx context.Context, field graph
 		return ec.fieldContext_SKUEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SKUEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_SkuComment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_SkuComment_id(ctx, field)
+	case "score":
+		return ec.fieldContext_SkuComment_score(ctx, field)
+	case "text":
+		return ec.fieldContext_SkuComment_text(ctx, field)
+	case "author":
+		return ec.fieldContext_SkuComment_author(ctx, field)
+	case "anonymous":
+		return ec.fieldContext_SkuComment_anonymous(ctx, field)
+	case "commentedAt":
+		return ec.fieldContext_SkuComment_commentedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SkuComment", field.Name)
+}
+
+func (ec *executionContext) childFields_SkuCommentConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_SkuCommentConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_SkuCommentConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_SkuCommentConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SkuCommentConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_SkuCommentEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_SkuCommentEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_SkuCommentEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SkuCommentEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_SkuSpecOption(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2924,6 +3321,20 @@ func (ec *executionContext) field_Mutation_addToCart_args(ctx context.Context, r
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_cancelOrder_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "orderId",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderId"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_changePassword_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2938,7 +3349,43 @@ func (ec *executionContext) field_Mutation_changePassword_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_commentOrderLines_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "orderId",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "comments",
+		func(ctx context.Context, v any) ([]*order.LineComment, error) {
+			return ec.unmarshalNLineCommentInput2ᚕᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋorderᚐLineCommentᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["comments"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_confirmPayment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "orderId",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderId"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_confirmReceipt_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "orderId",
@@ -3186,6 +3633,52 @@ func (ec *executionContext) field_Query_mobileAvailable_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_myOrders_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*paging.Cursor, error) {
+			return ec.unmarshalOCursor2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋpagingᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*paging.Cursor, error) {
+			return ec.unmarshalOCursor2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋpagingᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "status",
+		func(ctx context.Context, v any) ([]orderstate.Status, error) {
+			return ec.unmarshalOOrderStatus2ᚕgithubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋorderstateᚐStatusᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["status"] = arg4
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_node_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3211,6 +3704,20 @@ func (ec *executionContext) field_Query_nodes_args(ctx context.Context, rawArgs 
 		return nil, err
 	}
 	args["ids"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_order_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -3293,6 +3800,44 @@ func (ec *executionContext) field_Query_usernameAvailable_args(ctx context.Conte
 		return nil, err
 	}
 	args["username"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_SKU_comments_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*paging.Cursor, error) {
+			return ec.unmarshalOCursor2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋpagingᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*paging.Cursor, error) {
+			return ec.unmarshalOCursor2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋpagingᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
 	return args, nil
 }
 
@@ -5205,6 +5750,177 @@ func (ec *executionContext) fieldContext_Mutation_setDefaultAddress(ctx context.
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_cancelOrder(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_cancelOrder(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CancelOrder(ctx, fc.Args["orderId"].(int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Auth == nil {
+					var zeroVal *ent.OrderInfo
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.OrderInfo) graphql.Marshaler {
+			return ec.marshalNOrderInfo2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋentᚐOrderInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_cancelOrder(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrderInfo(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_cancelOrder_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_confirmReceipt(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_confirmReceipt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ConfirmReceipt(ctx, fc.Args["orderId"].(int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Auth == nil {
+					var zeroVal *ent.OrderInfo
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.OrderInfo) graphql.Marshaler {
+			return ec.marshalNOrderInfo2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋentᚐOrderInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_confirmReceipt(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrderInfo(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_confirmReceipt_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_commentOrderLines(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_commentOrderLines(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CommentOrderLines(ctx, fc.Args["orderId"].(int), fc.Args["comments"].([]*order.LineComment))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Auth == nil {
+					var zeroVal *ent.OrderInfo
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.OrderInfo) graphql.Marshaler {
+			return ec.marshalNOrderInfo2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋentᚐOrderInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_commentOrderLines(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrderInfo(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_commentOrderLines_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_addToCart(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5862,6 +6578,29 @@ func (ec *executionContext) fieldContext_OrderGoods_commented(_ context.Context,
 	return graphql.NewScalarFieldContext("OrderGoods", field, false, false, "Boolean")
 }
 
+func (ec *executionContext) _OrderGoods_commentedAt(ctx context.Context, field graphql.CollectedField, obj *ent.OrderGoods) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderGoods_commentedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CommentedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OrderGoods_commentedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderGoods", field, false, false, "Time")
+}
+
 func (ec *executionContext) _OrderGoods_order(ctx context.Context, field graphql.CollectedField, obj *ent.OrderGoods) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5947,6 +6686,148 @@ func (ec *executionContext) _OrderGoods_amount(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_OrderGoods_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OrderGoods", field, true, true, "Money")
+}
+
+func (ec *executionContext) _OrderGoodsConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.OrderGoodsConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderGoodsConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.OrderGoodsEdge) graphql.Marshaler {
+			return ec.marshalOOrderGoodsEdge2ᚕᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋentᚐOrderGoodsEdge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OrderGoodsConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrderGoodsConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrderGoodsEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrderGoodsConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.OrderGoodsConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderGoodsConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderGoodsConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrderGoodsConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrderGoodsConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.OrderGoodsConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderGoodsConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderGoodsConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderGoodsConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _OrderGoodsEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.OrderGoodsEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderGoodsEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.OrderGoods) graphql.Marshaler {
+			return ec.marshalOOrderGoods2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋentᚐOrderGoods(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OrderGoodsEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrderGoodsEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrderGoods(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrderGoodsEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.OrderGoodsEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderGoodsEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderGoodsEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderGoodsEdge", field, false, false, "Cursor")
 }
 
 func (ec *executionContext) _OrderInfo_id(ctx context.Context, field graphql.CollectedField, obj *ent.OrderInfo) (ret graphql.Marshaler) {
@@ -7313,6 +8194,120 @@ func (ec *executionContext) fieldContext_Query_addresses(_ context.Context, fiel
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_myOrders(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_myOrders(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().MyOrders(ctx, fc.Args["after"].(*paging.Cursor), fc.Args["first"].(*int), fc.Args["before"].(*paging.Cursor), fc.Args["last"].(*int), fc.Args["status"].([]orderstate.Status))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Auth == nil {
+					var zeroVal *ent.OrderInfoConnection
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.OrderInfoConnection) graphql.Marshaler {
+			return ec.marshalNOrderInfoConnection2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋentᚐOrderInfoConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_myOrders(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrderInfoConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_myOrders_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_order(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_order(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Order(ctx, fc.Args["id"].(int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Auth == nil {
+					var zeroVal *ent.OrderInfo
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.OrderInfo) graphql.Marshaler {
+			return ec.marshalOOrderInfo2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋentᚐOrderInfo(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_order(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrderInfo(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_order_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_cart(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7926,6 +8921,50 @@ func (ec *executionContext) fieldContext_SKU_goods(_ context.Context, field grap
 	return fc, nil
 }
 
+func (ec *executionContext) _SKU_comments(ctx context.Context, field graphql.CollectedField, obj *ent.SKU) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SKU_comments(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.SKU().Comments(ctx, obj, fc.Args["after"].(*paging.Cursor), fc.Args["first"].(*int), fc.Args["before"].(*paging.Cursor), fc.Args["last"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.OrderGoodsConnection) graphql.Marshaler {
+			return ec.marshalNSkuCommentConnection2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋentᚐOrderGoodsConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SKU_comments(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SKU",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SkuCommentConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_SKU_comments_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _SKU_specifications(ctx context.Context, field graphql.CollectedField, obj *ent.SKU) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8098,6 +9137,286 @@ func (ec *executionContext) _SKUEdge_cursor(ctx context.Context, field graphql.C
 }
 func (ec *executionContext) fieldContext_SKUEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SKUEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _SkuComment_id(ctx context.Context, field graphql.CollectedField, obj *ent.OrderGoods) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SkuComment_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SkuComment_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SkuComment", field, false, false, "ID")
+}
+
+func (ec *executionContext) _SkuComment_score(ctx context.Context, field graphql.CollectedField, obj *ent.OrderGoods) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SkuComment_score(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Score, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SkuComment_score(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SkuComment", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SkuComment_text(ctx context.Context, field graphql.CollectedField, obj *ent.OrderGoods) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SkuComment_text(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SkuComment().Text(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SkuComment_text(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SkuComment", field, true, true, "String")
+}
+
+func (ec *executionContext) _SkuComment_author(ctx context.Context, field graphql.CollectedField, obj *ent.OrderGoods) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SkuComment_author(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SkuComment().Author(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SkuComment_author(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SkuComment", field, true, true, "String")
+}
+
+func (ec *executionContext) _SkuComment_anonymous(ctx context.Context, field graphql.CollectedField, obj *ent.OrderGoods) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SkuComment_anonymous(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Anonymous, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SkuComment_anonymous(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SkuComment", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _SkuComment_commentedAt(ctx context.Context, field graphql.CollectedField, obj *ent.OrderGoods) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SkuComment_commentedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CommentedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SkuComment_commentedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SkuComment", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SkuCommentConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.OrderGoodsConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SkuCommentConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.OrderGoodsEdge) graphql.Marshaler {
+			return ec.marshalOSkuCommentEdge2ᚕᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋentᚐOrderGoodsEdge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SkuCommentConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SkuCommentConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SkuCommentEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SkuCommentConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.OrderGoodsConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SkuCommentConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SkuCommentConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SkuCommentConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SkuCommentConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.OrderGoodsConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SkuCommentConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SkuCommentConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SkuCommentConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SkuCommentEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.OrderGoodsEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SkuCommentEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.OrderGoods) graphql.Marshaler {
+			return ec.marshalOSkuComment2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋentᚐOrderGoods(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SkuCommentEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SkuCommentEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SkuComment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SkuCommentEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.OrderGoodsEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SkuCommentEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SkuCommentEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SkuCommentEdge", field, false, false, "Cursor")
 }
 
 func (ec *executionContext) _SkuSpecOption_id(ctx context.Context, field graphql.CollectedField, obj *catalog.SpecOption) (ret graphql.Marshaler) {
@@ -9703,6 +11022,73 @@ func UnmarshalChangePasswordInput(ctx context.Context, raw any) (model.ChangePas
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputLineCommentInput(ctx context.Context, obj any) (order.LineComment, error) {
+	var it order.LineComment
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["anonymous"]; !present {
+		asMap["anonymous"] = false
+	}
+
+	fieldsInOrder := [...]string{"lineId", "score", "text", "anonymous"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "lineId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lineId"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LineID = data
+		case "score":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("score"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Score = data
+		case "text":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("text"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Text = data
+		case "anonymous":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("anonymous"))
+			data, err := ec.unmarshalNBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Anonymous = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalLineCommentInput unmarshals raw into the LineCommentInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalLineCommentInput(ctx context.Context, raw any) (order.LineComment, error) {
+	var out order.LineComment
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "LineCommentInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputLoginInput(ctx context.Context, obj any) (model.LoginInput, error) {
 	var it model.LoginInput
 	if obj == nil {
@@ -9756,6 +11142,59 @@ func (ec *executionContext) unmarshalInputLoginInput(ctx context.Context, obj an
 func UnmarshalLoginInput(ctx context.Context, raw any) (model.LoginInput, error) {
 	var out model.LoginInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "LoginInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputOrderGoodsOrder(ctx context.Context, obj any) (ent.OrderGoodsOrder, error) {
+	var it ent.OrderGoodsOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"direction", "field"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNOrderGoodsOrderField2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋentᚐOrderGoodsOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalOrderGoodsOrder unmarshals raw into the OrderGoodsOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalOrderGoodsOrder(ctx context.Context, raw any) (ent.OrderGoodsOrder, error) {
+	var out ent.OrderGoodsOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "OrderGoodsOrder", raw, &out)
 	return out, err
 }
 
@@ -10675,6 +12114,27 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "cancelOrder":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_cancelOrder(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "confirmReceipt":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_confirmReceipt(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "commentOrderLines":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_commentOrderLines(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "addToCart":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_addToCart(ctx, field)
@@ -10814,6 +12274,11 @@ func (ec *executionContext) _OrderGoods(ctx context.Context, sel ast.SelectionSe
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "commentedAt":
+			out.Values[i] = ec._OrderGoods_commentedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "order":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -10832,6 +12297,87 @@ func (ec *executionContext) _OrderGoods(ctx context.Context, sel ast.SelectionSe
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._OrderGoods_amount(ctx, field, obj)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var orderGoodsConnectionImplementors = []string{"OrderGoodsConnection"}
+
+func (ec *executionContext) _OrderGoodsConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.OrderGoodsConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, orderGoodsConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OrderGoodsConnection")
+		case "edges":
+			out.Values[i] = ec._OrderGoodsConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._OrderGoodsConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._OrderGoodsConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var orderGoodsEdgeImplementors = []string{"OrderGoodsEdge"}
+
+func (ec *executionContext) _OrderGoodsEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.OrderGoodsEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, orderGoodsEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OrderGoodsEdge")
+		case "node":
+			out.Values[i] = ec._OrderGoodsEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._OrderGoodsEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -11302,6 +12848,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_addresses(ctx, field)
 				})
+		case "myOrders":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_myOrders(ctx, field)
+				})
+		case "order":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_order(ctx, field)
+				})
 		case "cart":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -11446,6 +13004,12 @@ func (ec *executionContext) _SKU(ctx context.Context, sel ast.SelectionSet, obj 
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._SKU_goods(ctx, field, obj)
 				})
+		case "comments":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SKU_comments(ctx, field, obj)
+				})
 		case "specifications":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -11530,6 +13094,147 @@ func (ec *executionContext) _SKUEdge(ctx context.Context, sel ast.SelectionSet, 
 			}
 		case "cursor":
 			out.Values[i] = ec._SKUEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var skuCommentImplementors = []string{"SkuComment"}
+
+func (ec *executionContext) _SkuComment(ctx context.Context, sel ast.SelectionSet, obj *ent.OrderGoods) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, skuCommentImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SkuComment")
+		case "id":
+			out.Values[i] = ec._SkuComment_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "score":
+			out.Values[i] = ec._SkuComment_score(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "text":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SkuComment_text(ctx, field, obj)
+				})
+		case "author":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SkuComment_author(ctx, field, obj)
+				})
+		case "anonymous":
+			out.Values[i] = ec._SkuComment_anonymous(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "commentedAt":
+			out.Values[i] = ec._SkuComment_commentedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var skuCommentConnectionImplementors = []string{"SkuCommentConnection"}
+
+func (ec *executionContext) _SkuCommentConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.OrderGoodsConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, skuCommentConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SkuCommentConnection")
+		case "edges":
+			out.Values[i] = ec._SkuCommentConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._SkuCommentConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._SkuCommentConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var skuCommentEdgeImplementors = []string{"SkuCommentEdge"}
+
+func (ec *executionContext) _SkuCommentEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.OrderGoodsEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, skuCommentEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SkuCommentEdge")
+		case "node":
+			out.Values[i] = ec._SkuCommentEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._SkuCommentEdge_cursor(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -12321,6 +14026,25 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 	return res
 }
 
+func (ec *executionContext) unmarshalNLineCommentInput2ᚕᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋorderᚐLineCommentᚄ(ctx context.Context, v any) ([]*order.LineComment, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*order.LineComment, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNLineCommentInput2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋorderᚐLineComment(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNLineCommentInput2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋorderᚐLineComment(ctx context.Context, v any) (*order.LineComment, error) {
+	res, err := ec.unmarshalInputLineCommentInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNLoginInput2githubᚗcomᚋstorefrontᚋstorefrontᚋgraphᚋmodelᚐLoginInput(ctx context.Context, v any) (model.LoginInput, error) {
 	res, err := ec.unmarshalInputLoginInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -12364,12 +14088,34 @@ func (ec *executionContext) marshalNOrderGoods2ᚖgithubᚗcomᚋstorefrontᚋst
 	return ec._OrderGoods(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNOrderGoodsOrderField2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋentᚐOrderGoodsOrderField(ctx context.Context, v any) (*ent.OrderGoodsOrderField, error) {
+	var res = new(ent.OrderGoodsOrderField)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNOrderGoodsOrderField2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋentᚐOrderGoodsOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.OrderGoodsOrderField) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "OrderGoodsOrderField!")
+		return graphql.Null
+	}
+	return v
+}
+
 func (ec *executionContext) marshalNOrderInfo2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋentᚐOrderInfo(ctx context.Context, sel ast.SelectionSet, v *ent.OrderInfo) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "OrderInfo!")
 		return graphql.Null
 	}
 	return ec._OrderInfo(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNOrderInfoConnection2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋentᚐOrderInfoConnection(ctx context.Context, sel ast.SelectionSet, v *ent.OrderInfoConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "OrderInfoConnection!")
+		return graphql.Null
+	}
+	return ec._OrderInfoConnection(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNOrderInfoOrderField2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋentᚐOrderInfoOrderField(ctx context.Context, v any) (*ent.OrderInfoOrderField, error) {
@@ -12476,6 +14222,14 @@ func (ec *executionContext) marshalNSKUOrderField2ᚖgithubᚗcomᚋstorefront�
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) marshalNSkuCommentConnection2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋentᚐOrderGoodsConnection(ctx context.Context, sel ast.SelectionSet, v *ent.OrderGoodsConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SkuCommentConnection!")
+		return graphql.Null
+	}
+	return ec._SkuCommentConnection(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNSkuSpecOption2ᚕᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋcatalogᚐSpecOptionᚄ(ctx context.Context, sel ast.SelectionSet, v []*catalog.SpecOption) graphql.Marshaler {
@@ -12869,6 +14623,33 @@ func (ec *executionContext) marshalOOrderGoods2ᚕᚖgithubᚗcomᚋstorefront�
 	return ret
 }
 
+func (ec *executionContext) marshalOOrderGoods2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋentᚐOrderGoods(ctx context.Context, sel ast.SelectionSet, v *ent.OrderGoods) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._OrderGoods(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOOrderGoodsEdge2ᚕᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋentᚐOrderGoodsEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.OrderGoodsEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOOrderGoodsEdge2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋentᚐOrderGoodsEdge(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOOrderGoodsEdge2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋentᚐOrderGoodsEdge(ctx context.Context, sel ast.SelectionSet, v *ent.OrderGoodsEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._OrderGoodsEdge(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOOrderInfo2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋentᚐOrderInfo(ctx context.Context, sel ast.SelectionSet, v *ent.OrderInfo) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -12894,6 +14675,42 @@ func (ec *executionContext) marshalOOrderInfoEdge2ᚖgithubᚗcomᚋstorefront�
 		return graphql.Null
 	}
 	return ec._OrderInfoEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOOrderStatus2ᚕgithubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋorderstateᚐStatusᚄ(ctx context.Context, v any) ([]orderstate.Status, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]orderstate.Status, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNOrderStatus2githubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋorderstateᚐStatus(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOOrderStatus2ᚕgithubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋorderstateᚐStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []orderstate.Status) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNOrderStatus2githubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋorderstateᚐStatus(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalOPayment2ᚕᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋentᚐPaymentᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Payment) graphql.Marshaler {
@@ -12948,6 +14765,33 @@ func (ec *executionContext) unmarshalOSKUOrder2ᚖgithubᚗcomᚋstorefrontᚋst
 	}
 	res, err := ec.unmarshalInputSKUOrder(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOSkuComment2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋentᚐOrderGoods(ctx context.Context, sel ast.SelectionSet, v *ent.OrderGoods) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._SkuComment(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOSkuCommentEdge2ᚕᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋentᚐOrderGoodsEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.OrderGoodsEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOSkuCommentEdge2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋentᚐOrderGoodsEdge(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOSkuCommentEdge2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋentᚐOrderGoodsEdge(ctx context.Context, sel ast.SelectionSet, v *ent.OrderGoodsEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._SkuCommentEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOSpecificationOption2ᚕᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋentᚐSpecificationOptionᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.SpecificationOption) graphql.Marshaler {

@@ -304,3 +304,49 @@ func (s *Service) RunSweeper(ctx context.Context, interval time.Duration) {
 		}
 	}
 }
+
+// CancelByBuyer cancels the user's UNPAID order. For an ALIPAY order the
+// trade is settled with Alipay first, outside any transaction: paid means
+// the payment is recorded and the order cannot be canceled; otherwise the
+// trade is closed, so a payment can no longer start, and the order is
+// canceled with its stock put back. Racing a payment or a second cancel
+// leaves one outcome: the conditional cancel applies once.
+func (s *Service) CancelByBuyer(ctx context.Context, userID, orderID int) (*ent.OrderInfo, error) {
+	o, err := s.db.Client.OrderInfo.Query().Where(orderinfo.ID(orderID), orderinfo.UserID(userID)).Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, apperr.NotFound("order")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if o.Status != orderstate.Unpaid {
+		return nil, errState("the order is %s; only an UNPAID order can be canceled", o.Status)
+	}
+	if o.PayMethod == orderinfo.PayMethodALIPAY {
+		t, err := s.gateway.Query(ctx, o.OrderNo)
+		if err != nil {
+			return nil, apperr.New(apperr.CodePaymentFailed, "Alipay cannot be reached; try again shortly")
+		}
+		if t.Status == TradePaid {
+			if _, err := s.Record(ctx, t); err != nil {
+				return nil, err
+			}
+			return nil, errState("the order has been paid and can no longer be canceled")
+		}
+		if err := s.gateway.Close(ctx, o.OrderNo); err != nil {
+			return nil, apperr.New(apperr.CodePaymentFailed, "Alipay cannot be reached; try again shortly")
+		}
+	}
+	did, err := s.orders.CancelUnpaid(ctx, o.ID)
+	if err != nil {
+		return nil, err
+	}
+	o, err = s.db.Client.OrderInfo.Get(ctx, o.ID)
+	if err != nil {
+		return nil, err
+	}
+	if !did {
+		return nil, errState("the order is %s; only an UNPAID order can be canceled", o.Status)
+	}
+	return o, nil
+}
