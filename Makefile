@@ -21,8 +21,8 @@ generate: ## regenerate Ent and gqlgen code
 lint: ## what CI checks besides the tests: generated code clean, gofmt, go vet
 	bash scripts/lint.sh
 
-bench: services ## throughput benchmarks over HTTP on MariaDB and Redis; prints tables
-	$(GO) run ./cmd/bench
+bench: services ## throughput over HTTP on MariaDB and Redis; prints tables (flags: make bench ARGS="-duration 2s")
+	$(GO) run ./cmd/bench $(ARGS)
 
 migration: ## new versioned migration from the Ent schema: make migration NAME=add_x
 	@test -n "$(NAME)" || { echo "usage: make migration NAME=what_changed"; exit 2; }

@@ -152,23 +152,33 @@ func (s *Service) place(ctx context.Context, in PlaceInput) (*ent.OrderInfo, err
 	}
 
 	var placed *ent.OrderInfo
-	err = database.Retry(ctx, s.retry, func(ctx context.Context) error {
-		return database.WithTx(ctx, s.db.Client, s.db.Dialect, func(tx *ent.Tx) error {
-			placed, err = s.insert(ctx, tx, in, addr, lines, skus)
-			return err
+	for attempt := 1; ; attempt++ {
+		err = database.Retry(ctx, s.retry, func(ctx context.Context) error {
+			return database.WithTx(ctx, s.db.Client, s.db.Dialect, func(tx *ent.Tx) error {
+				placed, err = s.insert(ctx, tx, in, addr, lines, skus)
+				return err
+			})
 		})
-	})
+		// A unique violation is either this key placed elsewhere (Place
+		// then answers with that order) or, very rarely, an order number
+		// drawn twice: draw again.
+		if err == nil || !database.IsUniqueViolation(err) || attempt == 3 {
+			break
+		}
+		if o, kerr := s.byKey(ctx, in.UserID, in.IdempotencyKey); kerr != nil || o != nil {
+			return o, kerr
+		}
+	}
 	if err != nil {
-		// A unique violation on the key means the same key won elsewhere (a
-		// racing call, or an attempt whose COMMIT went through before its
-		// connection was lost); Place answers with that order.
 		return nil, err
 	}
 	// The entity was made in the transaction; later reads (its lines, for
 	// the response) go through the client.
 	placed = placed.Unwrap()
-	// The order stands whatever happens to the cart now.
-	if err := s.carts.RemovePurchased(ctx, owner, lines); err != nil {
+	// The order stands whatever happens to the cart now, and the cart is
+	// cleared even if the client has gone: a line left behind would be
+	// bought again at the next checkout.
+	if err := s.carts.RemovePurchased(context.WithoutCancel(ctx), owner, lines); err != nil {
 		s.log.ErrorContext(ctx, "order placed but its lines stay in the cart", "order", placed.OrderNo, "err", err)
 	}
 	return placed, nil
@@ -294,14 +304,15 @@ func shortfall(ctx context.Context, tx *ent.Tx, skuID int) error {
 }
 
 // orderNumber is readable and unique: UTC time to the second, the user's
-// local id, and 6 random digits (a collision needs the same user in the same
-// second drawing the same digits, and then the unique index refuses it).
+// local id, and 12 random digits (32 characters). A collision needs one user
+// drawing the same digits twice in a second; the unique index refuses it
+// and Place draws again.
 func orderNumber(now time.Time, userID int) (string, error) {
-	r, err := rand.Int(rand.Reader, big.NewInt(1_000_000))
+	r, err := rand.Int(rand.Reader, big.NewInt(1_000_000_000_000))
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("%s%06d%06d", now.UTC().Format("20060102150405"), userID&0xffffffff%1_000_000, r.Int64()), nil
+	return fmt.Sprintf("%s%06d%012d", now.UTC().Format("20060102150405"), userID&0xffffffff%1_000_000, r.Int64()), nil
 }
 
 // Get returns one of the user's orders with its lines. Another user's order

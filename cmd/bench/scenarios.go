@@ -1,0 +1,221 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"github.com/storefront/storefront/internal/database"
+)
+
+const (
+	addToCartDoc = `mutation($id: ID!) { addToCart(skuId: $id, count: 1) { lineCount } }`
+	removeDoc    = `mutation($ids: [ID!]!) { removeCartLines(skuIds: $ids) { lineCount } }`
+	cartDoc      = `{ cart { lineCount selectedCount selectedAmount lines { skuId name count price amount inStock } } }`
+	cartIDsDoc   = `{ cart { lines { skuId } } }`
+	placeDoc     = `mutation($in: PlaceOrderInput!) { placeOrder(input: $in) { id orderNo status totalAmount } }`
+)
+
+// The addToCart scenario's shape: each buyer rotates over its own
+// cartRotation spread SKUs and empties them every cartResetEvery
+// iterations, far below the 999-a-line and 100-line caps.
+const (
+	cartRotation   = 50
+	cartResetEvery = 500
+	cartFillLines  = 10 // lines in each cart of the cart-query scenario
+)
+
+var (
+	cartConcs  = []int{1, 32, 128}
+	orderConcs = []int{1, 8, 32, 128}
+)
+
+// scenarios lists every scenario in the order they run and print.
+func scenarios() []*scenario {
+	apiRetries := func(e *env) database.RetryStats { return e.app.Retry.Stats() }
+	rawRetries := func(e *env) database.RetryStats { return e.raw.policy.Stats() }
+	return []*scenario{
+		{
+			key: "addToCart", name: "addToCart", group: "cart", concs: cartConcs,
+			before: clearCarts, iter: addToCartIter, retries: apiRetries,
+		},
+		{
+			key: "cart", name: "cart query", group: "cart", concs: cartConcs,
+			before: fillCarts, iter: cartQueryIter, retries: apiRetries,
+		},
+		{
+			key: "place-hot", name: "placeOrder hot", group: "orders", concs: orderConcs,
+			before: clearCarts, iter: placeIter(hotSKU), retries: apiRetries,
+		},
+		{
+			key: "raw-hot", name: "raw SQL hot", group: "orders", concs: orderConcs,
+			before: openRaw, iter: rawIter(hotSKU), retries: rawRetries,
+		},
+		{
+			key: "place-spread", name: "placeOrder spread", group: "orders", concs: orderConcs,
+			before: clearCarts, iter: placeIter(spreadSKU), retries: apiRetries,
+		},
+		{
+			key: "raw-spread", name: "raw SQL spread", group: "orders", concs: orderConcs,
+			before: openRaw, iter: rawIter(spreadSKU), retries: rawRetries,
+		},
+	}
+}
+
+// pick chooses the SKU of one order.
+type pick func(w *worker) benchSKU
+
+func hotSKU(w *worker) benchSKU    { return w.e.hot }
+func spreadSKU(w *worker) benchSKU { return w.e.spread[w.rng.IntN(len(w.e.spread))] }
+
+// rotation returns buyer idx's own slice of the spread set, so concurrent
+// buyers add different SKUs (as real shoppers mostly do).
+func rotation(e *env, idx, n int) []string {
+	ids := make([]string, n)
+	for k := range ids {
+		ids[k] = e.spread[(idx*n+k)%len(e.spread)].GID
+	}
+	return ids
+}
+
+func addToCartIter(ctx context.Context, w *worker) {
+	if w.skus == nil {
+		w.skus = rotation(w.e, w.idx, cartRotation)
+	}
+	ids := w.skus
+	if w.iter > 0 && w.iter%cartResetEvery == 0 {
+		w.untimed("removeCartLines", func() string {
+			code, _ := w.e.client.do(ctx, w.b.Token, removeDoc, map[string]any{"ids": ids}, nil)
+			return code
+		})
+	}
+	w.timed(func() string {
+		code, _ := w.e.client.do(ctx, w.b.Token, addToCartDoc, map[string]any{"id": ids[w.iter%cartRotation]}, nil)
+		return code
+	})
+}
+
+func cartQueryIter(ctx context.Context, w *worker) {
+	w.timed(func() string {
+		code, _ := w.e.client.do(ctx, w.b.Token, cartDoc, nil, nil)
+		return code
+	})
+}
+
+// orderSeq makes every idempotency key of the run unique.
+var orderSeq atomic.Int64
+
+// placeIter adds one unit to the cart (untimed) and places the order
+// (timed). The addToCart still runs on the same server and the same two
+// cores, so it lowers the placeOrder rate; the report shows its latency.
+func placeIter(p pick) func(ctx context.Context, w *worker) {
+	return func(ctx context.Context, w *worker) {
+		sku := p(w)
+		if !w.untimed("addToCart", func() string {
+			code, _ := w.e.client.do(ctx, w.b.Token, addToCartDoc, map[string]any{"id": sku.GID}, nil)
+			return code
+		}) {
+			return
+		}
+		key := fmt.Sprintf("bench-%s-%d", w.e.runID, orderSeq.Add(1))
+		placed := w.timed(func() string {
+			code, _ := w.e.client.do(ctx, w.b.Token, placeDoc, map[string]any{"in": map[string]any{
+				"addressId": w.b.AddressID, "payMethod": "CASH", "idempotencyKey": key,
+			}}, nil)
+			return code
+		})
+		if !placed {
+			// A failed order leaves its line in the cart: take it out, or
+			// the next iterations would order ever more units of it (and
+			// hit the 999-a-line cap).
+			w.untimed("removeCartLines", func() string {
+				code, _ := w.e.client.do(ctx, w.b.Token, removeDoc, map[string]any{"ids": []string{sku.GID}}, nil)
+				return code
+			})
+		}
+	}
+}
+
+func rawIter(p pick) func(ctx context.Context, w *worker) {
+	return func(ctx context.Context, w *worker) {
+		sku := p(w)
+		w.timed(func() string { return w.e.raw.order(ctx, w.b.UserID, sku) })
+	}
+}
+
+// forBuyers runs fn for every buyer, a few at a time, and returns the
+// first error.
+func forBuyers(ctx context.Context, buyers []*buyer, fn func(ctx context.Context, idx int, b *buyer) error) error {
+	errs := make([]error, len(buyers))
+	sem := make(chan struct{}, 16)
+	var wg sync.WaitGroup
+	for i, b := range buyers {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			errs[i] = fn(ctx, i, b)
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// clearCarts empties the buyers' carts through the API (the cart's Redis
+// layout is the cart package's business, not the bench's).
+func clearCarts(ctx context.Context, e *env, buyers []*buyer) error {
+	return forBuyers(ctx, buyers, func(ctx context.Context, _ int, b *buyer) error {
+		var out struct {
+			Cart struct{ Lines []struct{ SkuID string } }
+		}
+		if _, err := e.client.do(ctx, b.Token, cartIDsDoc, nil, &out); err != nil {
+			return fmt.Errorf("reading %s's cart: %w", b.Username, err)
+		}
+		if len(out.Cart.Lines) == 0 {
+			return nil
+		}
+		ids := make([]string, len(out.Cart.Lines))
+		for i, l := range out.Cart.Lines {
+			ids[i] = l.SkuID
+		}
+		if _, err := e.client.do(ctx, b.Token, removeDoc, map[string]any{"ids": ids}, nil); err != nil {
+			return fmt.Errorf("clearing %s's cart: %w", b.Username, err)
+		}
+		return nil
+	})
+}
+
+// fillCarts gives every buyer a cart of cartFillLines lines to read.
+func fillCarts(ctx context.Context, e *env, buyers []*buyer) error {
+	if err := clearCarts(ctx, e, buyers); err != nil {
+		return err
+	}
+	return forBuyers(ctx, buyers, func(ctx context.Context, idx int, b *buyer) error {
+		for _, id := range rotation(e, idx, cartFillLines) {
+			if _, err := e.client.do(ctx, b.Token, addToCartDoc, map[string]any{"id": id}, nil); err != nil {
+				return fmt.Errorf("filling %s's cart: %w", b.Username, err)
+			}
+		}
+		return nil
+	})
+}
+
+// openRaw opens the raw SQL pool the first time a raw cell runs.
+func openRaw(ctx context.Context, e *env, _ []*buyer) error {
+	if e.raw != nil {
+		return nil
+	}
+	raw, err := openRawDB(ctx, e)
+	if err != nil {
+		return errors.Join(errors.New("opening the raw SQL pool"), err)
+	}
+	e.raw = raw
+	e.onClose("closing the raw SQL pool", false, func(context.Context) error { return raw.db.Close() })
+	return nil
+}
