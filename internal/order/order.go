@@ -115,14 +115,15 @@ func (s *Service) Place(ctx context.Context, in PlaceInput) (*ent.OrderInfo, err
 	if err := in.validate(); err != nil {
 		return nil, err
 	}
-	if o, err := s.byKey(ctx, in.UserID, in.IdempotencyKey); err != nil || o != nil {
-		return o, err
-	}
+	// No lookup of the key first: a replay fails somewhere (the cart is
+	// empty, or the order insert hits the (user, key) unique index before
+	// any stock is taken), and every failure looks the key up below. The
+	// common case, a new order, saves a statement.
 	placed, err := s.place(ctx, in)
 	if err != nil {
-		// A call racing with this key may have committed in the meantime
-		// (and emptied the cart, or taken the last units): its order is
-		// the answer, not the error this call ran into.
+		// This key's order exists: placed by an earlier call (a replay), or
+		// by a racing one that committed meanwhile and emptied the cart or
+		// took the last units. That order is the answer.
 		if o, kerr := s.byKey(ctx, in.UserID, in.IdempotencyKey); kerr == nil && o != nil {
 			return o, nil
 		}
