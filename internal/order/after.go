@@ -27,10 +27,7 @@ func (s *Service) Mine(userID int, statuses []orderstate.Status) *ent.OrderInfoQ
 // stateError explains why a transition did not apply: the order is not the
 // user's (NOT_FOUND) or it is in another state (ORDER_STATE).
 func (s *Service) stateError(ctx context.Context, userID, orderID int, want string) error {
-	o, err := s.db.Client.OrderInfo.Query().Where(orderinfo.ID(orderID), orderinfo.UserID(userID)).Only(ctx)
-	if ent.IsNotFound(err) {
-		return apperr.NotFound("order")
-	}
+	o, err := s.Owned(ctx, userID, orderID)
 	if err != nil {
 		return err
 	}

@@ -319,10 +319,16 @@ func orderNumber(now time.Time, userID int) (string, error) {
 // Get returns one of the user's orders with its lines. Another user's order
 // is NOT_FOUND, like one that does not exist.
 func (s *Service) Get(ctx context.Context, userID, id int) (*ent.OrderInfo, error) {
-	o, err := s.db.Client.OrderInfo.Query().
-		Where(orderinfo.ID(id), orderinfo.UserID(userID)).
-		WithLines().
-		Only(ctx)
+	return owned(ctx, s.db.Client.OrderInfo.Query().WithLines(), userID, id)
+}
+
+// Owned returns one of the user's orders (without its lines), or NOT_FOUND.
+func (s *Service) Owned(ctx context.Context, userID, id int) (*ent.OrderInfo, error) {
+	return owned(ctx, s.db.Client.OrderInfo.Query(), userID, id)
+}
+
+func owned(ctx context.Context, q *ent.OrderInfoQuery, userID, id int) (*ent.OrderInfo, error) {
+	o, err := q.Where(orderinfo.ID(id), orderinfo.UserID(userID)).Only(ctx)
 	if ent.IsNotFound(err) {
 		return nil, apperr.NotFound("order")
 	}

@@ -32,6 +32,8 @@ type Orders interface {
 	// CancelUnpaid cancels an UNPAID order and puts its stock back, once;
 	// it reports whether this call did it.
 	CancelUnpaid(ctx context.Context, orderID int) (bool, error)
+	// Owned returns the user's order, or NOT_FOUND.
+	Owned(ctx context.Context, userID, orderID int) (*ent.OrderInfo, error)
 }
 
 // Service takes payments.
@@ -56,10 +58,7 @@ func errState(format string, args ...any) error {
 
 // usersAlipayOrder returns the user's ALIPAY order or NOT_FOUND.
 func (s *Service) usersAlipayOrder(ctx context.Context, userID, orderID int) (*ent.OrderInfo, error) {
-	o, err := s.db.Client.OrderInfo.Query().Where(orderinfo.ID(orderID), orderinfo.UserID(userID)).Only(ctx)
-	if ent.IsNotFound(err) {
-		return nil, apperr.NotFound("order")
-	}
+	o, err := s.orders.Owned(ctx, userID, orderID)
 	if err != nil {
 		return nil, err
 	}
@@ -312,10 +311,7 @@ func (s *Service) RunSweeper(ctx context.Context, interval time.Duration) {
 // canceled with its stock put back. Racing a payment or a second cancel
 // leaves one outcome: the conditional cancel applies once.
 func (s *Service) CancelByBuyer(ctx context.Context, userID, orderID int) (*ent.OrderInfo, error) {
-	o, err := s.db.Client.OrderInfo.Query().Where(orderinfo.ID(orderID), orderinfo.UserID(userID)).Only(ctx)
-	if ent.IsNotFound(err) {
-		return nil, apperr.NotFound("order")
-	}
+	o, err := s.orders.Owned(ctx, userID, orderID)
 	if err != nil {
 		return nil, err
 	}
