@@ -31,7 +31,7 @@ func (r *mutationResolver) ConfirmReceipt(ctx context.Context, orderID int) (*en
 	if err != nil {
 		return nil, err
 	}
-	return r.Orders.ConfirmReceipt(ctx, p.UserID, orderID)
+	return r.OrderService.ConfirmReceipt(ctx, p.UserID, orderID)
 }
 
 // CommentOrderLines is the resolver for the commentOrderLines field.
@@ -44,7 +44,7 @@ func (r *mutationResolver) CommentOrderLines(ctx context.Context, orderID int, c
 	for i, c := range comments {
 		in[i] = *c
 	}
-	return r.Orders.Comment(ctx, p.UserID, orderID, in)
+	return r.OrderService.Comment(ctx, p.UserID, orderID, in)
 }
 
 // MyOrders is the resolver for the myOrders field.
@@ -58,7 +58,7 @@ func (r *queryResolver) MyOrders(ctx context.Context, after *paging.Cursor, firs
 		return nil, err
 	}
 	newest := &ent.OrderInfoOrder{Direction: entgql.OrderDirectionDesc, Field: ent.OrderInfoOrderFieldCreatedAt}
-	return r.Orders.Mine(p.UserID, status).Paginate(ctx, page.After, page.First, page.Before, page.Last, ent.WithOrderInfoOrder(newest))
+	return r.OrderService.Mine(p.UserID, status).Paginate(ctx, page.After, page.First, page.Before, page.Last, ent.WithOrderInfoOrder(newest))
 }
 
 // Order is the resolver for the order field.
@@ -67,7 +67,7 @@ func (r *queryResolver) Order(ctx context.Context, id int) (*ent.OrderInfo, erro
 	if err != nil {
 		return nil, err
 	}
-	return r.Orders.Get(ctx, p.UserID, id)
+	return r.OrderService.Get(ctx, p.UserID, id)
 }
 
 // Comments is the resolver for the comments field.
@@ -77,7 +77,7 @@ func (r *sKUResolver) Comments(ctx context.Context, obj *ent.SKU, after *paging.
 		return nil, err
 	}
 	newest := &ent.OrderGoodsOrder{Direction: entgql.OrderDirectionDesc, Field: ent.OrderGoodsOrderFieldCommentedAt}
-	return r.Orders.Comments(obj.ID).Paginate(ctx, page.After, page.First, page.Before, page.Last, ent.WithOrderGoodsOrder(newest))
+	return r.OrderService.Comments(obj.ID).Paginate(ctx, page.After, page.First, page.Before, page.Last, ent.WithOrderGoodsOrder(newest))
 }
 
 // Text is the resolver for the text field.

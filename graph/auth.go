@@ -6,6 +6,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 
+	"github.com/storefront/storefront/internal/apikey"
 	"github.com/storefront/storefront/internal/apperr"
 	"github.com/storefront/storefront/internal/auth"
 )
@@ -19,10 +20,20 @@ func (r *Resolver) authenticate(ctx context.Context) context.Context {
 		return ctx
 	}
 	scheme, token, _ := strings.Cut(h, " ")
-	if !strings.EqualFold(scheme, "Bearer") || token == "" {
-		return auth.WithError(ctx, apperr.New(apperr.CodeUnauthenticated, "the Authorization header must be: Bearer <access token>"))
+	token = strings.TrimSpace(token)
+	if strings.EqualFold(scheme, "ApiKey") && token != "" {
+		// A partner key never acts as a shopper: no principal is set, so
+		// @auth fields answer UNAUTHENTICATED.
+		p, err := r.APIKeys.Authenticate(ctx, token)
+		if err != nil {
+			return auth.WithError(ctx, err)
+		}
+		return apikey.WithPartner(ctx, p)
 	}
-	p, err := r.Auth.Authenticate(ctx, strings.TrimSpace(token))
+	if !strings.EqualFold(scheme, "Bearer") || token == "" {
+		return auth.WithError(ctx, apperr.New(apperr.CodeUnauthenticated, "the Authorization header must be: Bearer <access token> (shoppers) or ApiKey <key> (partners)"))
+	}
+	p, err := r.Auth.Authenticate(ctx, token)
 	if err != nil {
 		return auth.WithError(ctx, err)
 	}
@@ -35,6 +46,32 @@ func requireShopper(ctx context.Context, _ any, next graphql.Resolver) (any, err
 		return nil, err
 	}
 	return next(ctx)
+}
+
+// requirePartner implements @partner(scope:). Shopper tokens never reach
+// partner fields: they are FORBIDDEN, as is a key without the scope.
+func requirePartner(ctx context.Context, _ any, next graphql.Resolver, scope string) (any, error) {
+	p, ok := apikey.FromContext(ctx)
+	if !ok {
+		if _, isShopper := auth.FromContext(ctx); isShopper {
+			return nil, apperr.New(apperr.CodeForbidden, "this operation is for partner API keys")
+		}
+		if _, err := auth.Require(ctx); err != nil && graphql.GetOperationContext(ctx).Headers.Get("Authorization") != "" {
+			return nil, err
+		}
+		return nil, apperr.New(apperr.CodeUnauthenticated, "send Authorization: ApiKey <key>")
+	}
+	if err := p.Require(scope); err != nil {
+		return nil, err
+	}
+	return next(ctx)
+}
+
+// partnerOf returns the key of a field marked @partner (the directive has
+// checked it is there).
+func partnerOf(ctx context.Context) apikey.Partner {
+	p, _ := apikey.FromContext(ctx)
+	return p
 }
 
 // shopper returns the signed-in shopper of a field marked @auth.

@@ -38,7 +38,7 @@ func NewHandler(r *Resolver, opts Options) *handler.Server {
 	srv := handler.New(generated.NewExecutableSchema(generated.Config{
 		Resolvers:  r,
 		Complexity: complexity(),
-		Directives: generated.DirectiveRoot{Auth: requireShopper},
+		Directives: generated.DirectiveRoot{Auth: requireShopper, Partner: requirePartner},
 	}))
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})

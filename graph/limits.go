@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -56,6 +57,9 @@ func complexity() generated.ComplexityRoot {
 		return pageCost(child, first, last)
 	}
 	c.Query.MyOrders = func(child int, _ *paging.Cursor, first *int, _ *paging.Cursor, last *int, _ []orderstate.Status) int {
+		return pageCost(child, first, last)
+	}
+	c.Query.Orders = func(child int, _ *paging.Cursor, first *int, _ *paging.Cursor, last *int, _ []orderstate.Status, _ *time.Time, _ *time.Time) int {
 		return pageCost(child, first, last)
 	}
 	c.SKU.Comments = func(child int, _ *paging.Cursor, first *int, _ *paging.Cursor, last *int) int {

@@ -75,7 +75,7 @@ func (r *Resolver) visible(ctx context.Context, n ent.Noder) (bool, error) {
 		if !signedIn {
 			return false, nil
 		}
-		return r.Orders.Owns(ctx, p.UserID, n)
+		return r.OrderService.Owns(ctx, p.UserID, n)
 	}
 	return r.Catalog.Visible(ctx, n)
 }

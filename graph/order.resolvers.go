@@ -20,7 +20,7 @@ func (r *mutationResolver) PlaceOrder(ctx context.Context, input order.PlaceInpu
 		return nil, err
 	}
 	input.UserID = p.UserID
-	return r.Orders.Place(ctx, input)
+	return r.OrderService.Place(ctx, input)
 }
 
 // Sku is the resolver for the sku field.

@@ -8,22 +8,26 @@ import (
 
 	"github.com/storefront/storefront/ent"
 	"github.com/storefront/storefront/internal/address"
+	"github.com/storefront/storefront/internal/apikey"
 	"github.com/storefront/storefront/internal/auth"
 	"github.com/storefront/storefront/internal/cart"
 	"github.com/storefront/storefront/internal/catalog"
 	"github.com/storefront/storefront/internal/order"
+	"github.com/storefront/storefront/internal/partner"
 	"github.com/storefront/storefront/internal/payment"
 )
 
 // Resolver holds the domain services the resolvers delegate to.
 type Resolver struct {
-	Client      *ent.Client
-	Catalog     *catalog.Service
-	Auth        *auth.Service
-	AddressBook *address.Service
-	Carts       *cart.Store
-	Orders      *order.Service
-	Payments    *payment.Service
+	Client       *ent.Client
+	Catalog      *catalog.Service
+	Auth         *auth.Service
+	AddressBook  *address.Service
+	Carts        *cart.Store
+	OrderService *order.Service
+	Payments     *payment.Service
+	APIKeys      *apikey.Store
+	Partner      *partner.Service
 	// Freight is the shipping rule shared by checkoutPreview and placeOrder.
 	Freight cart.FreightRule
 	Log     *slog.Logger

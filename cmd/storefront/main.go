@@ -3,6 +3,7 @@
 //	storefront [serve] [flags]   serve HTTP (the default)
 //	storefront migrate [flags]   apply pending MySQL/MariaDB migrations
 //	storefront seed [flags]      load the demo catalog into an empty database
+//	storefront apikey create|revoke|list   manage partner API keys
 //
 // With no configuration it serves on embedded SQLite and an in-process Redis.
 package main
@@ -40,6 +41,15 @@ func main() {
 }
 
 func run(ctx context.Context, cmd string, args []string) error {
+	if cmd == "apikey" {
+		// Its own flags follow; the rest of the configuration is the
+		// environment's.
+		cfg, err := config.FromEnv(nil)
+		if err != nil {
+			return err
+		}
+		return apikeyCommand(ctx, cfg, args, os.Stdout)
+	}
 	cfg, err := config.FromEnv(args)
 	if err != nil {
 		return err
@@ -53,7 +63,7 @@ func run(ctx context.Context, cmd string, args []string) error {
 	case "seed":
 		return seedCatalog(ctx, cfg, log)
 	}
-	return fmt.Errorf("unknown command %q (want serve, migrate or seed)", cmd)
+	return fmt.Errorf("unknown command %q (want serve, migrate, seed or apikey)", cmd)
 }
 
 func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {

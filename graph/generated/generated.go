@@ -28,6 +28,7 @@ import (
 	"github.com/storefront/storefront/internal/order"
 	"github.com/storefront/storefront/internal/orderstate"
 	"github.com/storefront/storefront/internal/paging"
+	"github.com/storefront/storefront/internal/partner"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -55,7 +56,8 @@ type ResolverRoot interface {
 }
 
 type DirectiveRoot struct {
-	Auth func(ctx context.Context, obj any, next graphql.Resolver) (res any, err error)
+	Auth    func(ctx context.Context, obj any, next graphql.Resolver) (res any, err error)
+	Partner func(ctx context.Context, obj any, next graphql.Resolver, scope string) (res any, err error)
 }
 
 type ComplexityRoot struct {
@@ -144,12 +146,14 @@ type ComplexityRoot struct {
 
 	Mutation struct {
 		AddToCart          func(childComplexity int, skuID int, count int) int
+		AdjustStock        func(childComplexity int, skuID int, delta int) int
 		CancelOrder        func(childComplexity int, orderID int) int
 		ChangePassword     func(childComplexity int, input model.ChangePasswordInput) int
 		CommentOrderLines  func(childComplexity int, orderID int, comments []*order.LineComment) int
 		ConfirmPayment     func(childComplexity int, orderID int) int
 		ConfirmReceipt     func(childComplexity int, orderID int) int
 		CreateAddress      func(childComplexity int, input address.Input) int
+		CreateSku          func(childComplexity int, input partner.SKUInput) int
 		DeleteAddress      func(childComplexity int, id int) int
 		Login              func(childComplexity int, input model.LoginInput) int
 		Logout             func(childComplexity int) int
@@ -161,8 +165,11 @@ type ComplexityRoot struct {
 		RemoveCartLines    func(childComplexity int, skuIds []int) int
 		SelectAllCartLines func(childComplexity int, selected bool) int
 		SetDefaultAddress  func(childComplexity int, id int) int
+		SetSkuLaunched     func(childComplexity int, id int, launched bool) int
+		ShipOrder          func(childComplexity int, orderID int, carrier string, trackingNo string) int
 		UpdateAddress      func(childComplexity int, id int, input address.Input) int
 		UpdateCartLine     func(childComplexity int, skuID int, count int, selected *bool) int
+		UpdateSku          func(childComplexity int, id int, input partner.SKUPatch) int
 	}
 
 	OrderGoods struct {
@@ -268,6 +275,7 @@ type ComplexityRoot struct {
 		Node              func(childComplexity int, id int) int
 		Nodes             func(childComplexity int, ids []int) int
 		Order             func(childComplexity int, id int) int
+		Orders            func(childComplexity int, after *paging.Cursor, first *int, before *paging.Cursor, last *int, status []orderstate.Status, createdFrom *time.Time, createdTo *time.Time) int
 		Sku               func(childComplexity int, id int) int
 		Skus              func(childComplexity int, after *paging.Cursor, first *int, before *paging.Cursor, last *int, categoryID *int, orderBy *ent.SKUOrder) int
 		UsernameAvailable func(childComplexity int, username string) int
@@ -395,6 +403,11 @@ type MutationResolver interface {
 	SelectAllCartLines(ctx context.Context, selected bool) (*model.Cart, error)
 	MergeCart(ctx context.Context, guestCartToken string) (*model.Cart, error)
 	PlaceOrder(ctx context.Context, input order.PlaceInput) (*ent.OrderInfo, error)
+	CreateSku(ctx context.Context, input partner.SKUInput) (*ent.SKU, error)
+	UpdateSku(ctx context.Context, id int, input partner.SKUPatch) (*ent.SKU, error)
+	SetSkuLaunched(ctx context.Context, id int, launched bool) (*ent.SKU, error)
+	AdjustStock(ctx context.Context, skuID int, delta int) (*ent.SKU, error)
+	ShipOrder(ctx context.Context, orderID int, carrier string, trackingNo string) (*ent.OrderInfo, error)
 	PayOrder(ctx context.Context, orderID int) (*model.PayOrderPayload, error)
 	ConfirmPayment(ctx context.Context, orderID int) (*model.ConfirmPaymentPayload, error)
 }
@@ -420,6 +433,7 @@ type QueryResolver interface {
 	Categories(ctx context.Context) ([]*ent.Category, error)
 	Skus(ctx context.Context, after *paging.Cursor, first *int, before *paging.Cursor, last *int, categoryID *int, orderBy *ent.SKUOrder) (*ent.SKUConnection, error)
 	Sku(ctx context.Context, id int) (*ent.SKU, error)
+	Orders(ctx context.Context, after *paging.Cursor, first *int, before *paging.Cursor, last *int, status []orderstate.Status, createdFrom *time.Time, createdTo *time.Time) (*ent.OrderInfoConnection, error)
 }
 type SKUResolver interface {
 	Comments(ctx context.Context, obj *ent.SKU, after *paging.Cursor, first *int, before *paging.Cursor, last *int) (*ent.OrderGoodsConnection, error)
@@ -804,6 +818,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AddToCart(childComplexity, args["skuId"].(int), args["count"].(int)), true
+	case "Mutation.adjustStock":
+		if e.ComplexityRoot.Mutation.AdjustStock == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_adjustStock_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AdjustStock(childComplexity, args["skuId"].(int), args["delta"].(int)), true
 	case "Mutation.cancelOrder":
 		if e.ComplexityRoot.Mutation.CancelOrder == nil {
 			break
@@ -870,6 +895,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateAddress(childComplexity, args["input"].(address.Input)), true
+	case "Mutation.createSku":
+		if e.ComplexityRoot.Mutation.CreateSku == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createSku_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateSku(childComplexity, args["input"].(partner.SKUInput)), true
 	case "Mutation.deleteAddress":
 		if e.ComplexityRoot.Mutation.DeleteAddress == nil {
 			break
@@ -986,6 +1022,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetDefaultAddress(childComplexity, args["id"].(int)), true
+	case "Mutation.setSkuLaunched":
+		if e.ComplexityRoot.Mutation.SetSkuLaunched == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setSkuLaunched_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetSkuLaunched(childComplexity, args["id"].(int), args["launched"].(bool)), true
+	case "Mutation.shipOrder":
+		if e.ComplexityRoot.Mutation.ShipOrder == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_shipOrder_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ShipOrder(childComplexity, args["orderId"].(int), args["carrier"].(string), args["trackingNo"].(string)), true
 	case "Mutation.updateAddress":
 		if e.ComplexityRoot.Mutation.UpdateAddress == nil {
 			break
@@ -1008,6 +1066,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateCartLine(childComplexity, args["skuId"].(int), args["count"].(int), args["selected"].(*bool)), true
+	case "Mutation.updateSku":
+		if e.ComplexityRoot.Mutation.UpdateSku == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateSku_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateSku(childComplexity, args["id"].(int), args["input"].(partner.SKUPatch)), true
 
 	case "OrderGoods.amount":
 		if e.ComplexityRoot.OrderGoods.Amount == nil {
@@ -1494,6 +1563,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Order(childComplexity, args["id"].(int)), true
+	case "Query.orders":
+		if e.ComplexityRoot.Query.Orders == nil {
+			break
+		}
+
+		args, err := ec.field_Query_orders_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Orders(childComplexity, args["after"].(*paging.Cursor), args["first"].(*int), args["before"].(*paging.Cursor), args["last"].(*int), args["status"].([]orderstate.Status), args["createdFrom"].(*time.Time), args["createdTo"].(*time.Time)), true
 	case "Query.sku":
 		if e.ComplexityRoot.Query.Sku == nil {
 			break
@@ -1848,6 +1928,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("AddressInput", ec.unmarshalInputAddressInput),
 			graphql.NewInputUnmarshaler("ChangePasswordInput", ec.unmarshalInputChangePasswordInput),
+			graphql.NewInputUnmarshaler("CreateSkuInput", ec.unmarshalInputCreateSkuInput),
 			graphql.NewInputUnmarshaler("LineCommentInput", ec.unmarshalInputLineCommentInput),
 			graphql.NewInputUnmarshaler("LoginInput", ec.unmarshalInputLoginInput),
 			graphql.NewInputUnmarshaler("OrderGoodsOrder", ec.unmarshalInputOrderGoodsOrder),
@@ -1855,6 +1936,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("PlaceOrderInput", ec.unmarshalInputPlaceOrderInput),
 			graphql.NewInputUnmarshaler("RegisterInput", ec.unmarshalInputRegisterInput),
 			graphql.NewInputUnmarshaler("SKUOrder", ec.unmarshalInputSKUOrder),
+			graphql.NewInputUnmarshaler("UpdateSkuInput", ec.unmarshalInputUpdateSkuInput),
 		)
 	}
 	first := true
@@ -2630,6 +2712,51 @@ extend type OrderGoods {
   amount: Money!
 }
 `, BuiltIn: false},
+	{Name: "../../schema/partner.graphqls", Input: `"""
+The field is for partner systems: send Authorization: ApiKey <key>, a key
+holding the scope. No key: UNAUTHENTICATED; a shopper's token or a key
+without the scope: FORBIDDEN.
+"""
+directive @partner(scope: String!) on FIELD_DEFINITION
+
+extend type Query {
+  "Every order, newest first, by status and creation time (from inclusive, to exclusive)."
+  orders(after: Cursor, first: Int, before: Cursor, last: Int, status: [OrderStatus!], createdFrom: Time, createdTo: Time): OrderInfoConnection! @partner(scope: "orders:read")
+}
+
+extend type Mutation {
+  "Add a SKU to a product; optionIds pick at most one option per specification."
+  createSku(input: CreateSkuInput!): SKU! @partner(scope: "catalog:write")
+  "Change a SKU's name, caption, image or prices (stock changes only through adjustStock)."
+  updateSku(id: ID!, input: UpdateSkuInput!): SKU! @partner(scope: "catalog:write")
+  "Put a SKU on or off sale."
+  setSkuLaunched(id: ID!, launched: Boolean!): SKU! @partner(scope: "catalog:write")
+  "Add delta units (negative to remove) atomically; never below zero (INSUFFICIENT_STOCK with extensions.left)."
+  adjustStock(skuId: ID!, delta: Int!): SKU! @partner(scope: "stock:write")
+  "Hand an UNSEND order to a carrier: UNSEND -> UNRECEIVED."
+  shipOrder(orderId: ID!, carrier: String!, trackingNo: String!): OrderInfo! @partner(scope: "orders:write")
+}
+
+input CreateSkuInput {
+  goodsId: ID!
+  name: String!
+  caption: String! = ""
+  price: Money!
+  marketPrice: Money! = "0.00"
+  stock: Int! = 0
+  launched: Boolean! = true
+  image: String! = ""
+  optionIds: [ID!]! = []
+}
+
+input UpdateSkuInput {
+  name: String
+  caption: String
+  image: String
+  price: Money
+  marketPrice: Money
+}
+`, BuiltIn: false},
 	{Name: "../../schema/payment.graphqls", Input: `extend type Mutation {
   """
   The Alipay page where the buyer pays one of their UNPAID ALIPAY orders.
@@ -3299,6 +3426,20 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 
 // region    ***************************** args.gotpl *****************************
 
+func (ec *executionContext) dir_partner_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "scope",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["scope"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_addToCart_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3318,6 +3459,28 @@ func (ec *executionContext) field_Mutation_addToCart_args(ctx context.Context, r
 		return nil, err
 	}
 	args["count"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_adjustStock_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "skuId",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["skuId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "delta",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["delta"] = arg1
 	return args, nil
 }
 
@@ -3405,6 +3568,20 @@ func (ec *executionContext) field_Mutation_createAddress_args(ctx context.Contex
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (address.Input, error) {
 			return ec.unmarshalNAddressInput2githubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋaddressᚐInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createSku_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (partner.SKUInput, error) {
+			return ec.unmarshalNCreateSkuInput2githubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋpartnerᚐSKUInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -3553,6 +3730,58 @@ func (ec *executionContext) field_Mutation_setDefaultAddress_args(ctx context.Co
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_setSkuLaunched_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "launched",
+		func(ctx context.Context, v any) (bool, error) {
+			return ec.unmarshalNBoolean2bool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["launched"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_shipOrder_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "orderId",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "carrier",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["carrier"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "trackingNo",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["trackingNo"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_updateAddress_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3602,6 +3831,28 @@ func (ec *executionContext) field_Mutation_updateCartLine_args(ctx context.Conte
 		return nil, err
 	}
 	args["selected"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateSku_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (partner.SKUPatch, error) {
+			return ec.unmarshalNUpdateSkuInput2githubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋpartnerᚐSKUPatch(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
 	return args, nil
 }
 
@@ -3718,6 +3969,68 @@ func (ec *executionContext) field_Query_order_args(ctx context.Context, rawArgs 
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_orders_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*paging.Cursor, error) {
+			return ec.unmarshalOCursor2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋpagingᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*paging.Cursor, error) {
+			return ec.unmarshalOCursor2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋpagingᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "status",
+		func(ctx context.Context, v any) ([]orderstate.Status, error) {
+			return ec.unmarshalOOrderStatus2ᚕgithubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋorderstateᚐStatusᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["status"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "createdFrom",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["createdFrom"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "createdTo",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["createdTo"] = arg6
 	return args, nil
 }
 
@@ -6211,6 +6524,316 @@ func (ec *executionContext) fieldContext_Mutation_placeOrder(ctx context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_createSku(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createSku(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateSku(ctx, fc.Args["input"].(partner.SKUInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNString2string(ctx, "catalog:write")
+				if err != nil {
+					var zeroVal *ent.SKU
+					return zeroVal, err
+				}
+				if ec.Directives.Partner == nil {
+					var zeroVal *ent.SKU
+					return zeroVal, errors.New("directive partner is not implemented")
+				}
+				return ec.Directives.Partner(ctx, nil, directive0, scope)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.SKU) graphql.Marshaler {
+			return ec.marshalNSKU2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋentᚐSKU(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createSku(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SKU(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createSku_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateSku(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateSku(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateSku(ctx, fc.Args["id"].(int), fc.Args["input"].(partner.SKUPatch))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNString2string(ctx, "catalog:write")
+				if err != nil {
+					var zeroVal *ent.SKU
+					return zeroVal, err
+				}
+				if ec.Directives.Partner == nil {
+					var zeroVal *ent.SKU
+					return zeroVal, errors.New("directive partner is not implemented")
+				}
+				return ec.Directives.Partner(ctx, nil, directive0, scope)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.SKU) graphql.Marshaler {
+			return ec.marshalNSKU2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋentᚐSKU(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateSku(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SKU(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateSku_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setSkuLaunched(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setSkuLaunched(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetSkuLaunched(ctx, fc.Args["id"].(int), fc.Args["launched"].(bool))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNString2string(ctx, "catalog:write")
+				if err != nil {
+					var zeroVal *ent.SKU
+					return zeroVal, err
+				}
+				if ec.Directives.Partner == nil {
+					var zeroVal *ent.SKU
+					return zeroVal, errors.New("directive partner is not implemented")
+				}
+				return ec.Directives.Partner(ctx, nil, directive0, scope)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.SKU) graphql.Marshaler {
+			return ec.marshalNSKU2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋentᚐSKU(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setSkuLaunched(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SKU(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setSkuLaunched_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_adjustStock(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_adjustStock(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AdjustStock(ctx, fc.Args["skuId"].(int), fc.Args["delta"].(int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNString2string(ctx, "stock:write")
+				if err != nil {
+					var zeroVal *ent.SKU
+					return zeroVal, err
+				}
+				if ec.Directives.Partner == nil {
+					var zeroVal *ent.SKU
+					return zeroVal, errors.New("directive partner is not implemented")
+				}
+				return ec.Directives.Partner(ctx, nil, directive0, scope)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.SKU) graphql.Marshaler {
+			return ec.marshalNSKU2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋentᚐSKU(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_adjustStock(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SKU(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_adjustStock_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_shipOrder(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_shipOrder(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ShipOrder(ctx, fc.Args["orderId"].(int), fc.Args["carrier"].(string), fc.Args["trackingNo"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNString2string(ctx, "orders:write")
+				if err != nil {
+					var zeroVal *ent.OrderInfo
+					return zeroVal, err
+				}
+				if ec.Directives.Partner == nil {
+					var zeroVal *ent.OrderInfo
+					return zeroVal, errors.New("directive partner is not implemented")
+				}
+				return ec.Directives.Partner(ctx, nil, directive0, scope)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.OrderInfo) graphql.Marshaler {
+			return ec.marshalNOrderInfo2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋentᚐOrderInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_shipOrder(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrderInfo(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_shipOrder_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_payOrder(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8499,6 +9122,68 @@ func (ec *executionContext) fieldContext_Query_sku(ctx context.Context, field gr
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_sku_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_orders(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_orders(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Orders(ctx, fc.Args["after"].(*paging.Cursor), fc.Args["first"].(*int), fc.Args["before"].(*paging.Cursor), fc.Args["last"].(*int), fc.Args["status"].([]orderstate.Status), fc.Args["createdFrom"].(*time.Time), fc.Args["createdTo"].(*time.Time))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNString2string(ctx, "orders:read")
+				if err != nil {
+					var zeroVal *ent.OrderInfoConnection
+					return zeroVal, err
+				}
+				if ec.Directives.Partner == nil {
+					var zeroVal *ent.OrderInfoConnection
+					return zeroVal, errors.New("directive partner is not implemented")
+				}
+				return ec.Directives.Partner(ctx, nil, directive0, scope)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.OrderInfoConnection) graphql.Marshaler {
+			return ec.marshalNOrderInfoConnection2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋentᚐOrderInfoConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_orders(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrderInfoConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_orders_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -11022,6 +11707,123 @@ func UnmarshalChangePasswordInput(ctx context.Context, raw any) (model.ChangePas
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCreateSkuInput(ctx context.Context, obj any) (partner.SKUInput, error) {
+	var it partner.SKUInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["caption"]; !present {
+		asMap["caption"] = ""
+	}
+	if _, present := asMap["marketPrice"]; !present {
+		asMap["marketPrice"] = "0.00"
+	}
+	if _, present := asMap["stock"]; !present {
+		asMap["stock"] = 0
+	}
+	if _, present := asMap["launched"]; !present {
+		asMap["launched"] = true
+	}
+	if _, present := asMap["image"]; !present {
+		asMap["image"] = ""
+	}
+	if _, present := asMap["optionIds"]; !present {
+		asMap["optionIds"] = []any{}
+	}
+
+	fieldsInOrder := [...]string{"goodsId", "name", "caption", "price", "marketPrice", "stock", "launched", "image", "optionIds"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "goodsId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("goodsId"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GoodsID = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "caption":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caption"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Caption = data
+		case "price":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("price"))
+			data, err := ec.unmarshalNMoney2githubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋmoneyᚐFen(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Price = data
+		case "marketPrice":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("marketPrice"))
+			data, err := ec.unmarshalNMoney2githubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋmoneyᚐFen(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MarketPrice = data
+		case "stock":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stock"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Stock = data
+		case "launched":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("launched"))
+			data, err := ec.unmarshalNBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Launched = data
+		case "image":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("image"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Image = data
+		case "optionIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("optionIds"))
+			data, err := ec.unmarshalNID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OptionIDs = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateSkuInput unmarshals raw into the CreateSkuInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateSkuInput(ctx context.Context, raw any) (partner.SKUInput, error) {
+	var out partner.SKUInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateSkuInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputLineCommentInput(ctx context.Context, obj any) (order.LineComment, error) {
 	var it order.LineComment
 	if obj == nil {
@@ -11413,6 +12215,76 @@ func (ec *executionContext) unmarshalInputSKUOrder(ctx context.Context, obj any)
 func UnmarshalSKUOrder(ctx context.Context, raw any) (ent.SKUOrder, error) {
 	var out ent.SKUOrder
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "SKUOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdateSkuInput(ctx context.Context, obj any) (partner.SKUPatch, error) {
+	var it partner.SKUPatch
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "caption", "image", "price", "marketPrice"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "caption":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caption"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Caption = data
+		case "image":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("image"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Image = data
+		case "price":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("price"))
+			data, err := ec.unmarshalOMoney2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋmoneyᚐFen(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Price = data
+		case "marketPrice":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("marketPrice"))
+			data, err := ec.unmarshalOMoney2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋmoneyᚐFen(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MarketPrice = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateSkuInput unmarshals raw into the UpdateSkuInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateSkuInput(ctx context.Context, raw any) (partner.SKUPatch, error) {
+	var out partner.SKUPatch
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateSkuInput", raw, &out)
 	return out, err
 }
 
@@ -12177,6 +13049,41 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "createSku":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createSku(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateSku":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateSku(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setSkuLaunched":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setSkuLaunched(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "adjustStock":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_adjustStock(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "shipOrder":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_shipOrder(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "payOrder":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_payOrder(ctx, field)
@@ -12889,6 +13796,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_sku(ctx, field)
+				})
+		case "orders":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_orders(ctx, field)
 				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
@@ -13943,6 +14856,11 @@ func (ec *executionContext) marshalNConfirmPaymentPayload2ᚖgithubᚗcomᚋstor
 	return ec._ConfirmPaymentPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNCreateSkuInput2githubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋpartnerᚐSKUInput(ctx context.Context, v any) (partner.SKUInput, error) {
+	res, err := ec.unmarshalInputCreateSkuInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx context.Context, v any) (entgql.Cursor[int], error) {
 	var res entgql.Cursor[int]
 	err := res.UnmarshalGQL(v)
@@ -14202,6 +15120,14 @@ func (ec *executionContext) unmarshalNRegisterInput2githubᚗcomᚋstorefrontᚋ
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNSKU2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋentᚐSKU(ctx context.Context, sel ast.SelectionSet, v *ent.SKU) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SKU!")
+		return graphql.Null
+	}
+	return ec._SKU(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNSKUConnection2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋentᚐSKUConnection(ctx context.Context, sel ast.SelectionSet, v *ent.SKUConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "SKUConnection!")
@@ -14314,6 +15240,11 @@ func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel as
 		graphql.AddInvalidNullFromMarshaler(ctx, "Time!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNUpdateSkuInput2githubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋpartnerᚐSKUPatch(ctx context.Context, v any) (partner.SKUPatch, error) {
+	res, err := ec.unmarshalInputUpdateSkuInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNUser2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋentᚐUser(ctx context.Context, sel ast.SelectionSet, v *ent.User) graphql.Marshaler {
@@ -14595,6 +15526,22 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	_ = ctx
 	res := graphql.MarshalInt(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOMoney2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋmoneyᚐFen(ctx context.Context, v any) (*money.Fen, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(money.Fen)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOMoney2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋmoneyᚐFen(ctx context.Context, sel ast.SelectionSet, v *money.Fen) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) marshalONode2githubᚗcomᚋstorefrontᚋstorefrontᚋentᚐNoder(ctx context.Context, sel ast.SelectionSet, v ent.Noder) graphql.Marshaler {

@@ -16,12 +16,14 @@ import (
 	"github.com/storefront/storefront/graph"
 	"github.com/storefront/storefront/internal/address"
 	"github.com/storefront/storefront/internal/alipaysandbox"
+	"github.com/storefront/storefront/internal/apikey"
 	"github.com/storefront/storefront/internal/auth"
 	"github.com/storefront/storefront/internal/cart"
 	"github.com/storefront/storefront/internal/catalog"
 	"github.com/storefront/storefront/internal/config"
 	"github.com/storefront/storefront/internal/database"
 	"github.com/storefront/storefront/internal/order"
+	"github.com/storefront/storefront/internal/partner"
 	"github.com/storefront/storefront/internal/payment"
 	"github.com/storefront/storefront/internal/playground"
 	"github.com/storefront/storefront/internal/seed"
@@ -107,15 +109,17 @@ func Assemble(ctx context.Context, cfg config.Config, log *slog.Logger, db *data
 		return nil, err
 	}
 	gql := graph.NewHandler(&graph.Resolver{
-		Client:      a.DB.Client,
-		Catalog:     a.Catalog,
-		Auth:        a.Auth,
-		AddressBook: a.AddressBook,
-		Carts:       a.Carts,
-		Orders:      a.Orders,
-		Payments:    a.Payments,
-		Freight:     freight,
-		Log:         log,
+		Client:       a.DB.Client,
+		Catalog:      a.Catalog,
+		Auth:         a.Auth,
+		AddressBook:  a.AddressBook,
+		Carts:        a.Carts,
+		OrderService: a.Orders,
+		Payments:     a.Payments,
+		APIKeys:      apikey.New(a.DB.Client),
+		Partner:      partner.New(a.DB),
+		Freight:      freight,
+		Log:          log,
 	}, graph.Options{
 		Limits: graph.Limits{
 			MaxDepth:      cfg.MaxDepth,

@@ -10,6 +10,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/storefront/storefront/internal/apperr"
 )
 
 // Fen is an amount in fen (1 yuan = 100 fen).
@@ -71,14 +73,15 @@ func (f Fen) MarshalGQL(w io.Writer) {
 
 // UnmarshalGQL accepts a decimal string; numbers are refused because a JSON
 // number such as 0.1 has already been through a float in most clients.
+// Its errors are the client's: BAD_USER_INPUT.
 func (f *Fen) UnmarshalGQL(v any) error {
 	s, ok := v.(string)
 	if !ok {
-		return fmt.Errorf("%w, got %T", ErrFormat, v)
+		return apperr.BadInput(`money is a decimal string such as "12.30", not a %T`, v)
 	}
 	p, err := Parse(s)
 	if err != nil {
-		return err
+		return apperr.BadInput("%q is not an amount: %v", s, err)
 	}
 	*f = p
 	return nil

@@ -1,0 +1,283 @@
+// Package partner is what a merchant's systems do through API keys: keep
+// the catalog and stock, ship orders, read orders. Every method checks the
+// key's scope itself, so no caller can forget it, and every change is a
+// conditional update, so racing integrations cannot apply one twice.
+package partner
+
+import (
+	"context"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/storefront/storefront/ent"
+	"github.com/storefront/storefront/ent/goods"
+	"github.com/storefront/storefront/ent/goodsspecification"
+	"github.com/storefront/storefront/ent/orderinfo"
+	"github.com/storefront/storefront/ent/sku"
+	"github.com/storefront/storefront/ent/specificationoption"
+	"github.com/storefront/storefront/internal/apikey"
+	"github.com/storefront/storefront/internal/apperr"
+	"github.com/storefront/storefront/internal/database"
+	"github.com/storefront/storefront/internal/money"
+	"github.com/storefront/storefront/internal/orderstate"
+)
+
+// Limits of partner input.
+const (
+	MaxPrice    money.Fen = 10_000_000_00
+	MaxStock              = 10_000_000
+	maxNameChar           = 128
+)
+
+// Service runs partner operations.
+type Service struct{ db *database.DB }
+
+// New returns the partner service.
+func New(db *database.DB) *Service { return &Service{db: db} }
+
+func field(name, format string, args ...any) error {
+	return apperr.BadInput(format, args...).With("field", name)
+}
+
+// SKUInput is a new SKU.
+type SKUInput struct {
+	GoodsID     int
+	Name        string
+	Caption     string
+	Price       money.Fen
+	MarketPrice money.Fen
+	Stock       int
+	Launched    bool
+	Image       string
+	// OptionIDs are options of the goods' specifications, at most one per
+	// specification.
+	OptionIDs []int
+}
+
+func checkText(name, v string, max int, required bool) error {
+	n := utf8.RuneCountInString(strings.TrimSpace(v))
+	if (required && n == 0) || n > max {
+		return field(name, "%s must be %d to %d characters", name, map[bool]int{true: 1, false: 0}[required], max)
+	}
+	return nil
+}
+
+func checkPrice(name string, v money.Fen) error {
+	if v < 0 || v > MaxPrice {
+		return field(name, "%s must be between 0.00 and %s", name, MaxPrice)
+	}
+	return nil
+}
+
+// CreateSKU adds a SKU to a product (catalog:write).
+func (s *Service) CreateSKU(ctx context.Context, p apikey.Partner, in SKUInput) (*ent.SKU, error) {
+	if err := p.Require(apikey.CatalogWrite); err != nil {
+		return nil, err
+	}
+	for _, err := range []error{
+		checkText("name", in.Name, maxNameChar, true),
+		checkText("caption", in.Caption, 256, false),
+		checkText("image", in.Image, 512, false),
+		checkPrice("price", in.Price),
+		checkPrice("marketPrice", in.MarketPrice),
+	} {
+		if err != nil {
+			return nil, err
+		}
+	}
+	if in.Stock < 0 || in.Stock > MaxStock {
+		return nil, field("stock", "stock must be between 0 and %d", MaxStock)
+	}
+	g, err := s.db.Client.Goods.Query().Where(goods.ID(in.GoodsID)).Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, apperr.NotFound("goods")
+	}
+	if err != nil {
+		return nil, err
+	}
+	// The options must belong to this product, one per specification.
+	opts, err := s.db.Client.SpecificationOption.Query().
+		Where(specificationoption.IDIn(in.OptionIDs...),
+			specificationoption.HasSpecificationWith(goodsspecification.GoodsID(g.ID))).
+		All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	perSpec := map[int]bool{}
+	for _, o := range opts {
+		if perSpec[o.SpecificationID] {
+			return nil, field("optionIds", "choose at most one option per specification")
+		}
+		perSpec[o.SpecificationID] = true
+	}
+	if len(opts) != len(in.OptionIDs) {
+		return nil, field("optionIds", "every option must belong to this product's specifications, once")
+	}
+	return s.db.Client.SKU.Create().
+		SetGoodsID(g.ID).SetCategoryID(g.CategoryID).
+		SetName(strings.TrimSpace(in.Name)).SetCaption(in.Caption).SetImage(in.Image).
+		SetPrice(in.Price).SetMarketPrice(in.MarketPrice).
+		SetStock(in.Stock).SetLaunched(in.Launched).
+		AddOptionIDs(in.OptionIDs...).
+		Save(ctx)
+}
+
+// SKUPatch changes some of a SKU's fields; stock changes only through
+// AdjustStock.
+type SKUPatch struct {
+	Name, Caption, Image *string
+	Price, MarketPrice   *money.Fen
+}
+
+// UpdateSKU edits a SKU (catalog:write).
+func (s *Service) UpdateSKU(ctx context.Context, p apikey.Partner, id int, in SKUPatch) (*ent.SKU, error) {
+	if err := p.Require(apikey.CatalogWrite); err != nil {
+		return nil, err
+	}
+	u := s.db.Client.SKU.UpdateOneID(id)
+	if in.Name != nil {
+		if err := checkText("name", *in.Name, maxNameChar, true); err != nil {
+			return nil, err
+		}
+		u.SetName(strings.TrimSpace(*in.Name))
+	}
+	if in.Caption != nil {
+		if err := checkText("caption", *in.Caption, 256, false); err != nil {
+			return nil, err
+		}
+		u.SetCaption(*in.Caption)
+	}
+	if in.Image != nil {
+		if err := checkText("image", *in.Image, 512, false); err != nil {
+			return nil, err
+		}
+		u.SetImage(*in.Image)
+	}
+	for name, v := range map[string]*money.Fen{"price": in.Price, "marketPrice": in.MarketPrice} {
+		if v != nil {
+			if err := checkPrice(name, *v); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if in.Price != nil {
+		u.SetPrice(*in.Price)
+	}
+	if in.MarketPrice != nil {
+		u.SetMarketPrice(*in.MarketPrice)
+	}
+	k, err := u.Save(ctx)
+	if ent.IsNotFound(err) {
+		return nil, apperr.NotFound("SKU")
+	}
+	return k, err
+}
+
+// SetSKULaunched puts a SKU on or off sale (catalog:write).
+func (s *Service) SetSKULaunched(ctx context.Context, p apikey.Partner, id int, launched bool) (*ent.SKU, error) {
+	if err := p.Require(apikey.CatalogWrite); err != nil {
+		return nil, err
+	}
+	k, err := s.db.Client.SKU.UpdateOneID(id).SetLaunched(launched).Save(ctx)
+	if ent.IsNotFound(err) {
+		return nil, apperr.NotFound("SKU")
+	}
+	return k, err
+}
+
+// AdjustStock adds delta (negative to remove) to a SKU's stock in one
+// guarded update that never takes it below zero (stock:write). Sales are
+// untouched: this is receiving goods or a count correction, not a sale.
+func (s *Service) AdjustStock(ctx context.Context, p apikey.Partner, skuID, delta int) (*ent.SKU, error) {
+	if err := p.Require(apikey.StockWrite); err != nil {
+		return nil, err
+	}
+	if delta == 0 || delta > MaxStock || delta < -MaxStock {
+		return nil, field("delta", "delta must be non-zero and at most %d either way", MaxStock)
+	}
+	n, err := s.db.Client.SKU.Update().
+		Where(sku.ID(skuID), sku.StockGTE(-delta), sku.StockLTE(MaxStock-delta)).
+		AddStock(delta).
+		Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	k, err := s.db.Client.SKU.Get(ctx, skuID)
+	if ent.IsNotFound(err) {
+		return nil, apperr.NotFound("SKU")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if n == 0 {
+		if delta > 0 {
+			return nil, field("delta", "stock would exceed %d", MaxStock)
+		}
+		return nil, apperr.InsufficientStock{SKUID: skuID, Left: k.Stock}
+	}
+	return k, nil
+}
+
+var trackingRule = regexp.MustCompile(`^[A-Za-z0-9-]{1,64}$`)
+
+// ShipOrder hands an order to a carrier: UNSEND -> UNRECEIVED
+// (orders:write).
+func (s *Service) ShipOrder(ctx context.Context, p apikey.Partner, orderID int, carrier, trackingNo string) (*ent.OrderInfo, error) {
+	if err := p.Require(apikey.OrdersWrite); err != nil {
+		return nil, err
+	}
+	if err := checkText("carrier", carrier, 32, true); err != nil {
+		return nil, err
+	}
+	if !trackingRule.MatchString(trackingNo) {
+		return nil, field("trackingNo", "trackingNo must be 1 to 64 letters, digits or -")
+	}
+	n, err := s.db.Client.OrderInfo.Update().
+		Where(orderinfo.ID(orderID), orderinfo.StatusEQ(orderstate.Unsend)).
+		SetStatus(orderstate.Unreceived).SetCarrier(strings.TrimSpace(carrier)).SetTrackingNo(trackingNo).
+		Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	o, err := s.db.Client.OrderInfo.Get(ctx, orderID)
+	if ent.IsNotFound(err) {
+		return nil, apperr.NotFound("order")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if n == 0 {
+		return nil, apperr.New(apperr.CodeOrderState, "the order is %s; only an UNSEND order can be shipped", o.Status).With("status", o.Status.String())
+	}
+	return o, nil
+}
+
+// OrderFilter narrows the partner's order listing.
+type OrderFilter struct {
+	Statuses               []orderstate.Status
+	CreatedFrom, CreatedTo *time.Time
+}
+
+// Orders returns the query of every order matching f (orders:read); the
+// GraphQL layer pages through it.
+func (s *Service) Orders(p apikey.Partner, f OrderFilter) (*ent.OrderInfoQuery, error) {
+	if err := p.Require(apikey.OrdersRead); err != nil {
+		return nil, err
+	}
+	if f.CreatedFrom != nil && f.CreatedTo != nil && f.CreatedTo.Before(*f.CreatedFrom) {
+		return nil, field("createdTo", "createdTo is before createdFrom")
+	}
+	q := s.db.Client.OrderInfo.Query()
+	if len(f.Statuses) > 0 {
+		q = q.Where(orderinfo.StatusIn(f.Statuses...))
+	}
+	if f.CreatedFrom != nil {
+		q = q.Where(orderinfo.CreatedAtGTE(*f.CreatedFrom))
+	}
+	if f.CreatedTo != nil {
+		q = q.Where(orderinfo.CreatedAtLT(*f.CreatedTo))
+	}
+	return q, nil
+}
