@@ -98,6 +98,20 @@ func TestTheOrderLifeCycleAndItsIllegalTransitions(t *testing.T) {
 	if last.CommentOrderLines.Status != "FINISHED" {
 		t.Fatalf("after every comment: %+v", last)
 	}
+	for name, doc := range map[string]string{"receipt": receiptDoc, "ship": shipDoc, "cancel": cancelDoc} {
+		h := b.Header()
+		if name == "ship" {
+			h = shipper
+		}
+		if res := call(doc, h, map[string]any{}); res.Code() != "ORDER_STATE" {
+			t.Errorf("%s of a FINISHED order: %+v", name, res.Errors)
+		}
+	}
+	// An UNPAID order cannot be shipped.
+	unpaid := unpaidOrder(t, s, "Echo Buds White")
+	if res := s.Post(t, gqltest.Request{Query: shipDoc, Header: shipper, Variables: map[string]any{"id": unpaid.id}}); res.Code() != "ORDER_STATE" {
+		t.Fatalf("ship an UNPAID order: %+v", res.Errors)
+	}
 
 	// The comments show on the SKU, the anonymous author masked.
 	var view struct {
