@@ -56,7 +56,7 @@ func requirePartner(ctx context.Context, _ any, next graphql.Resolver, scope str
 		if _, isShopper := auth.FromContext(ctx); isShopper {
 			return nil, apperr.New(apperr.CodeForbidden, "this operation is for partner API keys")
 		}
-		if _, err := auth.Require(ctx); err != nil && graphql.GetOperationContext(ctx).Headers.Get("Authorization") != "" {
+		if err := authFailure(ctx); err != nil {
 			return nil, err
 		}
 		return nil, apperr.New(apperr.CodeUnauthenticated, "send Authorization: ApiKey <key>")
