@@ -12,6 +12,10 @@
 // the whole transaction under the one shared retry policy; the
 // (user, idempotency key) unique index makes a retry after an unknown
 // outcome, or two racing calls with one key, end in one order.
+//
+// Orders for a single SKU, the flash-sale shape, go through a per-SKU
+// combiner (combine.go): the calls that pile up while one transaction runs
+// are placed together in the next, with one guarded update for their sum.
 package order
 
 import (
@@ -67,6 +71,8 @@ type Service struct {
 	// beforeStock runs inside the transaction after the inserts; tests use
 	// it to kill the connection there.
 	beforeStock func(ctx context.Context, tx *ent.Tx) error
+	// batches combines concurrent orders for one SKU (combine.go).
+	batches combiner
 }
 
 // Option adjusts a Service.
@@ -82,6 +88,7 @@ func WithFaultBeforeStock(fn func(ctx context.Context, tx *ent.Tx) error) Option
 // retries transactions, so its counters tell the whole story.
 func New(db *database.DB, carts Carts, addresses Addresses, cfg Config, retry *database.RetryPolicy, log *slog.Logger, opts ...Option) *Service {
 	s := &Service{db: db, carts: carts, addresses: addresses, cfg: cfg, retry: retry, log: log, now: time.Now}
+	s.batches.queues = make(map[int]*queue)
 	for _, o := range opts {
 		o(s)
 	}
@@ -147,11 +154,31 @@ func (s *Service) place(ctx context.Context, in PlaceInput) (*ent.OrderInfo, err
 	}
 	// Ascending SKU id: every transaction takes the row locks in one order.
 	slices.SortFunc(lines, func(a, b cart.Line) int { return a.SKUID - b.SKUID })
+	var placed *ent.OrderInfo
+	if len(lines) == 1 {
+		// The flash-sale shape: one SKU, possibly wanted by thousands.
+		placed, err = s.combined(ctx, in, addr, lines[0])
+	} else {
+		placed, err = s.alone(ctx, in, addr, lines)
+	}
+	if err != nil {
+		return nil, err
+	}
+	// The order stands whatever happens to the cart now, and the cart is
+	// cleared even if the client has gone: a line left behind would be
+	// bought again at the next checkout.
+	if err := s.carts.RemovePurchased(context.WithoutCancel(ctx), owner, lines); err != nil {
+		s.log.ErrorContext(ctx, "order placed but its lines stay in the cart", "order", placed.OrderNo, "err", err)
+	}
+	return placed, nil
+}
+
+// alone places one order in its own transaction.
+func (s *Service) alone(ctx context.Context, in PlaceInput, addr *ent.Address, lines []cart.Line) (*ent.OrderInfo, error) {
 	skus, err := s.priced(ctx, lines)
 	if err != nil {
 		return nil, err
 	}
-
 	var placed *ent.OrderInfo
 	for attempt := 1; ; attempt++ {
 		err = database.Retry(ctx, s.retry, func(ctx context.Context) error {
@@ -173,16 +200,17 @@ func (s *Service) place(ctx context.Context, in PlaceInput) (*ent.OrderInfo, err
 	if err != nil {
 		return nil, err
 	}
-	// The entity was made in the transaction; later reads (its lines, for
-	// the response) go through the client.
-	placed = placed.Unwrap()
-	// The order stands whatever happens to the cart now, and the cart is
-	// cleared even if the client has gone: a line left behind would be
-	// bought again at the next checkout.
-	if err := s.carts.RemovePurchased(context.WithoutCancel(ctx), owner, lines); err != nil {
-		s.log.ErrorContext(ctx, "order placed but its lines stay in the cart", "order", placed.OrderNo, "err", err)
+	return unwrap(placed), nil
+}
+
+// unwrap detaches an order made in a transaction, and its lines, from that
+// transaction, so that later reads (for the response) use the client.
+func unwrap(o *ent.OrderInfo) *ent.OrderInfo {
+	o = o.Unwrap()
+	for i, l := range o.Edges.Lines {
+		o.Edges.Lines[i] = l.Unwrap()
 	}
-	return placed, nil
+	return o
 }
 
 // byKey returns the user's order placed with key, with its lines, or nil.
@@ -227,13 +255,55 @@ func (s *Service) priced(ctx context.Context, lines []cart.Line) (map[int]*ent.S
 
 // insert is one attempt: order row, lines, then the guarded stock updates.
 func (s *Service) insert(ctx context.Context, tx *ent.Tx, in PlaceInput, addr *ent.Address, lines []cart.Line, skus map[int]*ent.SKU) (*ent.OrderInfo, error) {
+	now := s.now()
+	create, err := s.orderRow(tx, in, addr, lines, skus, now)
+	if err != nil {
+		return nil, err
+	}
+	o, err := create.Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	builders := make([]*ent.OrderGoodsCreate, len(lines))
+	for i, l := range lines {
+		builders[i] = lineRow(tx, o.ID, skus[l.SKUID], l.Count, now)
+	}
+	o.Edges.Lines, err = tx.OrderGoods.CreateBulk(builders...).Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.faultBeforeStock(ctx, tx); err != nil {
+		return nil, err
+	}
+	// Last, so the contended row locks are held only until COMMIT.
+	for _, l := range lines {
+		n, err := takeStock(ctx, tx, l.SKUID, l.Count)
+		if err != nil {
+			return nil, err
+		}
+		if n == 0 {
+			return nil, shortfall(ctx, tx, l.SKUID)
+		}
+	}
+	return o, nil
+}
+
+func (s *Service) faultBeforeStock(ctx context.Context, tx *ent.Tx) error {
+	if s.beforeStock == nil {
+		return nil
+	}
+	return s.beforeStock(ctx, tx)
+}
+
+// orderRow builds one buyer's order row: totals, freight, the address
+// snapshot, and the status its pay method starts in.
+func (s *Service) orderRow(tx *ent.Tx, in PlaceInput, addr *ent.Address, lines []cart.Line, skus map[int]*ent.SKU, now time.Time) (*ent.OrderInfoCreate, error) {
 	var count int
 	var goods money.Fen
 	for _, l := range lines {
 		count += l.Count
 		goods += skus[l.SKUID].Price * money.Fen(l.Count)
 	}
-	now := s.now()
 	no, err := orderNumber(now, in.UserID)
 	if err != nil {
 		return nil, err
@@ -254,40 +324,23 @@ func (s *Service) insert(ctx context.Context, tx *ent.Tx, in PlaceInput, addr *e
 	} else {
 		create.SetStatus(orderstate.Unsend)
 	}
-	o, err := create.Save(ctx)
-	if err != nil {
-		return nil, err
-	}
-	builders := make([]*ent.OrderGoodsCreate, len(lines))
-	for i, l := range lines {
-		k := skus[l.SKUID]
-		builders[i] = tx.OrderGoods.Create().
-			SetOrderID(o.ID).SetSkuID(k.ID).SetSkuName(k.Name).SetPrice(k.Price).SetCount(l.Count).SetCreatedAt(now)
-	}
-	o.Edges.Lines, err = tx.OrderGoods.CreateBulk(builders...).Save(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if s.beforeStock != nil {
-		if err := s.beforeStock(ctx, tx); err != nil {
-			return nil, err
-		}
-	}
-	// Last, so the contended row locks are held only until COMMIT.
-	for _, l := range lines {
-		n, err := tx.SKU.Update().
-			Where(sku.ID(l.SKUID), sku.StockGTE(l.Count), sku.Launched(true)).
-			AddStock(-l.Count).
-			AddSales(l.Count).
-			Save(ctx)
-		if err != nil {
-			return nil, err
-		}
-		if n == 0 {
-			return nil, shortfall(ctx, tx, l.SKUID)
-		}
-	}
-	return o, nil
+	return create, nil
+}
+
+// lineRow builds an order line with the SKU's name and price as bought.
+func lineRow(tx *ent.Tx, orderID int, k *ent.SKU, count int, now time.Time) *ent.OrderGoodsCreate {
+	return tx.OrderGoods.Create().
+		SetOrderID(orderID).SetSkuID(k.ID).SetSkuName(k.Name).SetPrice(k.Price).SetCount(count).SetCreatedAt(now)
+}
+
+// takeStock is the guarded update: it changes one row, or none when the
+// SKU is short, unlaunched or gone.
+func takeStock(ctx context.Context, tx *ent.Tx, skuID, n int) (int, error) {
+	return tx.SKU.Update().
+		Where(sku.ID(skuID), sku.StockGTE(n), sku.Launched(true)).
+		AddStock(-n).
+		AddSales(n).
+		Save(ctx)
 }
 
 // shortfall says why a guarded update changed nothing. The row is read in

@@ -1,0 +1,291 @@
+package order
+
+// One transaction per order caps a hot SKU at what its row lock allows: each
+// order holds the lock from its guarded update to COMMIT, and the next order
+// waits for it. The combiner lifts that cap. Concurrent orders for the same
+// single SKU queue here; one of their callers leads and places the whole
+// queue in one transaction (multi-row inserts, one guarded update for the
+// sum), and every caller gets its own order or its own error.
+//
+// There is no timer: a caller that finds no batch running leads at once,
+// alone, so a quiet shop sees no extra latency. Batches grow only while a
+// transaction is running and callers pile up behind it, which is exactly
+// when combining pays.
+//
+// The guarded update stays the only judge of stock. The leader's read of
+// the SKU only shares the units out inside the batch; when another
+// instance took stock meanwhile, the batch's update changes no row, the
+// batch rolls back, and each of its callers places its order alone, where
+// the guarded update decides order by order. A duplicate key or a repeated
+// order number also sends the batch's callers alone, where those cases are
+// already handled.
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/storefront/storefront/ent"
+	"github.com/storefront/storefront/internal/apperr"
+	"github.com/storefront/storefront/internal/cart"
+	"github.com/storefront/storefront/internal/database"
+)
+
+const (
+	// maxBatch bounds one transaction's orders: its statements stay far
+	// below max_allowed_packet and its lock time stays short.
+	maxBatch = 256
+	// batchTimeout bounds a batch, whose transaction no single caller may
+	// cancel: it carries the other callers' orders too.
+	batchTimeout = 30 * time.Second
+)
+
+// errBatchShort says a batch's guarded update changed no row.
+var errBatchShort = errors.New("order: the batch's stock update changed no row")
+
+// ticket is one caller's order waiting in a SKU's queue.
+type ticket struct {
+	in   PlaceInput
+	addr *ent.Address
+	line cart.Line
+	// done receives this ticket's outcome, or first the signal to lead.
+	done chan outcome
+}
+
+type outcome struct {
+	order *ent.OrderInfo
+	err   error
+	lead  bool // lead the next batch of this SKU
+	alone bool // place the order in its own transaction
+}
+
+// combiner holds the queues of the SKUs that have callers waiting.
+type combiner struct {
+	mu     sync.Mutex
+	queues map[int]*queue
+
+	batches atomic.Int64
+	batched atomic.Int64
+	alone   atomic.Int64
+}
+
+type queue struct {
+	waiting []*ticket
+	leading bool // a batch of this SKU is running
+}
+
+// join queues t and reports whether its caller must lead now.
+func (c *combiner) join(t *ticket) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	q := c.queues[t.line.SKUID]
+	if q == nil {
+		q = &queue{}
+		c.queues[t.line.SKUID] = q
+	}
+	q.waiting = append(q.waiting, t)
+	if q.leading {
+		return false
+	}
+	q.leading = true
+	return true
+}
+
+// take removes the next batch from the SKU's queue.
+func (c *combiner) take(skuID int) []*ticket {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	q := c.queues[skuID]
+	n := min(len(q.waiting), maxBatch)
+	batch := q.waiting[:n:n]
+	q.waiting = q.waiting[n:]
+	return batch
+}
+
+// handoff passes the lead to the first waiting caller, or retires the
+// queue when nobody waits.
+func (c *combiner) handoff(skuID int) {
+	c.mu.Lock()
+	q := c.queues[skuID]
+	if len(q.waiting) == 0 {
+		delete(c.queues, skuID)
+		c.mu.Unlock()
+		return
+	}
+	next := q.waiting[0]
+	c.mu.Unlock()
+	next.done <- outcome{lead: true}
+}
+
+// BatchStats count the orders that went through the combiner.
+type BatchStats struct {
+	Batches int64 // transactions that placed combined orders
+	Batched int64 // orders placed by those transactions
+	Alone   int64 // orders sent from a batch to their own transaction
+}
+
+// BatchStats returns the combiner's counters since the service started.
+func (s *Service) BatchStats() BatchStats {
+	c := &s.batches
+	return BatchStats{Batches: c.batches.Load(), Batched: c.batched.Load(), Alone: c.alone.Load()}
+}
+
+// combined places a one-SKU order through that SKU's queue.
+func (s *Service) combined(ctx context.Context, in PlaceInput, addr *ent.Address, line cart.Line) (*ent.OrderInfo, error) {
+	t := &ticket{in: in, addr: addr, line: line, done: make(chan outcome, 1)}
+	lead := s.batches.join(t)
+	for {
+		if lead {
+			s.lead(ctx, line.SKUID)
+		}
+		// No select on ctx: a waiting caller may be handed the lead, and
+		// its order may already be committing in someone else's batch.
+		out := <-t.done
+		switch {
+		case out.lead:
+			lead = true
+		case out.alone:
+			s.batches.alone.Add(1)
+			return s.alone(ctx, in, addr, []cart.Line{line})
+		default:
+			return out.order, out.err
+		}
+	}
+}
+
+// lead runs the next batch of the SKU and passes the lead on, also when the
+// batch panics: a queue left leading would stall its SKU for good.
+func (s *Service) lead(ctx context.Context, skuID int) {
+	defer s.batches.handoff(skuID)
+	batch := s.batches.take(skuID)
+	outs := make([]outcome, len(batch))
+	for i := range outs {
+		outs[i].err = errors.New("order: the batch failed")
+	}
+	defer func() {
+		for i, t := range batch {
+			t.done <- outs[i]
+		}
+	}()
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), batchTimeout)
+	defer cancel()
+	s.decide(ctx, batch, outs)
+}
+
+// decide shares the SKU's units out over the batch in arrival order and
+// places the orders that fit in one transaction.
+func (s *Service) decide(ctx context.Context, batch []*ticket, outs []outcome) {
+	skuID := batch[0].line.SKUID
+	all := func(o outcome) {
+		for i := range outs {
+			outs[i] = o
+		}
+	}
+	k, err := s.db.Client.SKU.Get(ctx, skuID)
+	switch {
+	case ent.IsNotFound(err) || err == nil && !k.Launched:
+		all(outcome{err: apperr.SKUUnavailable{SKUID: skuID}})
+		return
+	case err != nil:
+		all(outcome{err: err})
+		return
+	}
+	type userKey struct {
+		user int
+		key  string
+	}
+	seen := make(map[userKey]bool, len(batch))
+	left := k.Stock
+	var fit []int
+	for i, t := range batch {
+		uk := userKey{t.in.UserID, t.in.IdempotencyKey}
+		switch {
+		case seen[uk]:
+			// One multi-row insert cannot hold a key twice; alone, the
+			// second call finds the first one's order.
+			outs[i] = outcome{alone: true}
+		case t.line.Count > left:
+			outs[i] = outcome{err: apperr.InsufficientStock{SKUID: skuID, Left: left}}
+		default:
+			left -= t.line.Count
+			fit = append(fit, i)
+		}
+		seen[uk] = true
+	}
+	if len(fit) == 0 {
+		return
+	}
+	orders, err := s.insertBatch(ctx, k, batch, fit)
+	for j, i := range fit {
+		switch {
+		case err == nil:
+			outs[i] = outcome{order: orders[j]}
+		case errors.Is(err, errBatchShort) || database.IsUniqueViolation(err):
+			outs[i] = outcome{alone: true}
+		default:
+			outs[i] = outcome{err: err}
+		}
+	}
+}
+
+// insertBatch places the orders batch[fit...] in one transaction: all
+// order rows in one insert, all lines in another, then one guarded update
+// for their units.
+func (s *Service) insertBatch(ctx context.Context, k *ent.SKU, batch []*ticket, fit []int) ([]*ent.OrderInfo, error) {
+	skus := map[int]*ent.SKU{k.ID: k}
+	var orders []*ent.OrderInfo
+	err := database.Retry(ctx, s.retry, func(ctx context.Context) error {
+		return database.WithTx(ctx, s.db.Client, s.db.Dialect, func(tx *ent.Tx) error {
+			now := s.now()
+			rows := make([]*ent.OrderInfoCreate, len(fit))
+			units := 0
+			for j, i := range fit {
+				t := batch[i]
+				row, err := s.orderRow(tx, t.in, t.addr, []cart.Line{t.line}, skus, now)
+				if err != nil {
+					return err
+				}
+				rows[j] = row
+				units += t.line.Count
+			}
+			placed, err := tx.OrderInfo.CreateBulk(rows...).Save(ctx)
+			if err != nil {
+				return err
+			}
+			lines := make([]*ent.OrderGoodsCreate, len(placed))
+			for j, o := range placed {
+				lines[j] = lineRow(tx, o.ID, k, batch[fit[j]].line.Count, now)
+			}
+			saved, err := tx.OrderGoods.CreateBulk(lines...).Save(ctx)
+			if err != nil {
+				return err
+			}
+			for j, o := range placed {
+				o.Edges.Lines = saved[j : j+1 : j+1]
+			}
+			if err := s.faultBeforeStock(ctx, tx); err != nil {
+				return err
+			}
+			n, err := takeStock(ctx, tx, k.ID, units)
+			if err != nil {
+				return err
+			}
+			if n == 0 {
+				return errBatchShort
+			}
+			orders = placed
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	for j, o := range orders {
+		orders[j] = unwrap(o)
+	}
+	s.batches.batches.Add(1)
+	s.batches.batched.Add(int64(len(orders)))
+	return orders, nil
+}

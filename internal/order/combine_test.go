@@ -1,0 +1,300 @@
+package order_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/storefront/storefront/ent"
+	"github.com/storefront/storefront/ent/orderinfo"
+	"github.com/storefront/storefront/ent/sku"
+	"github.com/storefront/storefront/internal/address"
+	"github.com/storefront/storefront/internal/app"
+	"github.com/storefront/storefront/internal/apperr"
+	"github.com/storefront/storefront/internal/cart"
+	"github.com/storefront/storefront/internal/gqltest"
+	"github.com/storefront/storefront/internal/order"
+)
+
+// These tests drive the order service directly on a real MariaDB and
+// Redis, and hold a batch inside its transaction (just before its stock
+// update) to line up exactly the queue they need.
+
+// steps runs step i at the i-th transaction that reaches its stock update;
+// later transactions run untouched.
+func steps(fns ...func(ctx context.Context) error) order.Option {
+	var calls atomic.Int64
+	return order.WithFaultBeforeStock(func(ctx context.Context, _ *ent.Tx) error {
+		n := int(calls.Add(1))
+		if n > len(fns) {
+			return nil
+		}
+		return fns[n-1](ctx)
+	})
+}
+
+// queued waits until n calls wait behind the running batch of skuID.
+func queued(t *testing.T, svc **order.Service, skuID, n int) func(context.Context) error {
+	return func(context.Context) error {
+		deadline := time.Now().Add(20 * time.Second)
+		for (*svc).Waiting(skuID) < n {
+			if time.Now().After(deadline) {
+				t.Errorf("%d calls queued for SKU %d, want %d", (*svc).Waiting(skuID), skuID, n)
+				return errors.New("queue never filled")
+			}
+			time.Sleep(time.Millisecond)
+		}
+		return nil
+	}
+}
+
+// hotSKU is a launched SKU of the seeded catalog.
+func hotSKU(t *testing.T, s *gqltest.Server) int {
+	t.Helper()
+	id, err := s.App.DB.Client.SKU.Query().Where(sku.Launched(true)).Order(ent.Asc(sku.FieldID)).FirstID(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+var userSeq atomic.Int64
+
+// buyer creates a user with an address and count units of skuID in the
+// cart, and returns the input of the order it will place.
+func buyer(t *testing.T, s *gqltest.Server, skuID, count int) order.PlaceInput {
+	t.Helper()
+	ctx := t.Context()
+	n := userSeq.Add(1)
+	u, err := s.App.DB.Client.User.Create().
+		SetUsername(fmt.Sprintf("buyer_%d", n)).SetMobile(fmt.Sprintf("137%08d", n)).SetPasswordHash("unused").
+		Save(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := s.App.AddressBook.Create(ctx, u.ID, address.Input{
+		Receiver: "买家", Mobile: "13812345678", Province: "浙江省", City: "杭州市", District: "西湖区", Detail: "文三路 90 号",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.App.Carts.Add(ctx, cart.User(u.ID), skuID, count); err != nil {
+		t.Fatal(err)
+	}
+	return order.PlaceInput{UserID: u.ID, AddressID: a.ID, PayMethod: orderinfo.PayMethodCASH, IdempotencyKey: fmt.Sprint("key-", n)}
+}
+
+func setStock(t *testing.T, s *gqltest.Server, skuID, stock int) {
+	t.Helper()
+	if err := s.App.DB.Client.SKU.UpdateOneID(skuID).SetStock(stock).SetSales(0).Exec(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+type result struct {
+	order *ent.OrderInfo
+	err   error
+}
+
+// placeAll places every order at once and returns the results in input
+// order.
+func placeAll(svc *order.Service, ins []order.PlaceInput) []result {
+	out := make([]result, len(ins))
+	var wg sync.WaitGroup
+	for i, in := range ins {
+		wg.Go(func() {
+			o, err := svc.Place(context.Background(), in)
+			out[i] = result{o, err}
+		})
+	}
+	wg.Wait()
+	return out
+}
+
+func TestOneSKUsConcurrentOrdersShareItsUnitsInOneTransaction(t *testing.T) {
+	t.Parallel()
+	var svc *order.Service
+	var skuID int
+	const buyers, stock = 100, 150
+	s := gqltest.Start(t, gqltest.Options{App: app.Options{Orders: []order.Option{
+		steps(func(ctx context.Context) error { return queued(t, &svc, skuID, buyers-1)(ctx) }),
+	}}})
+	svc, skuID = s.App.Orders, hotSKU(t, s)
+	ins := make([]order.PlaceInput, buyers)
+	want := map[int]int{} // user -> units
+	for i := range ins {
+		ins[i] = buyer(t, s, skuID, i%3+1) // 199 units wanted in all
+		want[ins[i].UserID] = i%3 + 1
+	}
+	setStock(t, s, skuID, stock)
+
+	// Whoever comes first leads alone and is held until the other 99 queue:
+	// the second batch is all of them.
+	res := placeAll(svc, ins)
+
+	ctx := t.Context()
+	k, err := s.App.DB.Client.SKU.Get(ctx, skuID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	placed, units := 0, 0
+	for i, r := range res {
+		var short apperr.InsufficientStock
+		switch {
+		case r.err == nil:
+			placed++
+			units += want[ins[i].UserID]
+			if len(r.order.Edges.Lines) != 1 || r.order.Edges.Lines[0].Count != want[ins[i].UserID] ||
+				r.order.TotalCount != want[ins[i].UserID] || r.order.UserID != ins[i].UserID {
+				t.Errorf("buyer %d wanted %d units and got %+v", i, want[ins[i].UserID], r.order)
+			}
+		case errors.As(r.err, &short):
+			// Units are shared out in arrival order, so whoever was
+			// refused wanted more than ever remained.
+			if want[ins[i].UserID] <= k.Stock {
+				t.Errorf("buyer %d was refused %d units while %d remain", i, want[ins[i].UserID], k.Stock)
+			}
+		default:
+			t.Errorf("buyer %d: %v", i, r.err)
+		}
+	}
+	orders, _ := s.App.DB.Client.OrderInfo.Query().Count(ctx)
+	lines, _ := s.App.DB.Client.OrderGoods.Query().Count(ctx)
+	if k.Stock < 0 || k.Stock+units != stock || k.Sales != units || orders != placed || lines != placed {
+		t.Fatalf("stock %d, sales %d, %d orders, %d lines; placed %d orders of %d units from %d", k.Stock, k.Sales, orders, lines, placed, units, stock)
+	}
+	st := svc.BatchStats()
+	if st.Batches != 2 || st.Batched != int64(placed) || st.Alone != 0 {
+		t.Fatalf("batch stats %+v; want 2 batches placing all %d orders", st, placed)
+	}
+	// The buyers who got an order have an empty cart; the others keep theirs.
+	for i, r := range res {
+		lines, err := s.App.Carts.Lines(ctx, cart.User(ins[i].UserID))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (r.err == nil) != (len(lines) == 0) {
+			t.Fatalf("buyer %d (err %v) has %d cart lines", i, r.err, len(lines))
+		}
+	}
+}
+
+func TestABatchOutrunByAnotherInstanceFallsBackToOneTransactionPerOrder(t *testing.T) {
+	t.Parallel()
+	var svc *order.Service
+	var skuID int
+	var other *gqltest.Server
+	var rival order.PlaceInput
+	var rivalErr error
+	s := gqltest.Start(t, gqltest.Options{App: app.Options{Orders: []order.Option{steps(
+		// First batch: one order, held until four more queue.
+		func(ctx context.Context) error { return queued(t, &svc, skuID, 4)(ctx) },
+		// Second batch (four orders of 2 units, 8 of the 8 left): another
+		// instance sells 5 units before its stock update.
+		func(ctx context.Context) error {
+			_, rivalErr = other.App.Orders.Place(ctx, rival)
+			return nil
+		},
+	)}}})
+	other = gqltest.StartOn(t, s.Config, app.Options{})
+	svc, skuID = s.App.Orders, hotSKU(t, s)
+	ins := make([]order.PlaceInput, 5)
+	for i := range ins {
+		ins[i] = buyer(t, s, skuID, 2)
+	}
+	rival = buyer(t, s, skuID, 5)
+	setStock(t, s, skuID, 10)
+
+	res := placeAll(svc, ins)
+	if rivalErr != nil {
+		t.Fatalf("the other instance's order: %v", rivalErr)
+	}
+	// The second batch's update for 8 units finds 3: it rolls back, and
+	// its four orders go one by one: one fits, three are refused with 1 left.
+	placed, refused := 0, 0
+	for i, r := range res {
+		var short apperr.InsufficientStock
+		switch {
+		case r.err == nil:
+			placed++
+		case errors.As(r.err, &short) && short.Left == 1:
+			refused++
+		default:
+			t.Errorf("order %d: %v", i, r.err)
+		}
+	}
+	k, err := s.App.DB.Client.SKU.Get(t.Context(), skuID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	orders, _ := s.App.DB.Client.OrderInfo.Query().Count(t.Context())
+	if placed != 2 || refused != 3 || k.Stock != 1 || k.Sales != 9 || orders != 3 {
+		t.Fatalf("%d placed, %d refused, stock %d, sales %d, %d orders; want 2, 3, 1, 9, 3", placed, refused, k.Stock, k.Sales, orders)
+	}
+	if st := svc.BatchStats(); st.Batches != 1 || st.Alone != 4 {
+		t.Fatalf("batch stats %+v; want the first batch placed and four orders sent alone", st)
+	}
+}
+
+func TestOneKeyTwiceInABatchGivesOneOrder(t *testing.T) {
+	t.Parallel()
+	var svc *order.Service
+	var skuID int
+	s := gqltest.Start(t, gqltest.Options{App: app.Options{Orders: []order.Option{
+		steps(func(ctx context.Context) error { return queued(t, &svc, skuID, 4)(ctx) }),
+	}}})
+	svc, skuID = s.App.Orders, hotSKU(t, s)
+	lead := buyer(t, s, skuID, 1)
+	twice := buyer(t, s, skuID, 2)
+	// One shopper's client fires the same checkout four times.
+	res := placeAll(svc, []order.PlaceInput{lead, twice, twice, twice, twice})
+	var id int
+	for i, r := range res[1:] {
+		if r.err != nil {
+			t.Fatalf("call %d: %v", i, r.err)
+		}
+		if id == 0 {
+			id = r.order.ID
+		}
+		if r.order.ID != id {
+			t.Fatalf("one key gave orders %d and %d", id, r.order.ID)
+		}
+	}
+	n, err := s.App.DB.Client.OrderInfo.Query().Where(orderinfo.UserID(twice.UserID)).Count(t.Context())
+	if err != nil || n != 1 {
+		t.Fatalf("%d orders for the key (%v)", n, err)
+	}
+}
+
+func TestASKUTakenOffSaleMidBatchIsUnavailableToTheWholeQueue(t *testing.T) {
+	t.Parallel()
+	var svc *order.Service
+	var skuID int
+	var s *gqltest.Server
+	s = gqltest.Start(t, gqltest.Options{App: app.Options{Orders: []order.Option{steps(
+		func(ctx context.Context) error {
+			if err := queued(t, &svc, skuID, 3)(ctx); err != nil {
+				return err
+			}
+			return s.App.DB.Client.SKU.UpdateOneID(skuID).SetLaunched(false).Exec(ctx)
+		},
+	)}}})
+	svc, skuID = s.App.Orders, hotSKU(t, s)
+	ins := make([]order.PlaceInput, 4)
+	for i := range ins {
+		ins[i] = buyer(t, s, skuID, 1)
+	}
+	for i, r := range placeAll(svc, ins) {
+		var gone apperr.SKUUnavailable
+		if !errors.As(r.err, &gone) || gone.SKU() != skuID {
+			t.Fatalf("order %d: %v; want SKU_UNAVAILABLE", i, r.err)
+		}
+	}
+	if n, _ := s.App.DB.Client.OrderInfo.Query().Count(t.Context()); n != 0 {
+		t.Fatalf("%d orders of an unlaunched SKU", n)
+	}
+}
