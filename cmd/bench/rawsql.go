@@ -16,9 +16,6 @@ import (
 	"github.com/storefront/storefront/internal/orderstate"
 )
 
-// rawPoolSize lets every raw SQL worker hold a connection at 128 buyers.
-const rawPoolSize = 256
-
 // rawDB places the same one-unit orders as placeOrder, as plain SQL on its
 // own pool: no HTTP, no GraphQL, no Redis cart, no Ent, no reads before the
 // transaction. What placeOrder reaches against it is the API's cost.
@@ -52,8 +49,9 @@ func openRawDB(ctx context.Context, e *env) (*rawDB, error) {
 		return nil, err
 	}
 	db := sql.OpenDB(connector)
-	db.SetMaxOpenConns(rawPoolSize)
-	db.SetMaxIdleConns(rawPoolSize)
+	// One connection per worker, as many as there are buyers.
+	db.SetMaxOpenConns(e.opts.buyers)
+	db.SetMaxIdleConns(e.opts.buyers)
 	if err := db.PingContext(ctx); err != nil {
 		_ = db.Close()
 		return nil, err

@@ -75,14 +75,16 @@ func printCeiling(w io.Writer, results []*cellResult) {
 		return
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "placeOrder against the raw SQL ceiling (orders/s; addToCart p50 = the untimed call before each order)")
-	fmt.Fprintf(w, "%5s  %9s %9s %7s %9s  %9s %9s %7s %9s\n",
-		"conc", "API hot", "raw hot", "API/raw", "addToCart", "API sprd", "raw sprd", "API/raw", "addToCart")
+	fmt.Fprintln(w, "placeOrder against the raw SQL ceiling (orders/s; batch = orders per combined transaction, alone = orders sent back to one")
+	fmt.Fprintln(w, "transaction each; stage = p50 of the untimed cart staging before each order)")
+	fmt.Fprintf(w, "%5s  %9s %9s %7s %6s %6s %7s  %9s %9s %7s %6s %6s %7s\n",
+		"conc", "API hot", "raw hot", "API/raw", "batch", "alone", "stage", "API sprd", "raw sprd", "API/raw", "batch", "alone", "stage")
 	for _, c := range concs {
 		fmt.Fprintf(w, "%5d", c)
 		for _, kind := range []string{"hot", "spread"} {
 			api, raw := find("place-"+kind, c), find("raw-"+kind, c)
-			fmt.Fprintf(w, "  %9s %9s %7s %9s", formatOps(api), formatOps(raw), formatRatio(api, raw), formatAux(api, "addToCart"))
+			fmt.Fprintf(w, "  %9s %9s %7s %6s %6s %7s", formatOps(api), formatOps(raw), formatRatio(api, raw),
+				formatBatch(api), formatAlone(api), formatAux(api, stageOp))
 		}
 		fmt.Fprintln(w)
 	}
@@ -100,6 +102,21 @@ func formatRatio(api, raw *cellResult) string {
 		return "-"
 	}
 	return fmt.Sprintf("%.2f", api.opsPerSec()/raw.opsPerSec())
+}
+
+// formatBatch is the mean number of orders per combined transaction.
+func formatBatch(r *cellResult) string {
+	if r == nil || r.batches.Batches == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.1f", float64(r.batches.Batched)/float64(r.batches.Batches))
+}
+
+func formatAlone(r *cellResult) string {
+	if r == nil {
+		return "-"
+	}
+	return fmt.Sprint(r.batches.Alone)
 }
 
 func formatAux(r *cellResult, op string) string {

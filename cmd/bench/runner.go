@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/storefront/storefront/internal/database"
+	"github.com/storefront/storefront/internal/order"
 )
 
 // scenario is one row label of the tables, run at several concurrencies.
@@ -36,12 +37,14 @@ type cellResult struct {
 	// samples are the latencies of the timed calls that succeeded, sorted.
 	samples []time.Duration
 	// aux are the latencies of the untimed calls that succeeded, by
-	// operation, sorted (placeOrder cells: the addToCart before each order).
+	// operation, sorted (placeOrder cells: the cart staging before each order).
 	aux map[string][]time.Duration
 	// errors counts failed calls by extensions.code; untimed calls' codes
 	// carry the operation's name ("addToCart: CART_FULL").
 	errors  map[string]int
 	retries database.RetryStats
+	// batches are the order combiner's counters over the window.
+	batches order.BatchStats
 	cpu     cpuUsage
 	// load is the servers' work per timed call (untimed calls included).
 	load perOp
@@ -147,9 +150,9 @@ func runCell(ctx context.Context, e *env, sc *scenario, conc int, pr probes) *ce
 	}
 
 	sleepUntil(ctx, from)
-	cpu0, load0, retries0 := pr.pids.sample(), pr.counters.sample(calls), sc.retries(e)
+	cpu0, load0, retries0, batches0 := pr.pids.sample(), pr.counters.sample(calls), sc.retries(e), e.app.Orders.BatchStats()
 	sleepUntil(ctx, to)
-	cpu1, load1, retries1 := pr.pids.sample(), pr.counters.sample(calls), sc.retries(e)
+	cpu1, load1, retries1, batches1 := pr.pids.sample(), pr.counters.sample(calls), sc.retries(e), e.app.Orders.BatchStats()
 	end := time.Now()
 	if end.After(to) {
 		end = to
@@ -165,6 +168,11 @@ func runCell(ctx context.Context, e *env, sc *scenario, conc int, pr probes) *ce
 		Calls:   retries1.Calls - retries0.Calls,
 		Retries: retries1.Retries - retries0.Retries,
 		GaveUp:  retries1.GaveUp - retries0.GaveUp,
+	}
+	res.batches = order.BatchStats{
+		Batches: batches1.Batches - batches0.Batches,
+		Batched: batches1.Batched - batches0.Batched,
+		Alone:   batches1.Alone - batches0.Alone,
 	}
 	timedCalls := 0
 	for _, w := range workers {

@@ -147,6 +147,15 @@ func (e *env) createDatabase(ctx context.Context) error {
 	}
 	e.onClose("closing the server connection", false, func(context.Context) error { return server.Close() })
 	e.server = server
+	// The server's pool and the raw SQL pool are open at once; past
+	// max_connections the raw cells would measure error 1040.
+	var limit int
+	if err := server.QueryRowContext(ctx, "SELECT @@max_connections").Scan(&limit); err != nil {
+		return fmt.Errorf("reading max_connections: %w", err)
+	}
+	if need := database.DefaultMaxOpenConns + e.opts.buyers + 8; limit < need {
+		return fmt.Errorf("MariaDB allows %d connections and the bench needs %d: run `make services` (it raises the limit) or SET GLOBAL max_connections = %d", limit, need, need)
+	}
 	if _, err := server.ExecContext(ctx, "CREATE DATABASE `"+e.dbName+"`"); err != nil {
 		return fmt.Errorf("creating database %s: %w", e.dbName, err)
 	}
