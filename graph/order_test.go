@@ -463,6 +463,13 @@ func TestPlaceOrderOnTheEmbeddedDefault(t *testing.T) {
 	if tally[""] != 10 || tally["INSUFFICIENT_STOCK"] != 10 || k.Stock != 0 || k.Sales != 10 {
 		t.Fatalf("on SQLite: %v, stock %d, sales %d", tally, k.Stock, k.Sales)
 	}
+	// Concurrent one-SKU orders are combined; each must own its line.
+	if orders, lines := counts(t, s); orders != 10 || lines != 10 {
+		t.Fatalf("on SQLite: %d orders, %d lines", orders, lines)
+	}
+	if bare, err := a.DB.Client.OrderInfo.Query().Where(orderinfo.Not(orderinfo.HasLines())).Count(t.Context()); err != nil || bare != 0 {
+		t.Fatalf("on SQLite: %d orders without lines (%v)", bare, err)
+	}
 }
 
 func testenvServerDSN() string { return testenv.MySQLServerDSN() }
