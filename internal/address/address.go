@@ -95,10 +95,36 @@ func (s *Service) Default(ctx context.Context, userID int) (*ent.Address, error)
 	return a, err
 }
 
+// Ref names one shopper's address.
+type Ref struct{ UserID, ID int }
+
+// GetMany reads many shoppers' addresses in one statement (an order batch
+// needs each buyer's). A ref whose address does not exist or is another
+// shopper's is missing from the map: to its shopper that is NotFound().
+func (s *Service) GetMany(ctx context.Context, refs []Ref) (map[Ref]*ent.Address, error) {
+	ids := make([]int, len(refs))
+	for i, r := range refs {
+		ids[i] = r.ID
+	}
+	rows, err := s.client.Address.Query().Where(entaddress.IDIn(ids...)).All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("addresses: %w", err)
+	}
+	out := make(map[Ref]*ent.Address, len(rows))
+	for _, a := range rows {
+		out[Ref{UserID: a.UserID, ID: a.ID}] = a
+	}
+	return out, nil
+}
+
+// NotFound is the error for an address that does not exist or is another
+// shopper's.
+func NotFound() error { return apperr.NotFound("address") }
+
 func get(ctx context.Context, c *ent.Client, userID, id int) (*ent.Address, error) {
 	a, err := c.Address.Query().Where(entaddress.ID(id), entaddress.UserID(userID)).Only(ctx)
 	if ent.IsNotFound(err) {
-		return nil, apperr.NotFound("address")
+		return nil, NotFound()
 	}
 	if err != nil {
 		return nil, fmt.Errorf("address %d: %w", id, err)

@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/storefront/storefront/ent"
+	"github.com/storefront/storefront/internal/address"
 	"github.com/storefront/storefront/internal/apperr"
 	"github.com/storefront/storefront/internal/cart"
 	"github.com/storefront/storefront/internal/database"
@@ -48,8 +49,9 @@ var errBatchShort = errors.New("order: the batch's stock update changed no row")
 // ticket is one caller's order waiting in a SKU's queue.
 type ticket struct {
 	in   PlaceInput
-	addr *ent.Address
 	line cart.Line
+	// addr is the buyer's address, read by the leader.
+	addr *ent.Address
 	// done receives this ticket's outcome, or first the signal to lead.
 	done chan outcome
 }
@@ -59,6 +61,7 @@ type outcome struct {
 	err   error
 	lead  bool // lead the next batch of this SKU
 	alone bool // place the order in its own transaction
+	addr  *ent.Address
 }
 
 // combiner holds the queues of the SKUs that have callers waiting.
@@ -133,8 +136,8 @@ func (s *Service) BatchStats() BatchStats {
 }
 
 // combined places a one-SKU order through that SKU's queue.
-func (s *Service) combined(ctx context.Context, in PlaceInput, addr *ent.Address, line cart.Line) (*ent.OrderInfo, error) {
-	t := &ticket{in: in, addr: addr, line: line, done: make(chan outcome, 1)}
+func (s *Service) combined(ctx context.Context, in PlaceInput, line cart.Line) (*ent.OrderInfo, error) {
+	t := &ticket{in: in, line: line, done: make(chan outcome, 1)}
 	lead := s.batches.join(t)
 	for {
 		if lead {
@@ -148,7 +151,7 @@ func (s *Service) combined(ctx context.Context, in PlaceInput, addr *ent.Address
 			lead = true
 		case out.alone:
 			s.batches.alone.Add(1)
-			return s.alone(ctx, in, addr, []cart.Line{line})
+			return s.alone(ctx, in, out.addr, []cart.Line{line})
 		default:
 			return out.order, out.err
 		}
@@ -192,6 +195,15 @@ func (s *Service) decide(ctx context.Context, batch []*ticket, outs []outcome) {
 		all(outcome{err: err})
 		return
 	}
+	refs := make([]address.Ref, len(batch))
+	for i, t := range batch {
+		refs[i] = address.Ref{UserID: t.in.UserID, ID: t.in.AddressID}
+	}
+	addrs, err := s.addresses.GetMany(ctx, refs)
+	if err != nil {
+		all(outcome{err: err})
+		return
+	}
 	type userKey struct {
 		user int
 		key  string
@@ -201,11 +213,14 @@ func (s *Service) decide(ctx context.Context, batch []*ticket, outs []outcome) {
 	var fit []int
 	for i, t := range batch {
 		uk := userKey{t.in.UserID, t.in.IdempotencyKey}
+		t.addr = addrs[refs[i]]
 		switch {
+		case t.addr == nil:
+			outs[i] = outcome{err: address.NotFound()}
 		case seen[uk]:
 			// One multi-row insert cannot hold a key twice; alone, the
 			// second call finds the first one's order.
-			outs[i] = outcome{alone: true}
+			outs[i] = outcome{alone: true, addr: t.addr}
 		case t.line.Count > left:
 			outs[i] = outcome{err: apperr.InsufficientStock{SKUID: skuID, Left: left}}
 		default:
@@ -223,7 +238,7 @@ func (s *Service) decide(ctx context.Context, batch []*ticket, outs []outcome) {
 		case err == nil:
 			outs[i] = outcome{order: orders[j]}
 		case errors.Is(err, errBatchShort) || database.IsUniqueViolation(err):
-			outs[i] = outcome{alone: true}
+			outs[i] = outcome{alone: true, addr: batch[i].addr}
 		default:
 			outs[i] = outcome{err: err}
 		}

@@ -298,3 +298,48 @@ func TestASKUTakenOffSaleMidBatchIsUnavailableToTheWholeQueue(t *testing.T) {
 		t.Fatalf("%d orders of an unlaunched SKU", n)
 	}
 }
+
+func TestSomeoneElsesAddressFailsOnlyThatOrderOfTheBatch(t *testing.T) {
+	t.Parallel()
+	var svc *order.Service
+	var skuID int
+	entered := make(chan struct{})
+	s := gqltest.Start(t, gqltest.Options{App: app.Options{Orders: []order.Option{
+		steps(func(ctx context.Context) error {
+			close(entered)
+			return queued(t, &svc, skuID, 3)(ctx)
+		}),
+	}}})
+	svc, skuID = s.App.Orders, hotSKU(t, s)
+	ins := make([]order.PlaceInput, 4)
+	for i := range ins {
+		ins[i] = buyer(t, s, skuID, 1)
+	}
+	// The first order leads and holds its transaction; the next three,
+	// one of them on the first buyer's address, make the second batch.
+	thief := ins[3]
+	thief.AddressID = ins[0].AddressID
+	ins[3] = thief
+	var first result
+	var wg sync.WaitGroup
+	wg.Go(func() { first.order, first.err = svc.Place(context.Background(), ins[0]) })
+	<-entered
+	rest := placeAll(svc, ins[1:])
+	wg.Wait()
+	res := append([]result{first}, rest...)
+	for i, r := range res[:3] {
+		if r.err != nil || r.order.Receiver != "买家" {
+			t.Fatalf("order %d: %v", i, r.err)
+		}
+	}
+	var coded apperr.Coded
+	if !errors.As(res[3].err, &coded) || coded.Code() != apperr.CodeNotFound {
+		t.Fatalf("another buyer's address: %v; want NOT_FOUND", res[3].err)
+	}
+	if n, _ := s.App.DB.Client.OrderInfo.Query().Where(orderinfo.UserID(thief.UserID)).Count(t.Context()); n != 0 {
+		t.Fatalf("%d orders on another buyer's address", n)
+	}
+	if st := svc.BatchStats(); st.Batches != 2 || st.Batched != 3 {
+		t.Fatalf("batch stats %+v; want 3 orders placed in 2 batches", st)
+	}
+}
