@@ -343,3 +343,52 @@ func TestSomeoneElsesAddressFailsOnlyThatOrderOfTheBatch(t *testing.T) {
 		t.Fatalf("batch stats %+v; want 3 orders placed in 2 batches", st)
 	}
 }
+
+func TestAPanickingBatchPassesTheLeadOnAndLeavesNothing(t *testing.T) {
+	t.Parallel()
+	var svc *order.Service
+	var skuID int
+	s := gqltest.Start(t, gqltest.Options{App: app.Options{Orders: []order.Option{steps(
+		func(ctx context.Context) error {
+			if err := queued(t, &svc, skuID, 3)(ctx); err != nil {
+				return err
+			}
+			panic("a bug in the batch")
+		},
+	)}}})
+	svc, skuID = s.App.Orders, hotSKU(t, s)
+	ins := make([]order.PlaceInput, 4)
+	for i := range ins {
+		ins[i] = buyer(t, s, skuID, 1)
+	}
+	// gqlgen recovers a resolver's panic; here the test does.
+	panicked := make([]any, len(ins))
+	errs := make([]error, len(ins))
+	var wg sync.WaitGroup
+	for i, in := range ins {
+		wg.Go(func() {
+			defer func() { panicked[i] = recover() }()
+			_, errs[i] = svc.Place(context.Background(), in)
+		})
+	}
+	wg.Wait()
+	// The leader's batch panicked alone; the three queued behind it got
+	// the lead and their orders.
+	n := 0
+	for i := range ins {
+		switch {
+		case panicked[i] != nil:
+			n++
+		case errs[i] != nil:
+			t.Errorf("order %d: %v", i, errs[i])
+		}
+	}
+	orders, _ := s.App.DB.Client.OrderInfo.Query().Count(t.Context())
+	if n != 1 || orders != 3 {
+		t.Fatalf("%d panics, %d orders; want 1 and 3", n, orders)
+	}
+	// The SKU's queue is free again.
+	if _, err := svc.Place(t.Context(), buyer(t, s, skuID, 1)); err != nil {
+		t.Fatalf("an order after the panic: %v", err)
+	}
+}
