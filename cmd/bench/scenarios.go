@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -150,11 +151,7 @@ func errCode(err error) string {
 	if err == nil {
 		return ""
 	}
-	var coded apperr.Coded
-	if errors.As(err, &coded) {
-		return coded.Code()
-	}
-	return "INTERNAL"
+	return cmp.Or(apperr.CodeOf(err), apperr.CodeInternal)
 }
 
 func rawIter(p pick) func(ctx context.Context, w *worker) {

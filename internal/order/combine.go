@@ -50,7 +50,8 @@ var errBatchShort = errors.New("order: the batch's stock update changed no row")
 type ticket struct {
 	in   PlaceInput
 	line cart.Line
-	// addr is the buyer's address, read by the leader.
+	// addr is the buyer's address, set by the leader before it sends the
+	// outcome.
 	addr *ent.Address
 	// done receives this ticket's outcome, or first the signal to lead.
 	done chan outcome
@@ -61,7 +62,6 @@ type outcome struct {
 	err   error
 	lead  bool // lead the next batch of this SKU
 	alone bool // place the order in its own transaction
-	addr  *ent.Address
 }
 
 // combiner holds the queues of the SKUs that have callers waiting.
@@ -151,7 +151,7 @@ func (s *Service) combined(ctx context.Context, in PlaceInput, line cart.Line) (
 			lead = true
 		case out.alone:
 			s.batches.alone.Add(1)
-			return s.alone(ctx, in, out.addr, []cart.Line{line})
+			return s.alone(ctx, in, t.addr, []cart.Line{line})
 		default:
 			return out.order, out.err
 		}
@@ -186,15 +186,12 @@ func (s *Service) decide(ctx context.Context, batch []*ticket, outs []outcome) {
 			outs[i] = o
 		}
 	}
-	k, err := s.db.Client.SKU.Get(ctx, skuID)
-	switch {
-	case ent.IsNotFound(err) || err == nil && !k.Launched:
-		all(outcome{err: apperr.SKUUnavailable{SKUID: skuID}})
-		return
-	case err != nil:
+	skus, err := s.onSale(ctx, []int{skuID})
+	if err != nil {
 		all(outcome{err: err})
 		return
 	}
+	k := skus[skuID]
 	refs := make([]address.Ref, len(batch))
 	for i, t := range batch {
 		refs[i] = address.Ref{UserID: t.in.UserID, ID: t.in.AddressID}
@@ -220,7 +217,7 @@ func (s *Service) decide(ctx context.Context, batch []*ticket, outs []outcome) {
 		case seen[uk]:
 			// One multi-row insert cannot hold a key twice; alone, the
 			// second call finds the first one's order.
-			outs[i] = outcome{alone: true, addr: t.addr}
+			outs[i] = outcome{alone: true}
 		case t.line.Count > left:
 			outs[i] = outcome{err: apperr.InsufficientStock{SKUID: skuID, Left: left}}
 		default:
@@ -232,13 +229,13 @@ func (s *Service) decide(ctx context.Context, batch []*ticket, outs []outcome) {
 	if len(fit) == 0 {
 		return
 	}
-	orders, err := s.insertBatch(ctx, k, batch, fit)
+	orders, err := s.insertBatch(ctx, skus, batch, fit)
 	for j, i := range fit {
 		switch {
 		case err == nil:
 			outs[i] = outcome{order: orders[j]}
 		case errors.Is(err, errBatchShort) || database.IsUniqueViolation(err):
-			outs[i] = outcome{alone: true, addr: batch[i].addr}
+			outs[i] = outcome{alone: true}
 		default:
 			outs[i] = outcome{err: err}
 		}
@@ -248,8 +245,8 @@ func (s *Service) decide(ctx context.Context, batch []*ticket, outs []outcome) {
 // insertBatch places the orders batch[fit...] in one transaction: all
 // order rows in one insert, all lines in another, then one guarded update
 // for their units.
-func (s *Service) insertBatch(ctx context.Context, k *ent.SKU, batch []*ticket, fit []int) ([]*ent.OrderInfo, error) {
-	skus := map[int]*ent.SKU{k.ID: k}
+func (s *Service) insertBatch(ctx context.Context, skus map[int]*ent.SKU, batch []*ticket, fit []int) ([]*ent.OrderInfo, error) {
+	k := skus[batch[0].line.SKUID]
 	var orders []*ent.OrderInfo
 	err := database.Retry(ctx, s.retry, func(ctx context.Context) error {
 		return database.WithTx(ctx, s.db.Client, s.db.Dialect, func(tx *ent.Tx) error {

@@ -332,8 +332,7 @@ func TestSomeoneElsesAddressFailsOnlyThatOrderOfTheBatch(t *testing.T) {
 			t.Fatalf("order %d: %v", i, r.err)
 		}
 	}
-	var coded apperr.Coded
-	if !errors.As(res[3].err, &coded) || coded.Code() != apperr.CodeNotFound {
+	if apperr.CodeOf(res[3].err) != apperr.CodeNotFound {
 		t.Fatalf("another buyer's address: %v; want NOT_FOUND", res[3].err)
 	}
 	if n, _ := s.App.DB.Client.OrderInfo.Query().Where(orderinfo.UserID(thief.UserID)).Count(t.Context()); n != 0 {

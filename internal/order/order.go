@@ -235,6 +235,21 @@ func (s *Service) priced(ctx context.Context, lines []cart.Line) (map[int]*ent.S
 	for i, l := range lines {
 		ids[i] = l.SKUID
 	}
+	byID, err := s.onSale(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for _, l := range lines {
+		if k := byID[l.SKUID]; k.Stock < l.Count {
+			return nil, apperr.InsufficientStock{SKUID: l.SKUID, Left: k.Stock}
+		}
+	}
+	return byID, nil
+}
+
+// onSale reads the SKUs by id; one that is gone or not launched is
+// SKU_UNAVAILABLE.
+func (s *Service) onSale(ctx context.Context, ids []int) (map[int]*ent.SKU, error) {
 	rows, err := s.db.Client.SKU.Query().Where(sku.IDIn(ids...)).All(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("order: reading skus: %w", err)
@@ -243,13 +258,9 @@ func (s *Service) priced(ctx context.Context, lines []cart.Line) (map[int]*ent.S
 	for _, k := range rows {
 		byID[k.ID] = k
 	}
-	for _, l := range lines {
-		k, ok := byID[l.SKUID]
-		switch {
-		case !ok || !k.Launched:
-			return nil, apperr.SKUUnavailable{SKUID: l.SKUID}
-		case k.Stock < l.Count:
-			return nil, apperr.InsufficientStock{SKUID: l.SKUID, Left: k.Stock}
+	for _, id := range ids {
+		if k, ok := byID[id]; !ok || !k.Launched {
+			return nil, apperr.SKUUnavailable{SKUID: id}
 		}
 	}
 	return byID, nil
