@@ -57,6 +57,9 @@ var ErrPendingMigrations = errors.New("the database has pending migrations: run 
 // New opens everything cfg names and returns a ready App. The caller must
 // Close it.
 func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error) {
+	if err := checkPayments(cfg); err != nil {
+		return nil, err
+	}
 	db, err := database.Open(ctx, database.Config{MySQLDSN: cfg.MySQLDSN, SQLitePath: cfg.SQLitePath()})
 	if err != nil {
 		return nil, err
@@ -79,6 +82,9 @@ func Assemble(ctx context.Context, cfg config.Config, log *slog.Logger, db *data
 			_ = a.Close()
 		}
 	}()
+	if err := checkPayments(cfg); err != nil {
+		return nil, err
+	}
 	if err := a.checkSchema(ctx, cfg); err != nil {
 		return nil, err
 	}

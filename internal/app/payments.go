@@ -1,6 +1,7 @@
 package app
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -18,9 +19,25 @@ const (
 	sandboxGateway = sandboxPath + "gateway.do"
 )
 
-// openPayments connects to Alipay, or without an app id starts the offline
-// sandbox in process with fresh keys, so a newcomer can pay an order with no
-// Alipay account and no network.
+// ErrNoPayments stops a server that has neither the real Alipay nor the
+// sandbox asked for by name. Until this check, such a server ran the
+// sandbox silently, and anyone could POST /alipay-sandbox/pay to mark an
+// order paid.
+var ErrNoPayments = errors.New("no Alipay configured: set -alipay-app-id, -alipay-private-key and -alipay-public-key " +
+	"for the real Alipay, or -alipay-sandbox=true for the offline sandbox (test setups only: anyone can mark orders paid there)")
+
+// checkPayments refuses a configuration that could not take payments, before
+// anything is opened.
+func checkPayments(cfg config.Config) error {
+	if cfg.AlipayAppID == "" && !cfg.AlipaySandbox {
+		return ErrNoPayments
+	}
+	return nil
+}
+
+// openPayments connects to Alipay, or with -alipay-sandbox (the embedded
+// default) starts the offline sandbox in process with fresh keys, so a
+// newcomer can pay an order with no Alipay account and no network.
 func (a *App) openPayments(cfg config.Config, log *slog.Logger) (map[string]http.Handler, error) {
 	ac := payment.AlipayConfig{
 		AppID:         cfg.AlipayAppID,
@@ -32,7 +49,7 @@ func (a *App) openPayments(cfg config.Config, log *slog.Logger) (map[string]http
 		ReturnURL:     cfg.PublicURL + returnPath,
 	}
 	routes := map[string]http.Handler{}
-	if ac.AppID == "" {
+	if cfg.AlipaySandbox {
 		appKey, appPub, err := alipaysandbox.GenerateKey()
 		if err != nil {
 			return nil, fmt.Errorf("alipay sandbox keys: %w", err)
@@ -50,7 +67,13 @@ func (a *App) openPayments(cfg config.Config, log *slog.Logger) (map[string]http
 		ac.AppID, ac.AppPrivateKey, ac.AlipayPubKey = sandboxAppID, appKey, sb.PublicKeyPEM()
 		ac.Gateway, ac.Production = cfg.PublicURL+sandboxGateway, false
 		routes[sandboxPath] = sb.Handler()
-		log.Info("Alipay: offline sandbox", "cashier", cfg.PublicURL+sandboxPath)
+		if cfg.Embedded() {
+			log.Info("Alipay: offline sandbox", "cashier", cfg.PublicURL+sandboxPath)
+		} else {
+			log.Warn("ALIPAY SANDBOX ON A MYSQL DEPLOYMENT: anyone who can reach "+sandboxPath+
+				" can mark any order paid and read every trade; never expose this server to shoppers",
+				"cashier", cfg.PublicURL+sandboxPath)
+		}
 	}
 	gw, err := payment.NewAlipayGateway(ac)
 	if err != nil {

@@ -61,12 +61,16 @@ type Config struct {
 	PublicURL string
 	// FrontendURL receives the buyer back from the pay page.
 	FrontendURL string
-	// AlipayAppID empty runs the offline sandbox in process.
+	// AlipayAppID is the real Alipay app; empty needs AlipaySandbox.
 	AlipayAppID      string
 	AlipayPrivateKey string // PEM, or @path
 	AlipayPublicKey  string // PEM, or @path
 	AlipayGateway    string
 	AlipayProduction bool
+	// AlipaySandbox runs the offline Alipay double in process. It marks any
+	// order paid on request, so it is on by default only in the embedded
+	// mode; elsewhere it must be asked for by name.
+	AlipaySandbox bool
 	// SweepInterval is how often expired unpaid orders are settled.
 	SweepInterval time.Duration
 }
@@ -87,7 +91,7 @@ var Vars = []Var{
 	{"redis-prefix", "STOREFRONT_REDIS_PREFIX", "sf:", "prefix of every Redis key"},
 	{"migrate", "STOREFRONT_MIGRATE", "false", "apply pending MySQL migrations at start (otherwise refuse to serve)"},
 	{"seed", "STOREFRONT_SEED", "embedded only", "load the demo catalog into an empty database at start (default: true in embedded mode, false with MySQL)"},
-	{"introspection", "STOREFRONT_INTROSPECTION", "true", "allow schema introspection (the playground needs it)"},
+	{"introspection", "STOREFRONT_INTROSPECTION", "embedded only", "allow schema introspection, which the playground needs (default: true in embedded mode, false with MySQL)"},
 	{"max-depth", "STOREFRONT_MAX_DEPTH", "12", "deepest selection nesting a query may have"},
 	{"max-complexity", "STOREFRONT_MAX_COMPLEXITY", "20000", "highest cost a query may have (list fields cost their page size)"},
 	{"max-body-bytes", "STOREFRONT_MAX_BODY_BYTES", "65536", "largest GraphQL request body"},
@@ -102,7 +106,8 @@ var Vars = []Var{
 	{"pay-within", "STOREFRONT_PAY_WITHIN", "30m", "how long an ALIPAY order may stay unpaid before it is canceled"},
 	{"public-url", "STOREFRONT_PUBLIC_URL", "", "where Alipay and browsers reach this API, e.g. https://api.shop.example; empty: http://<addr>"},
 	{"frontend-url", "STOREFRONT_FRONTEND_URL", "", "where the buyer lands after paying (gets ?orderNo=); empty: the playground"},
-	{"alipay-app-id", "STOREFRONT_ALIPAY_APP_ID", "", "Alipay app id; empty: the offline Alipay sandbox runs in process at /alipay-sandbox/"},
+	{"alipay-app-id", "STOREFRONT_ALIPAY_APP_ID", "", "Alipay app id; empty: the offline Alipay sandbox (embedded mode, or with -alipay-sandbox)"},
+	{"alipay-sandbox", "STOREFRONT_ALIPAY_SANDBOX", "embedded only", "run the offline Alipay sandbox at /alipay-sandbox/: anyone can mark orders paid there (default: true in embedded mode without -alipay-app-id, false with MySQL)"},
 	{"alipay-private-key", "STOREFRONT_ALIPAY_PRIVATE_KEY", "", "the app's RSA2 private key, PEM text or @file"},
 	{"alipay-public-key", "STOREFRONT_ALIPAY_PUBLIC_KEY", "", "Alipay's RSA2 public key, PEM text or @file"},
 	{"alipay-gateway", "STOREFRONT_ALIPAY_GATEWAY", "", "gateway URL; empty: Alipay's own for the mode"},
@@ -162,14 +167,19 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	}
 	parse("redis-db", parseInt(&c.RedisDB))
 	parse("migrate", parseBool(&c.Migrate))
-	parse("seed", func(s string) error {
-		if s == "embedded only" {
-			c.Seed = c.Embedded()
-			return nil
+	// Settings that are safe for a demo on one machine and dangerous on
+	// the internet default to on only in the embedded mode.
+	embeddedOnly := func(dst *bool) func(string) error {
+		return func(s string) error {
+			if s == "embedded only" {
+				*dst = c.Embedded()
+				return nil
+			}
+			return parseBool(dst)(s)
 		}
-		return parseBool(&c.Seed)(s)
-	})
-	parse("introspection", parseBool(&c.Introspection))
+	}
+	parse("seed", embeddedOnly(&c.Seed))
+	parse("introspection", embeddedOnly(&c.Introspection))
 	parse("max-depth", parseInt(&c.MaxDepth))
 	parse("max-complexity", parseInt(&c.MaxComplexity))
 	parse("max-body-bytes", func(s string) (e error) { c.MaxBodyBytes, e = strconv.ParseInt(s, 10, 64); return e })
@@ -182,6 +192,13 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	parse("pay-within", parseDuration(&c.PayWithin))
 	parse("sweep-interval", parseDuration(&c.SweepInterval))
 	parse("alipay-production", parseBool(&c.AlipayProduction))
+	parse("alipay-sandbox", func(s string) error {
+		if s == "embedded only" {
+			c.AlipaySandbox = c.Embedded() && c.AlipayAppID == ""
+			return nil
+		}
+		return parseBool(&c.AlipaySandbox)(s)
+	})
 	c.AlipayGateway = get("alipay-gateway")
 	for _, k := range []struct {
 		flag string
@@ -227,6 +244,9 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	}
 	if c.AlipayAppID != "" && (c.AlipayPrivateKey == "" || c.AlipayPublicKey == "") {
 		return Config{}, fmt.Errorf("alipay-app-id needs alipay-private-key and alipay-public-key")
+	}
+	if c.AlipayAppID != "" && c.AlipaySandbox {
+		return Config{}, fmt.Errorf("-alipay-sandbox and -alipay-app-id exclude each other: choose the offline sandbox or the real Alipay")
 	}
 	if c.PublicURL == "" {
 		c.PublicURL = "http://" + c.Addr
