@@ -18,6 +18,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sync"
@@ -48,6 +49,34 @@ const DefaultMaxOpenConns = 64
 // connMaxLifetime recycles MySQL connections before a proxy or the server's
 // wait_timeout drops them underneath the pool.
 const connMaxLifetime = 5 * time.Minute
+
+// privateFile makes the SQLite file (password, session and key hashes,
+// phones, addresses) readable by its owner only, in a directory only the
+// owner can enter, before SQLite writes a byte. SQLite gives its WAL and
+// shared-memory files the main file's mode, so they follow. A directory or
+// file an earlier version left world-readable is tightened.
+func privateFile(path string) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("database: creating the SQLite directory: %w", err)
+	}
+	if err := os.Chmod(dir, 0o700); err != nil {
+		return fmt.Errorf("database: restricting the SQLite directory: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("database: creating the SQLite file: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("database: restricting %s: %w", p, err)
+		}
+	}
+	return nil
+}
 
 // sqlitePragmas are appended to every SQLite DSN: foreign keys on, wait for
 // the write lock instead of failing with SQLITE_BUSY, WAL so readers do not
@@ -143,10 +172,8 @@ func openMySQL(ctx context.Context, dsn string, maxOpen int) (*DB, error) {
 }
 
 func openSQLite(ctx context.Context, path string, maxOpen int) (*DB, error) {
-	if dir := filepath.Dir(path); dir != "" {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return nil, fmt.Errorf("database: creating the SQLite directory: %w", err)
-		}
+	if err := privateFile(path); err != nil {
+		return nil, err
 	}
 	sdb, err := sql.Open("sqlite", "file:"+path+"?"+sqlitePragmas)
 	if err != nil {

@@ -1,0 +1,193 @@
+package app_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/storefront/storefront/internal/alipaysandbox"
+	"github.com/storefront/storefront/internal/app"
+	"github.com/storefront/storefront/internal/config"
+	"github.com/storefront/storefront/internal/testenv"
+)
+
+// mysqlConfig is what an operator gets from the environment of a MySQL
+// deployment, plus args.
+func mysqlConfig(t *testing.T, args ...string) config.Config {
+	t.Helper()
+	env := testenv.MySQL(t)
+	redisAddr, prefix := testenv.Redis(t)
+	vars := map[string]string{
+		"STOREFRONT_MYSQL_DSN":    env.DSN,
+		"STOREFRONT_REDIS_ADDR":   redisAddr,
+		"STOREFRONT_REDIS_PREFIX": prefix,
+		"STOREFRONT_JWT_SECRET":   strings.Repeat("k", 32),
+		"STOREFRONT_DATA_DIR":     t.TempDir(),
+	}
+	cfg, err := config.Load(args, func(k string) string { return vars[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// syncBuffer collects log output written from several goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func start(t *testing.T, cfg config.Config) (*app.App, *syncBuffer, error) {
+	t.Helper()
+	var logs syncBuffer
+	a, err := app.New(context.Background(), cfg, slog.New(slog.NewTextHandler(&logs, nil)))
+	if err == nil {
+		t.Cleanup(func() { _ = a.Close() })
+	}
+	return a, &logs, err
+}
+
+// An operator who forgot the Alipay credentials must not end up with a shop
+// where anyone can POST /alipay-sandbox/pay and have an order marked paid.
+func TestAMySQLShopWithoutAlipayRefusesToStartAndSaysWhy(t *testing.T) {
+	t.Parallel()
+	a, _, err := start(t, mysqlConfig(t))
+	if err == nil {
+		t.Fatalf("started without Alipay credentials (sandbox running: %v)", a.Sandbox != nil)
+	}
+	if !errors.Is(err, app.ErrNoPayments) || !strings.Contains(err.Error(), "-alipay-sandbox") || !strings.Contains(err.Error(), "-alipay-app-id") {
+		t.Fatalf("refused with %q, want a message naming -alipay-app-id and -alipay-sandbox", err)
+	}
+}
+
+func TestASandboxOnMySQLIsAskedForByNameAndWarnsLoudly(t *testing.T) {
+	t.Parallel()
+	a, logs, err := start(t, mysqlConfig(t, "-alipay-sandbox=true"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Sandbox == nil {
+		t.Fatal("-alipay-sandbox=true started no sandbox")
+	}
+	if !strings.Contains(logs.String(), "level=WARN") || !strings.Contains(logs.String(), "ALIPAY SANDBOX ON A MYSQL DEPLOYMENT") {
+		t.Fatalf("no loud warning at start:\n%s", logs)
+	}
+}
+
+// With the real Alipay configured, nothing answers under /alipay-sandbox/:
+// neither the pay button nor the list of every trade.
+func TestARealAlipayShopServesNoSandbox(t *testing.T) {
+	t.Parallel()
+	appKey, _, err := alipaysandbox.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, alipayPub, err := alipaysandbox.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := mysqlConfig(t, "-alipay-app-id", "2021000000000001",
+		"-alipay-private-key", appKey, "-alipay-public-key", alipayPub)
+	a, _, err := start(t, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Sandbox != nil {
+		t.Fatal("a sandbox runs beside the real Alipay")
+	}
+	srv := httptest.NewServer(a.Handler)
+	t.Cleanup(srv.Close)
+	for _, req := range []struct{ method, path string }{
+		{http.MethodGet, "/alipay-sandbox/"},
+		{http.MethodPost, "/alipay-sandbox/pay"},
+		{http.MethodPost, "/alipay-sandbox/gateway.do"},
+	} {
+		r, _ := http.NewRequest(req.method, srv.URL+req.path, strings.NewReader("out_trade_no=x"))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		res, err := http.DefaultClient.Do(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusNotFound {
+			t.Errorf("%s %s answered %d, want 404", req.method, req.path, res.StatusCode)
+		}
+	}
+}
+
+// The embedded database holds password, session and key hashes, phones and
+// addresses: nobody but the server's user may read it, also when an earlier
+// version left the directory world-readable.
+func TestTheEmbeddedDataIsReadableByItsOwnerOnly(t *testing.T) {
+	t.Parallel()
+	fresh := filepath.Join(t.TempDir(), "data")
+	old := filepath.Join(t.TempDir(), "data")
+	if err := os.MkdirAll(old, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(old, "storefront.db"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, dir := range []string{fresh, old} {
+		cfg, err := config.Load([]string{"-data-dir", dir}, func(string) string { return "" })
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, _, err := start(t, cfg) // seeds the demo catalog: the WAL is written
+		if err != nil {
+			t.Fatal(err)
+		}
+		info, err := os.Stat(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if perm := info.Mode().Perm(); perm != 0o700 {
+			t.Errorf("%s is %v, want drwx------", dir, info.Mode())
+		}
+		files := 0
+		err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			info, err := d.Info()
+			if err != nil {
+				return err
+			}
+			files++
+			if perm := info.Mode().Perm(); perm&0o077 != 0 {
+				t.Errorf("%s is %v, want -rw-------", path, info.Mode())
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if files < 2 { // the database and the JWT key at least
+			t.Fatalf("%s holds %d files", dir, files)
+		}
+		_ = a.Close()
+	}
+}
