@@ -138,7 +138,7 @@ func Assemble(ctx context.Context, cfg config.Config, log *slog.Logger, db *data
 	a.Handler = server.New(server.Deps{
 		GraphQL:      gql,
 		Playground:   playground.Handler("Storefront", "/graphql"),
-		Ready:        a.Ready,
+		Ready:        a.readiness(),
 		MaxBodyBytes: cfg.MaxBodyBytes,
 		Log:          log,
 		TrustProxy:   cfg.TrustProxy,
@@ -210,15 +210,12 @@ func (a *App) RunBackground(ctx context.Context, cfg config.Config) {
 	}
 }
 
-// Ready reports whether the database and Redis answer.
-func (a *App) Ready(ctx context.Context) error {
-	if err := a.DB.Ping(ctx); err != nil {
-		return fmt.Errorf("database: %w", err)
+// readiness names what /readyz checks.
+func (a *App) readiness() map[string]func(context.Context) error {
+	return map[string]func(context.Context) error{
+		"database": a.DB.Ping,
+		"redis":    func(ctx context.Context) error { return a.Redis.Ping(ctx).Err() },
 	}
-	if err := a.Redis.Ping(ctx).Err(); err != nil {
-		return fmt.Errorf("redis: %w", err)
-	}
-	return nil
 }
 
 // Close releases everything New opened.
