@@ -469,6 +469,25 @@ func TestAnOwedRefundIsFinishedByConfirmPaymentOrTheSweeper(t *testing.T) {
 	}
 }
 
+func TestConfirmPaymentWithAnAmountAlipayDidNotChargeIsPaymentFailed(t *testing.T) {
+	t.Parallel()
+	s := gqltest.Start(t, gqltest.Options{})
+	o := unpaidOrder(t, s, "Echo Buds Black")
+	s.App.Sandbox.OpenPayURL(o.payURL(t, s))
+	s.App.Sandbox.PayWithoutNotify(o.no)
+	// Alipay's answer and the order disagree on the amount.
+	if _, err := s.App.DB.SQL.ExecContext(t.Context(), "UPDATE orders SET freight = freight + 100 WHERE order_no = ?", o.no); err != nil {
+		t.Fatal(err)
+	}
+	res := s.Post(t, gqltest.Request{Query: confirmDoc, Header: o.Header(), Variables: map[string]any{"id": o.id}})
+	if res.Code() != "PAYMENT_FAILED" {
+		t.Fatalf("confirmPayment with a mismatched amount: %+v", res.Errors)
+	}
+	if orderStatus(t, s, o.no) != orderstate.Unpaid || payments(t, s) != 0 {
+		t.Fatalf("a mismatched amount changed the order: %s, %d payments", orderStatus(t, s, o.no), payments(t, s))
+	}
+}
+
 func TestARefundClaimedByACrashedCallerIsRetriedOnceItsLeaseRunsOut(t *testing.T) {
 	t.Parallel()
 	s := gqltest.Start(t, gqltest.Options{})

@@ -301,6 +301,12 @@ func (s *Service) Confirm(ctx context.Context, userID, orderID int) (Confirmatio
 	switch t.Status {
 	case TradePaid:
 		outcome, err := s.Record(ctx, t)
+		if errors.Is(err, ErrForged) {
+			// Alipay's signed answer disagrees with the order (amount,
+			// trade): nothing is recorded, and someone must look.
+			s.log.ErrorContext(ctx, "confirmPayment: Alipay's answer does not match the order; nothing recorded", "order", o.OrderNo, "err", err)
+			return 0, nil, apperr.New(apperr.CodePaymentFailed, "Alipay's record of this payment does not match the order; it was not recorded")
+		}
 		if err != nil {
 			return 0, nil, err
 		}
@@ -423,7 +429,10 @@ func (s *Service) CancelByBuyer(ctx context.Context, userID, orderID int) (*ent.
 			return nil, apperr.New(apperr.CodePaymentFailed, "Alipay cannot be reached; try again shortly")
 		}
 		if t.Status == TradePaid {
-			if _, err := s.Record(ctx, t); err != nil {
+			if _, err := s.Record(ctx, t); errors.Is(err, ErrForged) {
+				s.log.ErrorContext(ctx, "cancelOrder: Alipay's answer does not match the order; nothing recorded", "order", o.OrderNo, "err", err)
+				return nil, apperr.New(apperr.CodePaymentFailed, "Alipay's record of this payment does not match the order; try again later")
+			} else if err != nil {
 				return nil, err
 			}
 			return nil, errState("the order has been paid and can no longer be canceled")
