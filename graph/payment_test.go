@@ -151,6 +151,11 @@ func TestForgedNotificationsChangeNothing(t *testing.T) {
 		"wrong amount":  edit("total_amount", "1.00"),
 		"unknown order": edit("out_trade_no", "20990101000000000000000000"),
 		"no signature":  func() url.Values { f := edit("x", "y"); f.Del("sign"); return f }(),
+		// Validly signed, but paid to another merchant's account.
+		"another seller": edit("seller_id", "2088000000000009"),
+		// Validly signed over the same fields, but claiming the legacy
+		// RSA (SHA-1) scheme the shop never agreed to.
+		"sign_type RSA": edit("sign_type", "RSA"),
 	} {
 		if got := notify(t, s, form); got != "failure" {
 			t.Errorf("%s: answered %q", name, got)

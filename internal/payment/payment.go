@@ -47,14 +47,17 @@ type Service struct {
 	gateway Gateway
 	orders  Orders
 	appID   string
-	retry   *database.RetryPolicy
-	log     *slog.Logger
-	now     func() time.Time
+	// sellerID, when set, is the merchant's Alipay user id: a notification
+	// paid to another account is refused.
+	sellerID string
+	retry    *database.RetryPolicy
+	log      *slog.Logger
+	now      func() time.Time
 }
 
-// New returns the payment service.
-func New(db *database.DB, gateway Gateway, orders Orders, appID string, retry *database.RetryPolicy, log *slog.Logger) *Service {
-	return &Service{db: db, gateway: gateway, orders: orders, appID: appID, retry: retry, log: log, now: time.Now}
+// New returns the payment service. sellerID may be empty (not checked).
+func New(db *database.DB, gateway Gateway, orders Orders, appID, sellerID string, retry *database.RetryPolicy, log *slog.Logger) *Service {
+	return &Service{db: db, gateway: gateway, orders: orders, appID: appID, sellerID: sellerID, retry: retry, log: log, now: time.Now}
 }
 
 // refundLease is how long a claim to ask Alipay for a refund keeps others
@@ -109,7 +112,8 @@ const (
 )
 
 // ErrForged covers notifications that must change nothing: bad signature,
-// another app, an unknown order, a wrong amount.
+// a sign_type other than RSA2, another app or seller, an unknown order, a
+// wrong amount.
 var ErrForged = errors.New("payment: notification refused")
 
 // HandleNotification processes Alipay's asynchronous notification. A nil
@@ -122,6 +126,9 @@ func (s *Service) HandleNotification(ctx context.Context, form url.Values) error
 	}
 	if t.AppID != s.appID {
 		return fmt.Errorf("%w: app_id %q is not ours", ErrForged, t.AppID)
+	}
+	if s.sellerID != "" && t.SellerID != s.sellerID {
+		return fmt.Errorf("%w: seller_id %q is not ours", ErrForged, t.SellerID)
 	}
 	if t.Status != TradePaid {
 		return nil // WAIT_BUYER_PAY, TRADE_CLOSED: nothing to record
