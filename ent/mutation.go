@@ -7030,24 +7030,25 @@ func (m *OrderInfoMutation) ResetEdge(name string) error {
 // PaymentMutation represents an operation that mutates the Payment nodes in the graph.
 type PaymentMutation struct {
 	config
-	op            Op
-	typ           string
-	id            *int
-	created_at    *time.Time
-	updated_at    *time.Time
-	provider      *payment.Provider
-	trade_no      *string
-	amount        *money.Fen
-	addamount     *money.Fen
-	paid_at       *time.Time
-	refund_no     *string
-	refunded_at   *time.Time
-	clearedFields map[string]struct{}
-	_order        *int
-	cleared_order bool
-	done          bool
-	oldValue      func(context.Context) (*Payment, error)
-	predicates    []predicate.Payment
+	op                  Op
+	typ                 string
+	id                  *int
+	created_at          *time.Time
+	updated_at          *time.Time
+	provider            *payment.Provider
+	trade_no            *string
+	amount              *money.Fen
+	addamount           *money.Fen
+	paid_at             *time.Time
+	refund_no           *string
+	refund_requested_at *time.Time
+	refunded_at         *time.Time
+	clearedFields       map[string]struct{}
+	_order              *int
+	cleared_order       bool
+	done                bool
+	oldValue            func(context.Context) (*Payment, error)
+	predicates          []predicate.Payment
 }
 
 var _ ent.Mutation = (*PaymentMutation)(nil)
@@ -7469,6 +7470,55 @@ func (m *PaymentMutation) ResetRefundNo() {
 	delete(m.clearedFields, payment.FieldRefundNo)
 }
 
+// SetRefundRequestedAt sets the "refund_requested_at" field.
+func (m *PaymentMutation) SetRefundRequestedAt(t time.Time) {
+	m.refund_requested_at = &t
+}
+
+// RefundRequestedAt returns the value of the "refund_requested_at" field in the mutation.
+func (m *PaymentMutation) RefundRequestedAt() (r time.Time, exists bool) {
+	v := m.refund_requested_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRefundRequestedAt returns the old "refund_requested_at" field's value of the Payment entity.
+// If the Payment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentMutation) OldRefundRequestedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRefundRequestedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRefundRequestedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRefundRequestedAt: %w", err)
+	}
+	return oldValue.RefundRequestedAt, nil
+}
+
+// ClearRefundRequestedAt clears the value of the "refund_requested_at" field.
+func (m *PaymentMutation) ClearRefundRequestedAt() {
+	m.refund_requested_at = nil
+	m.clearedFields[payment.FieldRefundRequestedAt] = struct{}{}
+}
+
+// RefundRequestedAtCleared returns if the "refund_requested_at" field was cleared in this mutation.
+func (m *PaymentMutation) RefundRequestedAtCleared() bool {
+	_, ok := m.clearedFields[payment.FieldRefundRequestedAt]
+	return ok
+}
+
+// ResetRefundRequestedAt resets all changes to the "refund_requested_at" field.
+func (m *PaymentMutation) ResetRefundRequestedAt() {
+	m.refund_requested_at = nil
+	delete(m.clearedFields, payment.FieldRefundRequestedAt)
+}
+
 // SetRefundedAt sets the "refunded_at" field.
 func (m *PaymentMutation) SetRefundedAt(t time.Time) {
 	m.refunded_at = &t
@@ -7579,7 +7629,7 @@ func (m *PaymentMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *PaymentMutation) Fields() []string {
-	fields := make([]string, 0, 9)
+	fields := make([]string, 0, 10)
 	if m.created_at != nil {
 		fields = append(fields, payment.FieldCreatedAt)
 	}
@@ -7603,6 +7653,9 @@ func (m *PaymentMutation) Fields() []string {
 	}
 	if m.refund_no != nil {
 		fields = append(fields, payment.FieldRefundNo)
+	}
+	if m.refund_requested_at != nil {
+		fields = append(fields, payment.FieldRefundRequestedAt)
 	}
 	if m.refunded_at != nil {
 		fields = append(fields, payment.FieldRefundedAt)
@@ -7631,6 +7684,8 @@ func (m *PaymentMutation) Field(name string) (ent.Value, bool) {
 		return m.PaidAt()
 	case payment.FieldRefundNo:
 		return m.RefundNo()
+	case payment.FieldRefundRequestedAt:
+		return m.RefundRequestedAt()
 	case payment.FieldRefundedAt:
 		return m.RefundedAt()
 	}
@@ -7658,6 +7713,8 @@ func (m *PaymentMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldPaidAt(ctx)
 	case payment.FieldRefundNo:
 		return m.OldRefundNo(ctx)
+	case payment.FieldRefundRequestedAt:
+		return m.OldRefundRequestedAt(ctx)
 	case payment.FieldRefundedAt:
 		return m.OldRefundedAt(ctx)
 	}
@@ -7725,6 +7782,13 @@ func (m *PaymentMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetRefundNo(v)
 		return nil
+	case payment.FieldRefundRequestedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRefundRequestedAt(v)
+		return nil
 	case payment.FieldRefundedAt:
 		v, ok := value.(time.Time)
 		if !ok {
@@ -7780,6 +7844,9 @@ func (m *PaymentMutation) ClearedFields() []string {
 	if m.FieldCleared(payment.FieldRefundNo) {
 		fields = append(fields, payment.FieldRefundNo)
 	}
+	if m.FieldCleared(payment.FieldRefundRequestedAt) {
+		fields = append(fields, payment.FieldRefundRequestedAt)
+	}
 	if m.FieldCleared(payment.FieldRefundedAt) {
 		fields = append(fields, payment.FieldRefundedAt)
 	}
@@ -7799,6 +7866,9 @@ func (m *PaymentMutation) ClearField(name string) error {
 	switch name {
 	case payment.FieldRefundNo:
 		m.ClearRefundNo()
+		return nil
+	case payment.FieldRefundRequestedAt:
+		m.ClearRefundRequestedAt()
 		return nil
 	case payment.FieldRefundedAt:
 		m.ClearRefundedAt()
@@ -7834,6 +7904,9 @@ func (m *PaymentMutation) ResetField(name string) error {
 		return nil
 	case payment.FieldRefundNo:
 		m.ResetRefundNo()
+		return nil
+	case payment.FieldRefundRequestedAt:
+		m.ResetRefundRequestedAt()
 		return nil
 	case payment.FieldRefundedAt:
 		m.ResetRefundedAt()

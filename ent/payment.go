@@ -33,9 +33,11 @@ type Payment struct {
 	Amount money.Fen `json:"amount,omitempty"`
 	// PaidAt holds the value of the "paid_at" field.
 	PaidAt time.Time `json:"paid_at,omitempty"`
-	// set when the payment was refunded (e.g. paid after cancel)
+	// set when the payment is owed back (e.g. paid after cancel); Alipay's out_request_no
 	RefundNo *string `json:"refund_no,omitempty"`
-	// RefundedAt holds the value of the "refunded_at" field.
+	// RefundRequestedAt holds the value of the "refund_requested_at" field.
+	RefundRequestedAt *time.Time `json:"refund_requested_at,omitempty"`
+	// set when Alipay confirmed the refund
 	RefundedAt *time.Time `json:"refunded_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the PaymentQuery when eager-loading is set.
@@ -74,7 +76,7 @@ func (*Payment) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullInt64)
 		case payment.FieldProvider, payment.FieldTradeNo, payment.FieldRefundNo:
 			values[i] = new(sql.NullString)
-		case payment.FieldCreatedAt, payment.FieldUpdatedAt, payment.FieldPaidAt, payment.FieldRefundedAt:
+		case payment.FieldCreatedAt, payment.FieldUpdatedAt, payment.FieldPaidAt, payment.FieldRefundRequestedAt, payment.FieldRefundedAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -145,6 +147,13 @@ func (_m *Payment) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.RefundNo = new(string)
 				*_m.RefundNo = value.String
+			}
+		case payment.FieldRefundRequestedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field refund_requested_at", values[i])
+			} else if value.Valid {
+				_m.RefundRequestedAt = new(time.Time)
+				*_m.RefundRequestedAt = value.Time
 			}
 		case payment.FieldRefundedAt:
 			if value, ok := values[i].(*sql.NullTime); !ok {
@@ -218,6 +227,11 @@ func (_m *Payment) String() string {
 	if v := _m.RefundNo; v != nil {
 		builder.WriteString("refund_no=")
 		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	if v := _m.RefundRequestedAt; v != nil {
+		builder.WriteString("refund_requested_at=")
+		builder.WriteString(v.Format(time.ANSIC))
 	}
 	builder.WriteString(", ")
 	if v := _m.RefundedAt; v != nil {

@@ -96,6 +96,20 @@ func (_c *PaymentCreate) SetNillableRefundNo(v *string) *PaymentCreate {
 	return _c
 }
 
+// SetRefundRequestedAt sets the "refund_requested_at" field.
+func (_c *PaymentCreate) SetRefundRequestedAt(v time.Time) *PaymentCreate {
+	_c.mutation.SetRefundRequestedAt(v)
+	return _c
+}
+
+// SetNillableRefundRequestedAt sets the "refund_requested_at" field if the given value is not nil.
+func (_c *PaymentCreate) SetNillableRefundRequestedAt(v *time.Time) *PaymentCreate {
+	if v != nil {
+		_c.SetRefundRequestedAt(*v)
+	}
+	return _c
+}
+
 // SetRefundedAt sets the "refunded_at" field.
 func (_c *PaymentCreate) SetRefundedAt(v time.Time) *PaymentCreate {
 	_c.mutation.SetRefundedAt(v)
@@ -261,6 +275,10 @@ func (_c *PaymentCreate) createSpec() (*Payment, *sqlgraph.CreateSpec) {
 		_spec.SetField(payment.FieldRefundNo, field.TypeString, value)
 		_node.RefundNo = &value
 	}
+	if value, ok := _c.mutation.RefundRequestedAt(); ok {
+		_spec.SetField(payment.FieldRefundRequestedAt, field.TypeTime, value)
+		_node.RefundRequestedAt = &value
+	}
 	if value, ok := _c.mutation.RefundedAt(); ok {
 		_spec.SetField(payment.FieldRefundedAt, field.TypeTime, value)
 		_node.RefundedAt = &value
@@ -373,6 +391,24 @@ func (u *PaymentUpsert) UpdateRefundNo() *PaymentUpsert {
 // ClearRefundNo clears the value of the "refund_no" field.
 func (u *PaymentUpsert) ClearRefundNo() *PaymentUpsert {
 	u.SetNull(payment.FieldRefundNo)
+	return u
+}
+
+// SetRefundRequestedAt sets the "refund_requested_at" field.
+func (u *PaymentUpsert) SetRefundRequestedAt(v time.Time) *PaymentUpsert {
+	u.Set(payment.FieldRefundRequestedAt, v)
+	return u
+}
+
+// UpdateRefundRequestedAt sets the "refund_requested_at" field to the value that was provided on create.
+func (u *PaymentUpsert) UpdateRefundRequestedAt() *PaymentUpsert {
+	u.SetExcluded(payment.FieldRefundRequestedAt)
+	return u
+}
+
+// ClearRefundRequestedAt clears the value of the "refund_requested_at" field.
+func (u *PaymentUpsert) ClearRefundRequestedAt() *PaymentUpsert {
+	u.SetNull(payment.FieldRefundRequestedAt)
 	return u
 }
 
@@ -497,6 +533,27 @@ func (u *PaymentUpsertOne) UpdateRefundNo() *PaymentUpsertOne {
 func (u *PaymentUpsertOne) ClearRefundNo() *PaymentUpsertOne {
 	return u.Update(func(s *PaymentUpsert) {
 		s.ClearRefundNo()
+	})
+}
+
+// SetRefundRequestedAt sets the "refund_requested_at" field.
+func (u *PaymentUpsertOne) SetRefundRequestedAt(v time.Time) *PaymentUpsertOne {
+	return u.Update(func(s *PaymentUpsert) {
+		s.SetRefundRequestedAt(v)
+	})
+}
+
+// UpdateRefundRequestedAt sets the "refund_requested_at" field to the value that was provided on create.
+func (u *PaymentUpsertOne) UpdateRefundRequestedAt() *PaymentUpsertOne {
+	return u.Update(func(s *PaymentUpsert) {
+		s.UpdateRefundRequestedAt()
+	})
+}
+
+// ClearRefundRequestedAt clears the value of the "refund_requested_at" field.
+func (u *PaymentUpsertOne) ClearRefundRequestedAt() *PaymentUpsertOne {
+	return u.Update(func(s *PaymentUpsert) {
+		s.ClearRefundRequestedAt()
 	})
 }
 
@@ -790,6 +847,27 @@ func (u *PaymentUpsertBulk) UpdateRefundNo() *PaymentUpsertBulk {
 func (u *PaymentUpsertBulk) ClearRefundNo() *PaymentUpsertBulk {
 	return u.Update(func(s *PaymentUpsert) {
 		s.ClearRefundNo()
+	})
+}
+
+// SetRefundRequestedAt sets the "refund_requested_at" field.
+func (u *PaymentUpsertBulk) SetRefundRequestedAt(v time.Time) *PaymentUpsertBulk {
+	return u.Update(func(s *PaymentUpsert) {
+		s.SetRefundRequestedAt(v)
+	})
+}
+
+// UpdateRefundRequestedAt sets the "refund_requested_at" field to the value that was provided on create.
+func (u *PaymentUpsertBulk) UpdateRefundRequestedAt() *PaymentUpsertBulk {
+	return u.Update(func(s *PaymentUpsert) {
+		s.UpdateRefundRequestedAt()
+	})
+}
+
+// ClearRefundRequestedAt clears the value of the "refund_requested_at" field.
+func (u *PaymentUpsertBulk) ClearRefundRequestedAt() *PaymentUpsertBulk {
+	return u.Update(func(s *PaymentUpsert) {
+		s.ClearRefundRequestedAt()
 	})
 }
 

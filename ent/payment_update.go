@@ -69,6 +69,26 @@ func (_u *PaymentUpdate) ClearRefundNo() *PaymentUpdate {
 	return _u
 }
 
+// SetRefundRequestedAt sets the "refund_requested_at" field.
+func (_u *PaymentUpdate) SetRefundRequestedAt(v time.Time) *PaymentUpdate {
+	_u.mutation.SetRefundRequestedAt(v)
+	return _u
+}
+
+// SetNillableRefundRequestedAt sets the "refund_requested_at" field if the given value is not nil.
+func (_u *PaymentUpdate) SetNillableRefundRequestedAt(v *time.Time) *PaymentUpdate {
+	if v != nil {
+		_u.SetRefundRequestedAt(*v)
+	}
+	return _u
+}
+
+// ClearRefundRequestedAt clears the value of the "refund_requested_at" field.
+func (_u *PaymentUpdate) ClearRefundRequestedAt() *PaymentUpdate {
+	_u.mutation.ClearRefundRequestedAt()
+	return _u
+}
+
 // SetRefundedAt sets the "refunded_at" field.
 func (_u *PaymentUpdate) SetRefundedAt(v time.Time) *PaymentUpdate {
 	_u.mutation.SetRefundedAt(v)
@@ -173,6 +193,12 @@ func (_u *PaymentUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if _u.mutation.RefundNoCleared() {
 		_spec.ClearField(payment.FieldRefundNo, field.TypeString)
 	}
+	if value, ok := _u.mutation.RefundRequestedAt(); ok {
+		_spec.SetField(payment.FieldRefundRequestedAt, field.TypeTime, value)
+	}
+	if _u.mutation.RefundRequestedAtCleared() {
+		_spec.ClearField(payment.FieldRefundRequestedAt, field.TypeTime)
+	}
 	if value, ok := _u.mutation.RefundedAt(); ok {
 		_spec.SetField(payment.FieldRefundedAt, field.TypeTime, value)
 	}
@@ -238,6 +264,26 @@ func (_u *PaymentUpdateOne) SetNillableRefundNo(v *string) *PaymentUpdateOne {
 // ClearRefundNo clears the value of the "refund_no" field.
 func (_u *PaymentUpdateOne) ClearRefundNo() *PaymentUpdateOne {
 	_u.mutation.ClearRefundNo()
+	return _u
+}
+
+// SetRefundRequestedAt sets the "refund_requested_at" field.
+func (_u *PaymentUpdateOne) SetRefundRequestedAt(v time.Time) *PaymentUpdateOne {
+	_u.mutation.SetRefundRequestedAt(v)
+	return _u
+}
+
+// SetNillableRefundRequestedAt sets the "refund_requested_at" field if the given value is not nil.
+func (_u *PaymentUpdateOne) SetNillableRefundRequestedAt(v *time.Time) *PaymentUpdateOne {
+	if v != nil {
+		_u.SetRefundRequestedAt(*v)
+	}
+	return _u
+}
+
+// ClearRefundRequestedAt clears the value of the "refund_requested_at" field.
+func (_u *PaymentUpdateOne) ClearRefundRequestedAt() *PaymentUpdateOne {
+	_u.mutation.ClearRefundRequestedAt()
 	return _u
 }
 
@@ -374,6 +420,12 @@ func (_u *PaymentUpdateOne) sqlSave(ctx context.Context) (_node *Payment, err er
 	}
 	if _u.mutation.RefundNoCleared() {
 		_spec.ClearField(payment.FieldRefundNo, field.TypeString)
+	}
+	if value, ok := _u.mutation.RefundRequestedAt(); ok {
+		_spec.SetField(payment.FieldRefundRequestedAt, field.TypeTime, value)
+	}
+	if _u.mutation.RefundRequestedAtCleared() {
+		_spec.ClearField(payment.FieldRefundRequestedAt, field.TypeTime)
 	}
 	if value, ok := _u.mutation.RefundedAt(); ok {
 		_spec.SetField(payment.FieldRefundedAt, field.TypeTime, value)

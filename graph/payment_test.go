@@ -151,6 +151,11 @@ func TestForgedNotificationsChangeNothing(t *testing.T) {
 		"wrong amount":  edit("total_amount", "1.00"),
 		"unknown order": edit("out_trade_no", "20990101000000000000000000"),
 		"no signature":  func() url.Values { f := edit("x", "y"); f.Del("sign"); return f }(),
+		// Validly signed, but paid to another merchant's account.
+		"another seller": edit("seller_id", "2088000000000009"),
+		// Validly signed over the same fields, but claiming the legacy
+		// RSA (SHA-1) scheme the shop never agreed to.
+		"sign_type RSA": edit("sign_type", "RSA"),
 	} {
 		if got := notify(t, s, form); got != "failure" {
 			t.Errorf("%s: answered %q", name, got)
@@ -355,5 +360,174 @@ func TestTheReturnRedirectIsVerifiedAndNeverPays(t *testing.T) {
 	res.Body.Close()
 	if res.StatusCode != http.StatusBadRequest {
 		t.Fatalf("a forged return was accepted: %d", res.StatusCode)
+	}
+}
+
+// paidThenCanceled is an order the buyer paid at Alipay whose notification
+// was lost while the order was canceled: its payment must be refunded.
+func paidThenCanceled(t *testing.T, s *gqltest.Server, skuName string) alipayOrder {
+	t.Helper()
+	o := unpaidOrder(t, s, skuName)
+	if _, err := s.App.Sandbox.OpenPayURL(o.payURL(t, s)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.App.Sandbox.PayWithoutNotify(o.no); err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := gid.Decode(o.id)
+	if did, err := s.App.Orders.CancelUnpaid(t.Context(), raw); err != nil || !did {
+		t.Fatalf("cancel: %v %v", did, err)
+	}
+	return o
+}
+
+func TestTwentyConcurrentNotificationsForACanceledOrderRefundOnce(t *testing.T) {
+	t.Parallel()
+	s := gqltest.Start(t, gqltest.Options{})
+	o := paidThenCanceled(t, s, "Nimbus 14 Grey / 16 GB")
+	form, _ := s.App.Sandbox.Notification(o.no)
+	answers := make([]string, 20)
+	parallel(20, func(i int) { answers[i] = notify(t, s, form) })
+	for i, a := range answers {
+		if a != "success" {
+			t.Errorf("notification %d answered %q", i, a)
+		}
+	}
+	tr, _ := s.App.Sandbox.Trade(o.no)
+	if tr.RefundCalls != 1 || tr.RefundedAmount != tr.TotalAmount {
+		t.Errorf("%d refund calls at Alipay, refunded %s of %s; want one full refund", tr.RefundCalls, tr.RefundedAmount, tr.TotalAmount)
+	}
+	p, err := s.App.DB.Client.Payment.Query().Only(t.Context())
+	if err != nil || p.RefundNo == nil || p.RefundedAt == nil {
+		t.Fatalf("payment %+v, %v", p, err)
+	}
+	if orderStatus(t, s, o.no) != orderstate.Canceled {
+		t.Fatal("a payment revived a canceled order")
+	}
+}
+
+func TestARefundAlipayDidButDidNotConfirmIsFinishedByTheNextDelivery(t *testing.T) {
+	t.Parallel()
+	s := gqltest.Start(t, gqltest.Options{})
+	o := paidThenCanceled(t, s, "Nimbus 14 Silver / 16 GB")
+	// Alipay refunds, but its answer is lost (a timeout after the work).
+	s.App.Sandbox.FailNext("alipay.trade.refund", 1, true)
+	if err := s.App.Sandbox.Resend(o.no); err == nil {
+		t.Fatal("the shop acknowledged a notification whose refund it could not confirm")
+	}
+	p, err := s.App.DB.Client.Payment.Query().Only(t.Context())
+	if err != nil || p.RefundNo == nil || p.RefundedAt != nil {
+		t.Fatalf("after the lost answer the refund must be owed, not done: %+v, %v", p, err)
+	}
+	if err := s.App.Sandbox.Resend(o.no); err != nil {
+		t.Fatal(err)
+	}
+	tr, _ := s.App.Sandbox.Trade(o.no)
+	if tr.RefundCalls != 2 || tr.RefundedAmount != tr.TotalAmount {
+		t.Fatalf("%d refund calls, refunded %s of %s; want the same refund asked twice, paid once", tr.RefundCalls, tr.RefundedAmount, tr.TotalAmount)
+	}
+	p, err = s.App.DB.Client.Payment.Query().Only(t.Context())
+	if err != nil || p.RefundedAt == nil || *p.RefundNo != "refund-"+tr.TradeNo {
+		t.Fatalf("payment %+v, %v", p, err)
+	}
+}
+
+func TestAnOwedRefundIsFinishedByConfirmPaymentOrTheSweeper(t *testing.T) {
+	t.Parallel()
+	s := gqltest.Start(t, gqltest.Options{})
+	byConfirm := paidThenCanceled(t, s, "Nimbus 16 32 GB")
+	bySweep := paidThenCanceled(t, s, "Nimbus 16 64 GB")
+	for _, o := range []alipayOrder{byConfirm, bySweep} {
+		// Alipay is down for the refund; after this delivery it gives up
+		// (or a concurrent delivery already read "success").
+		s.App.Sandbox.FailNext("alipay.trade.refund", 1, false)
+		form, _ := s.App.Sandbox.Notification(o.no)
+		if got := notify(t, s, form); got != "failure" {
+			t.Fatalf("notification with Alipay down answered %q", got)
+		}
+	}
+	var c struct{ ConfirmPayment struct{ State string } }
+	s.As(t, byConfirm.Shopper, confirmDoc, map[string]any{"id": byConfirm.id}, &c)
+	if c.ConfirmPayment.State != "CLOSED" {
+		t.Fatalf("confirmPayment of a canceled order: %+v", c)
+	}
+	if tr, _ := s.App.Sandbox.Trade(byConfirm.no); tr.RefundedAmount != tr.TotalAmount || tr.RefundCalls != 1 {
+		t.Fatalf("confirmPayment left the refund: %d calls, refunded %s of %s", tr.RefundCalls, tr.RefundedAmount, tr.TotalAmount)
+	}
+	if _, err := s.App.Payments.Sweep(t.Context(), 100); err != nil {
+		t.Fatal(err)
+	}
+	if tr, _ := s.App.Sandbox.Trade(bySweep.no); tr.RefundedAmount != tr.TotalAmount || tr.RefundCalls != 1 {
+		t.Fatalf("the sweeper left the refund: %d calls, refunded %s of %s", tr.RefundCalls, tr.RefundedAmount, tr.TotalAmount)
+	}
+	if n := s.App.DB.Client.Payment.Query().Where(payment.RefundedAtNotNil()).CountX(t.Context()); n != 2 {
+		t.Fatalf("%d payments have their refund recorded; want 2", n)
+	}
+	// Finished refunds are not asked again.
+	if _, err := s.App.Payments.Sweep(t.Context(), 100); err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range []alipayOrder{byConfirm, bySweep} {
+		if tr, _ := s.App.Sandbox.Trade(o.no); tr.RefundCalls != 1 {
+			t.Fatalf("%s: %d refund calls after a second sweep", o.no, tr.RefundCalls)
+		}
+	}
+}
+
+func TestConfirmPaymentWithAnAmountAlipayDidNotChargeIsPaymentFailed(t *testing.T) {
+	t.Parallel()
+	s := gqltest.Start(t, gqltest.Options{})
+	o := unpaidOrder(t, s, "Echo Buds Black")
+	s.App.Sandbox.OpenPayURL(o.payURL(t, s))
+	s.App.Sandbox.PayWithoutNotify(o.no)
+	// Alipay's answer and the order disagree on the amount.
+	if _, err := s.App.DB.SQL.ExecContext(t.Context(), "UPDATE orders SET freight = freight + 100 WHERE order_no = ?", o.no); err != nil {
+		t.Fatal(err)
+	}
+	res := s.Post(t, gqltest.Request{Query: confirmDoc, Header: o.Header(), Variables: map[string]any{"id": o.id}})
+	if res.Code() != "PAYMENT_FAILED" {
+		t.Fatalf("confirmPayment with a mismatched amount: %+v", res.Errors)
+	}
+	if orderStatus(t, s, o.no) != orderstate.Unpaid || payments(t, s) != 0 {
+		t.Fatalf("a mismatched amount changed the order: %s, %d payments", orderStatus(t, s, o.no), payments(t, s))
+	}
+}
+
+func TestARefundClaimedByACrashedCallerIsRetriedOnceItsLeaseRunsOut(t *testing.T) {
+	t.Parallel()
+	s := gqltest.Start(t, gqltest.Options{})
+	o := paidThenCanceled(t, s, "Nimbus 14 Silver / 32 GB")
+	s.App.Sandbox.FailNext("alipay.trade.refund", 1, false)
+	form, _ := s.App.Sandbox.Notification(o.no)
+	if got := notify(t, s, form); got != "failure" {
+		t.Fatalf("notification with Alipay down answered %q", got)
+	}
+	claim := func(at time.Time) {
+		t.Helper()
+		s.App.DB.Client.Payment.Update().SetRefundRequestedAt(at).ExecX(t.Context())
+	}
+	calls := func() int { tr, _ := s.App.Sandbox.Trade(o.no); return tr.RefundCalls }
+	// Another instance is asking Alipay right now: the refund is owed and
+	// claimed, so a delivery is acknowledged without a second call, and the
+	// sweeper leaves it alone.
+	claim(time.Now())
+	if got := notify(t, s, form); got != "success" {
+		t.Fatalf("a delivery for a claimed refund answered %q", got)
+	}
+	if _, err := s.App.Payments.Sweep(t.Context(), 100); err != nil {
+		t.Fatal(err)
+	}
+	if n := calls(); n != 0 {
+		t.Fatalf("%d refund calls while another caller held the claim", n)
+	}
+	// That instance died mid-call long ago: the sweeper finishes the refund.
+	claim(time.Now().Add(-time.Hour))
+	if _, err := s.App.Payments.Sweep(t.Context(), 100); err != nil {
+		t.Fatal(err)
+	}
+	tr, _ := s.App.Sandbox.Trade(o.no)
+	p := s.App.DB.Client.Payment.Query().OnlyX(t.Context())
+	if tr.RefundCalls != 1 || tr.RefundedAmount != tr.TotalAmount || p.RefundedAt == nil {
+		t.Fatalf("%d refund calls, refunded %s of %s, refunded_at %v", tr.RefundCalls, tr.RefundedAmount, tr.TotalAmount, p.RefundedAt)
 	}
 }

@@ -252,6 +252,7 @@ var (
 		{Name: "amount", Type: field.TypeInt64},
 		{Name: "paid_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(6)"}},
 		{Name: "refund_no", Type: field.TypeString, Nullable: true, Size: 64},
+		{Name: "refund_requested_at", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"mysql": "datetime(6)"}},
 		{Name: "refunded_at", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"mysql": "datetime(6)"}},
 		{Name: "order_id", Type: field.TypeInt},
 	}
@@ -263,9 +264,16 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "payments_orders_payments",
-				Columns:    []*schema.Column{PaymentsColumns[9]},
+				Columns:    []*schema.Column{PaymentsColumns[10]},
 				RefColumns: []*schema.Column{OrdersColumns[0]},
 				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "payment_refunded_at_refund_no",
+				Unique:  false,
+				Columns: []*schema.Column{PaymentsColumns[9], PaymentsColumns[7]},
 			},
 		},
 	}

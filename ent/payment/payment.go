@@ -33,6 +33,8 @@ const (
 	FieldPaidAt = "paid_at"
 	// FieldRefundNo holds the string denoting the refund_no field in the database.
 	FieldRefundNo = "refund_no"
+	// FieldRefundRequestedAt holds the string denoting the refund_requested_at field in the database.
+	FieldRefundRequestedAt = "refund_requested_at"
 	// FieldRefundedAt holds the string denoting the refunded_at field in the database.
 	FieldRefundedAt = "refunded_at"
 	// EdgeOrder holds the string denoting the order edge name in mutations.
@@ -59,6 +61,7 @@ var Columns = []string{
 	FieldAmount,
 	FieldPaidAt,
 	FieldRefundNo,
+	FieldRefundRequestedAt,
 	FieldRefundedAt,
 }
 
@@ -155,6 +158,11 @@ func ByPaidAt(opts ...sql.OrderTermOption) OrderOption {
 // ByRefundNo orders the results by the refund_no field.
 func ByRefundNo(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldRefundNo, opts...).ToFunc()
+}
+
+// ByRefundRequestedAt orders the results by the refund_requested_at field.
+func ByRefundRequestedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldRefundRequestedAt, opts...).ToFunc()
 }
 
 // ByRefundedAt orders the results by the refunded_at field.

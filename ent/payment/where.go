@@ -92,6 +92,11 @@ func RefundNo(v string) predicate.Payment {
 	return predicate.Payment(sql.FieldEQ(FieldRefundNo, v))
 }
 
+// RefundRequestedAt applies equality check predicate on the "refund_requested_at" field. It's identical to RefundRequestedAtEQ.
+func RefundRequestedAt(v time.Time) predicate.Payment {
+	return predicate.Payment(sql.FieldEQ(FieldRefundRequestedAt, v))
+}
+
 // RefundedAt applies equality check predicate on the "refunded_at" field. It's identical to RefundedAtEQ.
 func RefundedAt(v time.Time) predicate.Payment {
 	return predicate.Payment(sql.FieldEQ(FieldRefundedAt, v))
@@ -449,6 +454,56 @@ func RefundNoEqualFold(v string) predicate.Payment {
 // RefundNoContainsFold applies the ContainsFold predicate on the "refund_no" field.
 func RefundNoContainsFold(v string) predicate.Payment {
 	return predicate.Payment(sql.FieldContainsFold(FieldRefundNo, v))
+}
+
+// RefundRequestedAtEQ applies the EQ predicate on the "refund_requested_at" field.
+func RefundRequestedAtEQ(v time.Time) predicate.Payment {
+	return predicate.Payment(sql.FieldEQ(FieldRefundRequestedAt, v))
+}
+
+// RefundRequestedAtNEQ applies the NEQ predicate on the "refund_requested_at" field.
+func RefundRequestedAtNEQ(v time.Time) predicate.Payment {
+	return predicate.Payment(sql.FieldNEQ(FieldRefundRequestedAt, v))
+}
+
+// RefundRequestedAtIn applies the In predicate on the "refund_requested_at" field.
+func RefundRequestedAtIn(vs ...time.Time) predicate.Payment {
+	return predicate.Payment(sql.FieldIn(FieldRefundRequestedAt, vs...))
+}
+
+// RefundRequestedAtNotIn applies the NotIn predicate on the "refund_requested_at" field.
+func RefundRequestedAtNotIn(vs ...time.Time) predicate.Payment {
+	return predicate.Payment(sql.FieldNotIn(FieldRefundRequestedAt, vs...))
+}
+
+// RefundRequestedAtGT applies the GT predicate on the "refund_requested_at" field.
+func RefundRequestedAtGT(v time.Time) predicate.Payment {
+	return predicate.Payment(sql.FieldGT(FieldRefundRequestedAt, v))
+}
+
+// RefundRequestedAtGTE applies the GTE predicate on the "refund_requested_at" field.
+func RefundRequestedAtGTE(v time.Time) predicate.Payment {
+	return predicate.Payment(sql.FieldGTE(FieldRefundRequestedAt, v))
+}
+
+// RefundRequestedAtLT applies the LT predicate on the "refund_requested_at" field.
+func RefundRequestedAtLT(v time.Time) predicate.Payment {
+	return predicate.Payment(sql.FieldLT(FieldRefundRequestedAt, v))
+}
+
+// RefundRequestedAtLTE applies the LTE predicate on the "refund_requested_at" field.
+func RefundRequestedAtLTE(v time.Time) predicate.Payment {
+	return predicate.Payment(sql.FieldLTE(FieldRefundRequestedAt, v))
+}
+
+// RefundRequestedAtIsNil applies the IsNil predicate on the "refund_requested_at" field.
+func RefundRequestedAtIsNil() predicate.Payment {
+	return predicate.Payment(sql.FieldIsNull(FieldRefundRequestedAt))
+}
+
+// RefundRequestedAtNotNil applies the NotNil predicate on the "refund_requested_at" field.
+func RefundRequestedAtNotNil() predicate.Payment {
+	return predicate.Payment(sql.FieldNotNull(FieldRefundRequestedAt))
 }
 
 // RefundedAtEQ applies the EQ predicate on the "refunded_at" field.

@@ -141,9 +141,18 @@ func (Payment) Fields() []ent.Field {
 		field.Int64("amount").GoType(money.Fen(0)).Min(0).Immutable().
 			Annotations(entgql.Type("Money")),
 		field.Time("paid_at").SchemaType(datetime6),
+		// A payment for an order that no longer waits for it is born owing
+		// a refund (refund_no set in the transaction that records it); the
+		// refund is done when refunded_at is set. refund_requested_at is
+		// the lease of whoever is asking Alipay right now, so concurrent
+		// finishers make one call; an expired lease (a crash mid-call) lets
+		// the next one retry with the same refund_no.
 		field.String("refund_no").Optional().Nillable().MaxLen(64).
-			Comment("set when the payment was refunded (e.g. paid after cancel)"),
-		field.Time("refunded_at").Optional().Nillable().SchemaType(datetime6),
+			Comment("set when the payment is owed back (e.g. paid after cancel); Alipay's out_request_no"),
+		field.Time("refund_requested_at").Optional().Nillable().SchemaType(datetime6).
+			Annotations(entgql.Skip(entgql.SkipAll)),
+		field.Time("refunded_at").Optional().Nillable().SchemaType(datetime6).
+			Comment("set when Alipay confirmed the refund"),
 	}
 }
 
@@ -151,4 +160,9 @@ func (Payment) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.From("order", OrderInfo.Type).Ref("payments").Field("order_id").Unique().Required().Immutable(),
 	}
+}
+
+func (Payment) Indexes() []ent.Index {
+	// The sweeper's scan for refunds owed and not done.
+	return []ent.Index{index.Fields("refunded_at", "refund_no")}
 }

@@ -2552,9 +2552,12 @@ type Payment implements Node {
   amount: Money!
   paidAt: Time!
   """
-  set when the payment was refunded (e.g. paid after cancel)
+  set when the payment is owed back (e.g. paid after cancel); Alipay's out_request_no
   """
   refundNo: String
+  """
+  set when Alipay confirmed the refund
+  """
   refundedAt: Time
   order: OrderInfo!
 }

@@ -200,6 +200,11 @@ func (s *Sandbox) serveGateway(w http.ResponseWriter, r *http.Request) {
 		s.writeResponse(w, key, errorObject(e), true)
 		return
 	}
+	f, faulty := s.nextFault(method)
+	if faulty && !f.applied {
+		s.writeResponse(w, key, errorObject(errSystem()), true)
+		return
+	}
 	var rsp object
 	switch method {
 	case "alipay.trade.query":
@@ -209,7 +214,46 @@ func (s *Sandbox) serveGateway(w http.ResponseWriter, r *http.Request) {
 	case "alipay.trade.refund":
 		rsp = s.tradeRefund(biz)
 	}
+	if faulty {
+		rsp = errorObject(errSystem()) // done, but the app never learns it
+	}
 	s.writeResponse(w, key, rsp, true)
+}
+
+// fault is one injected failure of a gateway method.
+type fault struct{ applied bool }
+
+// errSystem is Alipay's answer when it is unwell: the outcome is unknown and
+// the caller must try again with the same request.
+func errSystem() *apiError {
+	return &apiError{Code: "20000", Msg: "Service Currently Unavailable", SubCode: "isp.unknow-error", SubMsg: "系统繁忙"}
+}
+
+// FailNext makes the next n calls of method (e.g. "alipay.trade.refund")
+// answer Alipay's system error (code 20000). With applied, each call takes
+// effect first and only its answer says otherwise, as when Alipay did the
+// work and the response was lost; without, nothing happens (and the call
+// is not counted in TradeState.RefundCalls).
+func (s *Sandbox) FailNext(method string, n int, applied bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.faults == nil {
+		s.faults = map[string][]fault{}
+	}
+	for range n {
+		s.faults[method] = append(s.faults[method], fault{applied: applied})
+	}
+}
+
+func (s *Sandbox) nextFault(method string) (fault, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	q := s.faults[method]
+	if len(q) == 0 {
+		return fault{}, false
+	}
+	s.faults[method] = q[1:]
+	return q[0], true
 }
 
 func (s *Sandbox) tradeQuery(biz map[string]string) object {
@@ -289,6 +333,7 @@ func (s *Sandbox) tradeRefund(biz map[string]string) object {
 		s.mu.Unlock()
 		return errorObject(errTradeNotExist())
 	}
+	t.refundCalls++
 	reqNo := biz["out_request_no"]
 	if reqNo == "" {
 		reqNo = t.outTradeNo // Alipay's default: a single full refund

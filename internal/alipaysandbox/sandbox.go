@@ -111,9 +111,10 @@ type Sandbox struct {
 
 	mu       sync.Mutex
 	closed   bool
-	trades   map[string]*trade // by out_trade_no
-	tradeNos map[string]string // trade_no -> out_trade_no
-	order    []string          // out_trade_no in creation order
+	trades   map[string]*trade  // by out_trade_no
+	tradeNos map[string]string  // trade_no -> out_trade_no
+	faults   map[string][]fault // by method, consumed in order
+	order    []string           // out_trade_no in creation order
 }
 
 type trade struct {
@@ -136,6 +137,7 @@ type trade struct {
 	payNotify   *delivery         // the TRADE_SUCCESS notification
 	notifySent  int
 	notifyAcked int
+	refundCalls int
 }
 
 type refund struct {
@@ -163,6 +165,10 @@ type TradeState struct {
 	NotifyAcks     int
 	// PaymentNotified: the TRADE_SUCCESS notification was acknowledged.
 	PaymentNotified bool
+	// RefundCalls counts authenticated alipay.trade.refund requests with a
+	// well-formed amount for this trade, repeats of one out_request_no and
+	// business refusals included.
+	RefundCalls int
 }
 
 // New builds a sandbox gateway.
@@ -333,6 +339,7 @@ func (t *trade) snapshot() TradeState {
 		NotifyAttempts:  t.notifySent,
 		NotifyAcks:      t.notifyAcked,
 		PaymentNotified: t.payNotify != nil && t.payNotify.acked,
+		RefundCalls:     t.refundCalls,
 	}
 }
 

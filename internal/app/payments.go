@@ -59,11 +59,13 @@ func (a *App) openPayments(cfg config.Config, log *slog.Logger) (map[string]http
 			AppPublicKeyPEM: appPub,
 			Log:             log.With("component", "alipay-sandbox"),
 			MerchantName:    "Storefront (sandbox)",
+			SellerID:        cfg.AlipaySellerID,
 		})
 		if err != nil {
 			return nil, err
 		}
 		a.Sandbox = sb
+		cfg.AlipaySellerID = sb.SellerID()
 		ac.AppID, ac.AppPrivateKey, ac.AlipayPubKey = sandboxAppID, appKey, sb.PublicKeyPEM()
 		ac.Gateway, ac.Production = cfg.PublicURL+sandboxGateway, false
 		routes[sandboxPath] = sb.Handler()
@@ -79,7 +81,7 @@ func (a *App) openPayments(cfg config.Config, log *slog.Logger) (map[string]http
 	if err != nil {
 		return nil, err
 	}
-	a.Payments = payment.New(a.DB, gw, a.Orders, ac.AppID, a.Retry, log)
+	a.Payments = payment.New(a.DB, gw, a.Orders, ac.AppID, cfg.AlipaySellerID, a.Retry, log)
 	routes[notifyPath] = payment.NotifyHandler(a.Payments, log)
 	routes[returnPath] = payment.ReturnHandler(a.Payments, cfg.FrontendURL, log)
 	return routes, nil

@@ -71,6 +71,9 @@ type Config struct {
 	// order paid on request, so it is on by default only in the embedded
 	// mode; elsewhere it must be asked for by name.
 	AlipaySandbox bool
+	// AlipaySellerID is the merchant's Alipay user id (2088...); when set,
+	// a notification paid to another account is refused.
+	AlipaySellerID string
 	// SweepInterval is how often expired unpaid orders are settled.
 	SweepInterval time.Duration
 }
@@ -112,6 +115,7 @@ var Vars = []Var{
 	{"alipay-public-key", "STOREFRONT_ALIPAY_PUBLIC_KEY", "", "Alipay's RSA2 public key, PEM text or @file"},
 	{"alipay-gateway", "STOREFRONT_ALIPAY_GATEWAY", "", "gateway URL; empty: Alipay's own for the mode"},
 	{"alipay-production", "STOREFRONT_ALIPAY_PRODUCTION", "false", "use Alipay's production environment"},
+	{"alipay-seller-id", "STOREFRONT_ALIPAY_SELLER_ID", "", "the merchant's Alipay user id (2088...); when set, notifications paid to another account are refused"},
 	{"sweep-interval", "STOREFRONT_SWEEP_INTERVAL", "30s", "how often expired unpaid orders are settled (0: never, for tests)"},
 	{"trust-proxy", "STOREFRONT_TRUST_PROXY", "false", "take the client address from X-Forwarded-For (only behind a proxy that sets it)"},
 }
@@ -200,6 +204,7 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		return parseBool(&c.AlipaySandbox)(s)
 	})
 	c.AlipayGateway = get("alipay-gateway")
+	c.AlipaySellerID = get("alipay-seller-id")
 	for _, k := range []struct {
 		flag string
 		dst  *string
@@ -247,6 +252,10 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	}
 	if c.AlipayAppID != "" && c.AlipaySandbox {
 		return Config{}, fmt.Errorf("-alipay-sandbox and -alipay-app-id exclude each other: choose the offline sandbox or the real Alipay")
+	}
+	// A mistyped id would refuse every genuine notification.
+	if id := c.AlipaySellerID; id != "" && (len(id) != 16 || !strings.HasPrefix(id, "2088") || strings.Trim(id, "0123456789") != "") {
+		return Config{}, fmt.Errorf("alipay-seller-id %q is not an Alipay user id (16 digits starting 2088)", id)
 	}
 	if c.PublicURL == "" {
 		c.PublicURL = "http://" + c.Addr

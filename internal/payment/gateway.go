@@ -29,7 +29,10 @@ type Trade struct {
 	Status     TradeStatus
 	Amount     money.Fen
 	AppID      string
-	PaidAt     time.Time
+	// SellerID is the account paid (notifications only: Alipay's query
+	// answer does not carry it).
+	SellerID string
+	PaidAt   time.Time
 }
 
 // PagePay is what a pay page needs to show.
@@ -180,6 +183,12 @@ func (g *AlipayGateway) Refund(ctx context.Context, outTradeNo string, amount mo
 
 // Notification verifies and decodes an asynchronous notification.
 func (g *AlipayGateway) Notification(ctx context.Context, form url.Values) (Trade, error) {
+	// The SDK verifies SHA256withRSA whatever sign_type says (sign_type is
+	// outside the signed content): a notification claiming another scheme
+	// is not one Alipay sends this app, so it is refused before anything.
+	if st := form.Get("sign_type"); st != "RSA2" {
+		return Trade{}, fmt.Errorf("payment: notification sign_type %q, not RSA2", st)
+	}
 	n, err := g.client.DecodeNotification(ctx, form)
 	if err != nil {
 		return Trade{}, fmt.Errorf("payment: notification: %w", err)
@@ -188,7 +197,7 @@ func (g *AlipayGateway) Notification(ctx context.Context, form url.Values) (Trad
 	if err != nil {
 		return Trade{}, fmt.Errorf("payment: notification amount %q", n.TotalAmount)
 	}
-	t := Trade{OutTradeNo: n.OutTradeNo, TradeNo: n.TradeNo, Status: status(n.TradeStatus), Amount: amount, AppID: n.AppId}
+	t := Trade{OutTradeNo: n.OutTradeNo, TradeNo: n.TradeNo, Status: status(n.TradeStatus), Amount: amount, AppID: n.AppId, SellerID: n.SellerId}
 	if paid, err := time.ParseInLocation(alipayTime, n.GmtPayment, cst); err == nil {
 		t.PaidAt = paid
 	}

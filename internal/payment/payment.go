@@ -7,8 +7,13 @@
 // Recording a payment is one transaction: insert the Payment row, then move
 // the order UNPAID -> UNSEND with a conditional update. If the order was
 // canceled meanwhile (the buyer paid at the last second, the sweeper was
-// faster), the payment is still recorded and then refunded, once, with a
-// request number derived from the trade number.
+// faster), the same transaction records that the payment is owed back
+// (refund_no, a request number derived from the trade number). The refund
+// itself is asked of Alipay after the commit by whoever claims it first (a
+// conditional update, refund_requested_at, held for refundLease), so
+// concurrent deliveries make one call; a refund whose call failed stays owed
+// and is finished by the next delivery, confirmPayment or the sweeper, always
+// with the same request number, which Alipay refunds once.
 package payment
 
 import (
@@ -42,15 +47,23 @@ type Service struct {
 	gateway Gateway
 	orders  Orders
 	appID   string
-	retry   *database.RetryPolicy
-	log     *slog.Logger
-	now     func() time.Time
+	// sellerID, when set, is the merchant's Alipay user id: a notification
+	// paid to another account is refused.
+	sellerID string
+	retry    *database.RetryPolicy
+	log      *slog.Logger
+	now      func() time.Time
 }
 
-// New returns the payment service.
-func New(db *database.DB, gateway Gateway, orders Orders, appID string, retry *database.RetryPolicy, log *slog.Logger) *Service {
-	return &Service{db: db, gateway: gateway, orders: orders, appID: appID, retry: retry, log: log, now: time.Now}
+// New returns the payment service. sellerID may be empty (not checked).
+func New(db *database.DB, gateway Gateway, orders Orders, appID, sellerID string, retry *database.RetryPolicy, log *slog.Logger) *Service {
+	return &Service{db: db, gateway: gateway, orders: orders, appID: appID, sellerID: sellerID, retry: retry, log: log, now: time.Now}
 }
+
+// refundLease is how long a claim to ask Alipay for a refund keeps others
+// from asking too: longer than a refund call takes, so a live claimant is
+// never doubled, short enough that a crashed one's refund is retried soon.
+const refundLease = 2 * time.Minute
 
 func errState(format string, args ...any) error {
 	return apperr.New(apperr.CodeOrderState, format, args...)
@@ -99,7 +112,8 @@ const (
 )
 
 // ErrForged covers notifications that must change nothing: bad signature,
-// another app, an unknown order, a wrong amount.
+// a sign_type other than RSA2, another app or seller, an unknown order, a
+// wrong amount.
 var ErrForged = errors.New("payment: notification refused")
 
 // HandleNotification processes Alipay's asynchronous notification. A nil
@@ -112,6 +126,9 @@ func (s *Service) HandleNotification(ctx context.Context, form url.Values) error
 	}
 	if t.AppID != s.appID {
 		return fmt.Errorf("%w: app_id %q is not ours", ErrForged, t.AppID)
+	}
+	if s.sellerID != "" && t.SellerID != s.sellerID {
+		return fmt.Errorf("%w: seller_id %q is not ours", ErrForged, t.SellerID)
 	}
 	if t.Status != TradePaid {
 		return nil // WAIT_BUYER_PAY, TRADE_CLOSED: nothing to record
@@ -140,23 +157,33 @@ func (s *Service) Record(ctx context.Context, t Trade) (Outcome, error) {
 	moved := false
 	err = database.Retry(ctx, s.retry, func(ctx context.Context) error {
 		return database.WithTx(ctx, s.db.Client, s.db.Dialect, func(tx *ent.Tx) error {
-			if err := tx.Payment.Create().
+			p, err := tx.Payment.Create().
 				SetOrderID(o.ID).SetProvider(entpayment.ProviderALIPAY).SetTradeNo(t.TradeNo).
-				SetAmount(t.Amount).SetPaidAt(paidAt).Exec(ctx); err != nil {
+				SetAmount(t.Amount).SetPaidAt(paidAt).Save(ctx)
+			if err != nil {
 				return err
 			}
 			n, err := tx.OrderInfo.Update().
 				Where(orderinfo.ID(o.ID), orderinfo.StatusEQ(orderstate.Unpaid)).
 				SetStatus(orderstate.Unsend).SetPaidAt(paidAt).SetTradeNo(t.TradeNo).
 				Save(ctx)
+			if err != nil {
+				return err
+			}
 			moved = n == 1
-			return err
+			if moved {
+				return nil
+			}
+			// The order left UNPAID: the money is owed back, recorded with
+			// the payment so that no crash can forget it.
+			return tx.Payment.UpdateOne(p).SetRefundNo(refundNo(t.TradeNo)).Exec(ctx)
 		})
 	})
 	switch {
 	case err != nil && database.IsUniqueViolation(err):
-		// Recorded before. If it still owes a refund (the last attempt
-		// failed at Alipay), this delivery is the chance to finish it.
+		// Recorded before (the unique violation comes once the first
+		// recorder committed). If it still owes a refund, this delivery
+		// is a chance to finish it.
 		return Duplicate, s.finishRefund(ctx, t.TradeNo)
 	case err != nil:
 		return 0, err
@@ -169,26 +196,81 @@ func (s *Service) Record(ctx context.Context, t Trade) (Outcome, error) {
 	return Refunded, s.finishRefund(ctx, t.TradeNo)
 }
 
-// finishRefund refunds a recorded payment whose order is not waiting for it,
-// unless that was done already. The request number is the trade number's,
-// so Alipay refunds once however often this runs.
+// refundNo is the refund's out_request_no: derived from the trade number,
+// so every attempt asks for the same refund and Alipay pays it once.
+func refundNo(tradeNo string) string { return "refund-" + tradeNo }
+
+// finishRefund sees a recorded payment's refund through, if it owes one and
+// nobody else is asking Alipay for it right now. A nil error means the
+// refund is done, not owed, or owed durably and claimed by another caller
+// (who, or failing that the sweeper, finishes it); an error means this
+// caller's call to Alipay failed and the refund is still owed.
 func (s *Service) finishRefund(ctx context.Context, tradeNo string) error {
 	p, err := s.db.Client.Payment.Query().Where(entpayment.TradeNo(tradeNo)).WithOrder().Only(ctx)
 	if err != nil {
 		return err
 	}
-	o := p.Edges.Order
-	if p.RefundNo != nil || o.TradeNo != nil && *o.TradeNo == tradeNo {
-		return nil // refunded already, or this is the payment the order kept
+	return s.refund(ctx, p, p.Edges.Order.OrderNo)
+}
+
+// refund claims p's owed refund, asks Alipay once and records the answer.
+func (s *Service) refund(ctx context.Context, p *ent.Payment, orderNo string) error {
+	if p.RefundNo == nil || p.RefundedAt != nil {
+		return nil // the order kept this payment, or it was refunded already
 	}
-	requestNo := "refund-" + tradeNo
-	if err := s.gateway.Refund(ctx, o.OrderNo, p.Amount, requestNo); err != nil {
+	// Microseconds: what the datetime(6) column keeps, so the release below
+	// matches the claim exactly.
+	claimed := s.now().UTC().Truncate(time.Microsecond)
+	n, err := s.db.Client.Payment.Update().
+		Where(entpayment.ID(p.ID), entpayment.RefundedAtIsNil(), entpayment.Or(
+			entpayment.RefundRequestedAtIsNil(),
+			entpayment.RefundRequestedAtLT(claimed.Add(-refundLease)),
+		)).
+		SetRefundRequestedAt(claimed).
+		Save(ctx)
+	if err != nil || n == 0 {
+		return err // n == 0: done, or another caller holds the claim
+	}
+	if err := s.gateway.Refund(ctx, orderNo, p.Amount, *p.RefundNo); err != nil {
+		// Whether Alipay did it is unknown: give the claim back so the next
+		// caller asks again (same request number) without waiting out the
+		// lease. The refund stays owed either way.
+		if rerr := s.db.Client.Payment.Update().
+			Where(entpayment.ID(p.ID), entpayment.RefundRequestedAtEQ(claimed)).
+			ClearRefundRequestedAt().
+			Exec(context.WithoutCancel(ctx)); rerr != nil {
+			err = errors.Join(err, rerr)
+		}
+		return fmt.Errorf("payment: refund %s of order %s is owed: %w", *p.RefundNo, orderNo, err)
+	}
+	if err := s.db.Client.Payment.UpdateOneID(p.ID).SetRefundedAt(s.now()).Exec(ctx); err != nil {
+		return err // still owed in the database; a later call asks Alipay again, harmlessly
+	}
+	s.log.InfoContext(ctx, "payment refunded", "order", orderNo, "refund", *p.RefundNo)
+	return nil
+}
+
+// owedRefunds finishes up to limit refunds that are owed and not claimed:
+// those whose every caller failed at Alipay, or stopped being asked (Alipay
+// read "success" from a delivery that found the refund claimed, and that
+// claimant then failed or crashed).
+func (s *Service) owedRefunds(ctx context.Context, limit int) error {
+	ps, err := s.db.Client.Payment.Query().
+		Where(entpayment.RefundedAtIsNil(), entpayment.RefundNoNotNil(), entpayment.Or(
+			entpayment.RefundRequestedAtIsNil(),
+			entpayment.RefundRequestedAtLT(s.now().Add(-refundLease)),
+		)).
+		WithOrder().
+		Limit(limit).
+		All(ctx)
+	if err != nil {
 		return err
 	}
-	return s.db.Client.Payment.UpdateOneID(p.ID).
-		Where(entpayment.RefundNoIsNil()).
-		SetRefundNo(requestNo).SetRefundedAt(s.now()).
-		Exec(ctx)
+	var errs []error
+	for _, p := range ps {
+		errs = append(errs, s.refund(ctx, p, p.Edges.Order.OrderNo))
+	}
+	return errors.Join(errs...)
 }
 
 // Confirmation is what confirmPayment found.
@@ -210,6 +292,11 @@ func (s *Service) Confirm(ctx context.Context, userID, orderID int) (Confirmatio
 	switch o.Status {
 	case orderstate.Unpaid:
 	case orderstate.Canceled:
+		// A payment that came too late may still be owed back: the buyer
+		// asking is a chance to finish it (the sweeper would, later).
+		if err := s.orderRefunds(ctx, o); err != nil {
+			s.log.WarnContext(ctx, "refund still owed; the sweeper retries", "order", o.OrderNo, "err", err)
+		}
 		return Closed, o, nil
 	default:
 		return Paid, o, nil
@@ -221,6 +308,12 @@ func (s *Service) Confirm(ctx context.Context, userID, orderID int) (Confirmatio
 	switch t.Status {
 	case TradePaid:
 		outcome, err := s.Record(ctx, t)
+		if errors.Is(err, ErrForged) {
+			// Alipay's signed answer disagrees with the order (amount,
+			// trade): nothing is recorded, and someone must look.
+			s.log.ErrorContext(ctx, "confirmPayment: Alipay's answer does not match the order; nothing recorded", "order", o.OrderNo, "err", err)
+			return 0, nil, apperr.New(apperr.CodePaymentFailed, "Alipay's record of this payment does not match the order; it was not recorded")
+		}
 		if err != nil {
 			return 0, nil, err
 		}
@@ -238,6 +331,21 @@ func (s *Service) Confirm(ctx context.Context, userID, orderID int) (Confirmatio
 	return Pending, o, nil
 }
 
+// orderRefunds finishes the refunds o's payments owe.
+func (s *Service) orderRefunds(ctx context.Context, o *ent.OrderInfo) error {
+	ps, err := s.db.Client.Payment.Query().
+		Where(entpayment.OrderID(o.ID), entpayment.RefundNoNotNil(), entpayment.RefundedAtIsNil()).
+		All(ctx)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, p := range ps {
+		errs = append(errs, s.refund(ctx, p, o.OrderNo))
+	}
+	return errors.Join(errs...)
+}
+
 // Expired returns ALIPAY orders past their expiry that are still UNPAID.
 func (s *Service) expired(ctx context.Context, limit int) ([]*ent.OrderInfo, error) {
 	return s.db.Client.OrderInfo.Query().
@@ -249,16 +357,20 @@ func (s *Service) expired(ctx context.Context, limit int) ([]*ent.OrderInfo, err
 
 // Sweep settles up to limit expired orders: paid at Alipay → recorded;
 // otherwise the trade is closed and the order canceled with its stock put
-// back. Any number of instances may sweep at once: the cancel is a
-// conditional update, so the stock comes back once. It returns how many
-// orders it canceled.
+// back. It also finishes up to limit owed refunds nobody is asking for. Any
+// number of instances may sweep at once: the cancel is a conditional update,
+// so the stock comes back once, and a refund is claimed before it is asked.
+// It returns how many orders it canceled.
 func (s *Service) Sweep(ctx context.Context, limit int) (int, error) {
+	var errs []error
+	if err := s.owedRefunds(ctx, limit); err != nil {
+		errs = append(errs, err)
+	}
 	orders, err := s.expired(ctx, limit)
 	if err != nil {
-		return 0, err
+		return 0, errors.Join(append(errs, err)...)
 	}
 	canceled := 0
-	var errs []error
 	for _, o := range orders {
 		t, err := s.gateway.Query(ctx, o.OrderNo)
 		if err != nil {
@@ -324,7 +436,10 @@ func (s *Service) CancelByBuyer(ctx context.Context, userID, orderID int) (*ent.
 			return nil, apperr.New(apperr.CodePaymentFailed, "Alipay cannot be reached; try again shortly")
 		}
 		if t.Status == TradePaid {
-			if _, err := s.Record(ctx, t); err != nil {
+			if _, err := s.Record(ctx, t); errors.Is(err, ErrForged) {
+				s.log.ErrorContext(ctx, "cancelOrder: Alipay's answer does not match the order; nothing recorded", "order", o.OrderNo, "err", err)
+				return nil, apperr.New(apperr.CodePaymentFailed, "Alipay's record of this payment does not match the order; try again later")
+			} else if err != nil {
 				return nil, err
 			}
 			return nil, errState("the order has been paid and can no longer be canceled")
