@@ -68,6 +68,9 @@ func Start(t testing.TB, opts Options) *Server {
 	cfg.JWTSecret = "test-secret-" + env.Name + strings.Repeat("x", 32)
 	// Cheap password hashes: the tests exercise the rules, not the cost.
 	cfg.Argon2MemoryKiB = 1024
+	// Every test client is 127.0.0.1 and some register hundreds of
+	// shoppers: the per-address limits are tested with their own settings.
+	cfg.RegisterPerHour, cfg.AvailabilityPerHour = 1_000_000, 1_000_000
 	if opts.Config != nil {
 		opts.Config(&cfg)
 	}
