@@ -445,9 +445,30 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Principal, er
 		return Principal{}, fmt.Errorf("auth: checking revocation: %w", err)
 	}
 	if revoked > 0 {
-		return Principal{}, apperr.New(apperr.CodeUnauthenticated, "this session has ended; sign in again")
+		return Principal{}, errSessionEnded
 	}
 	return Principal{UserID: id, Session: family}, nil
+}
+
+var errSessionEnded = apperr.New(apperr.CodeUnauthenticated, "this session has ended; sign in again")
+
+// CheckSession confirms in the database what Authenticate takes from the
+// token and Redis: the shopper is still active and the login is neither
+// revoked nor deleted. Redis is the fast path of revocation, but its note
+// can be lost (a flush, a failover) and deactivating a shopper writes no
+// note at all, so what changes data asks the database, in one statement.
+func (s *Service) CheckSession(ctx context.Context, p Principal) error {
+	live, err := s.client.Session.Query().
+		Where(session.Family(p.Session), session.UserID(p.UserID), session.RevokedAtIsNil(),
+			session.HasUserWith(user.Active(true))).
+		Exist(ctx)
+	if err != nil {
+		return fmt.Errorf("auth: checking the session: %w", err)
+	}
+	if !live {
+		return errSessionEnded
+	}
+	return nil
 }
 
 // Me returns the signed-in shopper.
