@@ -18,7 +18,7 @@ import (
 
 // Register is the resolver for the register field.
 func (r *mutationResolver) Register(ctx context.Context, input model.RegisterInput) (*ent.User, error) {
-	return r.Auth.Register(ctx, input.Username, input.Password, input.Mobile)
+	return r.Auth.Register(ctx, auth.ClientFrom(ctx), input.Username, input.Password, input.Mobile)
 }
 
 // Login is the resolver for the login field.
@@ -60,7 +60,7 @@ func (r *mutationResolver) ChangePassword(ctx context.Context, input model.Chang
 	if err != nil {
 		return false, err
 	}
-	return true, r.Auth.ChangePassword(ctx, p, input.CurrentPassword, input.NewPassword)
+	return true, r.Auth.ChangePassword(ctx, p, auth.ClientFrom(ctx), input.CurrentPassword, input.NewPassword)
 }
 
 // CreateAddress is the resolver for the createAddress field.
@@ -110,12 +110,12 @@ func (r *queryResolver) Me(ctx context.Context) (*ent.User, error) {
 
 // UsernameAvailable is the resolver for the usernameAvailable field.
 func (r *queryResolver) UsernameAvailable(ctx context.Context, username string) (bool, error) {
-	return r.Auth.UsernameAvailable(ctx, username)
+	return r.Auth.UsernameAvailable(ctx, auth.ClientFrom(ctx), username)
 }
 
 // MobileAvailable is the resolver for the mobileAvailable field.
 func (r *queryResolver) MobileAvailable(ctx context.Context, mobile string) (bool, error) {
-	return r.Auth.MobileAvailable(ctx, mobile)
+	return r.Auth.MobileAvailable(ctx, auth.ClientFrom(ctx), mobile)
 }
 
 // Addresses is the resolver for the addresses field.

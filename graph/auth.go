@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/storefront/storefront/internal/apikey"
 	"github.com/storefront/storefront/internal/apperr"
@@ -14,8 +15,15 @@ import (
 // authenticate reads the Authorization header once per operation. A bad
 // token is not an error by itself: public fields still answer, and fields
 // marked @auth report why the token was refused.
+//
+// A mutation's shopper token is also checked in the database (one
+// statement: shopper active, login not revoked), once for all its fields:
+// the JWT and Redis alone miss a deactivated shopper and a revocation Redis
+// lost. Queries keep the cheap JWT and Redis check: they change nothing,
+// and their tokens die within the access-token lifetime anyway.
 func (r *Resolver) authenticate(ctx context.Context) context.Context {
-	h := graphql.GetOperationContext(ctx).Headers.Get("Authorization")
+	oc := graphql.GetOperationContext(ctx)
+	h := oc.Headers.Get("Authorization")
 	if h == "" {
 		return ctx
 	}
@@ -34,6 +42,9 @@ func (r *Resolver) authenticate(ctx context.Context) context.Context {
 		return auth.WithError(ctx, apperr.New(apperr.CodeUnauthenticated, "the Authorization header must be: Bearer <access token> (shoppers) or ApiKey <key> (partners)"))
 	}
 	p, err := r.Auth.Authenticate(ctx, token)
+	if err == nil && oc.Operation != nil && oc.Operation.Operation == ast.Mutation {
+		err = r.Auth.CheckSession(ctx, p)
+	}
 	if err != nil {
 		return auth.WithError(ctx, err)
 	}

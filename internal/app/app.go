@@ -26,6 +26,7 @@ import (
 	"github.com/storefront/storefront/internal/partner"
 	"github.com/storefront/storefront/internal/payment"
 	"github.com/storefront/storefront/internal/playground"
+	"github.com/storefront/storefront/internal/ratelimit"
 	"github.com/storefront/storefront/internal/seed"
 	"github.com/storefront/storefront/internal/server"
 )
@@ -162,11 +163,18 @@ func (a *App) openAccounts(cfg config.Config) error {
 	throttle := auth.NewThrottle(a.Redis, cfg.RedisPrefix, auth.AccountRule, auth.AddressRule, nil)
 	argon := auth.DefaultArgon2
 	argon.Memory = uint32(cfg.Argon2MemoryKiB)
+	availability, register := auth.AvailabilityRule, auth.RegisterRule
+	availability.Rate, availability.Burst = cfg.AvailabilityPerHour, cfg.AvailabilityPerHour
+	register.Rate, register.Burst = cfg.RegisterPerHour, cfg.RegisterPerHour
 	a.Auth, err = auth.New(a.DB.Client, a.DB.Tx, signer, throttle, a.Redis, cfg.RedisPrefix, auth.Config{
 		AccessTTL:       cfg.AccessTTL,
 		RefreshTTL:      cfg.RefreshTTL,
 		Argon2:          argon,
+		HashMemoryKiB:   int64(cfg.Argon2MaxMemoryMiB) << 10,
 		UniqueViolation: database.IsUniqueViolation,
+		Limiter:         ratelimit.New(a.Redis, cfg.RedisPrefix),
+		Availability:    availability,
+		Register:        register,
 	})
 	return err
 }

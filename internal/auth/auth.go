@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -23,6 +24,7 @@ import (
 	"github.com/storefront/storefront/ent/session"
 	"github.com/storefront/storefront/ent/user"
 	"github.com/storefront/storefront/internal/apperr"
+	"github.com/storefront/storefront/internal/ratelimit"
 )
 
 // Rules of the account fields; the messages quote them.
@@ -52,10 +54,32 @@ type Config struct {
 	AccessTTL  time.Duration // about 15 minutes
 	RefreshTTL time.Duration // e.g. 30 days
 	Argon2     Argon2Params
+	// HashMemoryKiB bounds the argon2 memory of the hashes running at once
+	// (login, register, changePassword); 0: 256 MiB.
+	HashMemoryKiB int64
+	// HashWait is how long a hash waits for room; 0: DefaultHashWait.
+	HashWait time.Duration
 	// UniqueViolation tells a duplicate-key error from others (it lives
 	// with the other SQL error numbers in internal/database).
 	UniqueViolation func(error) bool
+	// Limiter and the rules below cap, per client address, the questions
+	// that tell whether an account exists.
+	Limiter *ratelimit.Limiter
+	// Availability covers usernameAvailable and mobileAvailable.
+	Availability ratelimit.Rule
+	// Register covers register, which answers TAKEN and costs a hash.
+	Register ratelimit.Rule
 }
+
+// Default per-address rules for the existence questions. A sign-up form
+// asks a few availability questions as the shopper types; an office behind
+// one address signs up a few shoppers an hour, not hundreds.
+var (
+	AvailabilityRule = ratelimit.Rule{Name: "account-available", Rate: 60, Burst: 60, Period: time.Hour,
+		Message: "too many account availability questions from this address"}
+	RegisterRule = ratelimit.Rule{Name: "register", Rate: 20, Burst: 20, Period: time.Hour,
+		Message: "too many registrations from this address"}
+)
 
 // Service implements the account operations.
 type Service struct {
@@ -63,6 +87,7 @@ type Service struct {
 	tx       TxFunc
 	signer   *Signer
 	throttle *Throttle
+	hasher   *Hasher
 	rdb      redis.UniversalClient
 	prefix   string
 	cfg      Config
@@ -74,12 +99,22 @@ type Service struct {
 
 // New returns the account service.
 func New(client *ent.Client, tx TxFunc, signer *Signer, throttle *Throttle, rdb redis.UniversalClient, prefix string, cfg Config) (*Service, error) {
+	if cfg.Limiter == nil {
+		return nil, errors.New("auth: Config.Limiter is required")
+	}
 	dummy, err := HashPassword("not a real password", cfg.Argon2)
 	if err != nil {
 		return nil, err
 	}
+	if cfg.HashMemoryKiB == 0 {
+		cfg.HashMemoryKiB = 256 << 10
+	}
+	if cfg.HashWait == 0 {
+		cfg.HashWait = DefaultHashWait
+	}
 	return &Service{client: client, tx: tx, signer: signer, throttle: throttle, rdb: rdb, prefix: prefix,
-		cfg: cfg, now: time.Now, dummyHash: dummy}, nil
+		hasher: NewHasher(cfg.Argon2, cfg.HashMemoryKiB, cfg.HashWait),
+		cfg:    cfg, now: time.Now, dummyHash: dummy}, nil
 }
 
 func fieldError(field, format string, args ...any) error {
@@ -112,18 +147,24 @@ func validatePassword(field, pw string) error {
 	return nil
 }
 
-// Register creates an account.
-func (s *Service) Register(ctx context.Context, username, password, mobile string) (*ent.User, error) {
-	if err := ValidateUsername(username); err != nil {
+// Register creates an account for a client. Registrations are limited per
+// client address: each costs a hash, and a TAKEN answer tells that an
+// account exists.
+func (s *Service) Register(ctx context.Context, c Client, username, password, mobile string) (*ent.User, error) {
+	username, err := readUsername(username)
+	if err != nil {
 		return nil, err
 	}
 	if err := validatePassword("password", password); err != nil {
 		return nil, err
 	}
-	if err := ValidateMobile(mobile); err != nil {
+	if mobile, err = readMobile(mobile); err != nil {
 		return nil, err
 	}
-	hash, err := HashPassword(password, s.cfg.Argon2)
+	if err := s.cfg.Limiter.Allow(ctx, s.cfg.Register, addressKey(c.Addr)); err != nil {
+		return nil, err
+	}
+	hash, err := s.hasher.Hash(ctx, password)
 	if err != nil {
 		return nil, err
 	}
@@ -141,18 +182,28 @@ func (s *Service) Register(ctx context.Context, username, password, mobile strin
 	return nil, fmt.Errorf("auth: register: %w", err)
 }
 
-// UsernameAvailable reports whether a valid username is free.
-func (s *Service) UsernameAvailable(ctx context.Context, name string) (bool, error) {
-	if err := ValidateUsername(name); err != nil {
+// UsernameAvailable reports whether a valid username is free. The answers
+// are limited per client address: they tell which accounts exist.
+func (s *Service) UsernameAvailable(ctx context.Context, c Client, name string) (bool, error) {
+	name, err := readUsername(name)
+	if err != nil {
+		return false, err
+	}
+	if err := s.cfg.Limiter.Allow(ctx, s.cfg.Availability, addressKey(c.Addr)); err != nil {
 		return false, err
 	}
 	taken, err := s.client.User.Query().Where(user.Username(name)).Exist(ctx)
 	return !taken, err
 }
 
-// MobileAvailable reports whether a valid mobile number is free.
-func (s *Service) MobileAvailable(ctx context.Context, mobile string) (bool, error) {
-	if err := ValidateMobile(mobile); err != nil {
+// MobileAvailable reports whether a valid mobile number is free, within
+// the same per-address limit as UsernameAvailable.
+func (s *Service) MobileAvailable(ctx context.Context, c Client, mobile string) (bool, error) {
+	mobile, err := readMobile(mobile)
+	if err != nil {
+		return false, err
+	}
+	if err := s.cfg.Limiter.Allow(ctx, s.cfg.Availability, addressKey(c.Addr)); err != nil {
 		return false, err
 	}
 	taken, err := s.client.User.Query().Where(user.Mobile(mobile)).Exist(ctx)
@@ -178,16 +229,18 @@ var errBadCredentials = apperr.New(apperr.CodeUnauthenticated, "wrong account or
 
 // Login checks an account (username or mobile) and password and starts a
 // session.
+//
+// The username and the mobile number of one account are counted apart by
+// the throttle (five tries each): counting them as one would need the
+// account looked up first, and a throttled mobile number would then tell
+// whose username it belongs to.
 func (s *Service) Login(ctx context.Context, account, password string, c Client) (*Tokens, error) {
-	if account == "" || len(account) > 64 || len(password) > 4*maxPassword {
+	account, field, ok := loginAccount(account)
+	if !ok || len(password) > 4*maxPassword {
 		return nil, errBadCredentials
 	}
 	if err := s.throttle.Attempt(ctx, account, c.Addr); err != nil {
 		return nil, err
-	}
-	field := user.Username
-	if mobileRule.MatchString(account) {
-		field = user.Mobile
 	}
 	u, err := s.client.User.Query().Where(field(account)).Only(ctx)
 	if err != nil && !ent.IsNotFound(err) {
@@ -197,7 +250,10 @@ func (s *Service) Login(ctx context.Context, account, password string, c Client)
 	if u != nil {
 		hash = u.PasswordHash
 	}
-	ok, err := CheckPassword(password, hash)
+	ok, err = s.hasher.Check(ctx, password, hash)
+	if apperr.CodeOf(err) != "" {
+		return nil, err
+	}
 	if err != nil {
 		return nil, fmt.Errorf("auth: login: %w", err)
 	}
@@ -305,8 +361,11 @@ func (s *Service) Logout(ctx context.Context, p Principal) error {
 	return s.revokeFamilies(ctx, p.Session)
 }
 
-// ChangePassword replaces the password and ends every other login.
-func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next string) error {
+// ChangePassword replaces the password and ends every other login. The
+// current password is guessed against the login throttle's count of the
+// account (under its username) and the client's address, as a login is:
+// otherwise a stolen access token would be an unthrottled password oracle.
+func (s *Service) ChangePassword(ctx context.Context, p Principal, c Client, current, next string) error {
 	if err := validatePassword("newPassword", next); err != nil {
 		return err
 	}
@@ -314,10 +373,27 @@ func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next
 	if err != nil {
 		return fmt.Errorf("auth: change password: %w", err)
 	}
-	if ok, err := CheckPassword(current, u.PasswordHash); err != nil || !ok {
+	account := strings.ToLower(u.Username)
+	if err := s.throttle.Attempt(ctx, account, c.Addr); err != nil {
+		return err
+	}
+	ok, err := s.hasher.Check(ctx, current, u.PasswordHash)
+	if apperr.CodeOf(err) != "" {
+		return err
+	}
+	if err != nil {
+		return fmt.Errorf("auth: change password: %w", err)
+	}
+	if !ok {
+		if err := s.throttle.Failed(ctx, c.Addr); err != nil {
+			return err
+		}
 		return fieldError("currentPassword", "the current password is wrong")
 	}
-	hash, err := HashPassword(next, s.cfg.Argon2)
+	if err := s.throttle.Succeeded(ctx, account); err != nil {
+		return err
+	}
+	hash, err := s.hasher.Hash(ctx, next)
 	if err != nil {
 		return err
 	}
@@ -369,9 +445,30 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Principal, er
 		return Principal{}, fmt.Errorf("auth: checking revocation: %w", err)
 	}
 	if revoked > 0 {
-		return Principal{}, apperr.New(apperr.CodeUnauthenticated, "this session has ended; sign in again")
+		return Principal{}, errSessionEnded
 	}
 	return Principal{UserID: id, Session: family}, nil
+}
+
+var errSessionEnded = apperr.New(apperr.CodeUnauthenticated, "this session has ended; sign in again")
+
+// CheckSession confirms in the database what Authenticate takes from the
+// token and Redis: the shopper is still active and the login is neither
+// revoked nor deleted. Redis is the fast path of revocation, but its note
+// can be lost (a flush, a failover) and deactivating a shopper writes no
+// note at all, so what changes data asks the database, in one statement.
+func (s *Service) CheckSession(ctx context.Context, p Principal) error {
+	live, err := s.client.Session.Query().
+		Where(session.Family(p.Session), session.UserID(p.UserID), session.RevokedAtIsNil(),
+			session.HasUserWith(user.Active(true))).
+		Exist(ctx)
+	if err != nil {
+		return fmt.Errorf("auth: checking the session: %w", err)
+	}
+	if !live {
+		return errSessionEnded
+	}
+	return nil
 }
 
 // Me returns the signed-in shopper.

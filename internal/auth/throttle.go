@@ -3,7 +3,6 @@ package auth
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -81,10 +80,12 @@ end
 return 0
 `)
 
+// keys are the counters of account (in its canonical spelling, see
+// loginAccount) and of addr's address unit.
 func (t *Throttle) keys(account, addr string) []string {
 	return []string{
-		t.prefix + "login:acct:" + strings.ToLower(account),
-		t.prefix + "login:addr:" + addr,
+		t.prefix + "login:acct:" + account,
+		t.prefix + "login:addr:" + addressKey(addr),
 	}
 }
 

@@ -45,6 +45,13 @@ type Config struct {
 	RefreshTTL time.Duration
 	// Argon2MemoryKiB is the password hash's memory cost.
 	Argon2MemoryKiB int
+	// Argon2MaxMemoryMiB bounds the memory of password hashes running at
+	// once (Argon2MaxMemoryMiB / Argon2MemoryKiB of them).
+	Argon2MaxMemoryMiB int
+	// AvailabilityPerHour and RegisterPerHour cap, per client address,
+	// usernameAvailable/mobileAvailable answers and registrations.
+	AvailabilityPerHour int
+	RegisterPerHour     int
 	// TrustProxy takes the client address from X-Forwarded-For (set it
 	// only behind a proxy that overwrites that header).
 	TrustProxy bool
@@ -104,6 +111,9 @@ var Vars = []Var{
 	{"access-ttl", "STOREFRONT_ACCESS_TTL", "15m", "lifetime of an access token"},
 	{"refresh-ttl", "STOREFRONT_REFRESH_TTL", "720h", "lifetime of a refresh token"},
 	{"argon2-memory-kib", "STOREFRONT_ARGON2_MEMORY_KIB", "19456", "argon2id memory cost of password hashes, in KiB"},
+	{"argon2-max-memory-mib", "STOREFRONT_ARGON2_MAX_MEMORY_MIB", "256", "memory password hashes may use at once, in MiB (256 runs 13 hashes of 19 MiB); more wait, then get RATE_LIMITED"},
+	{"availability-per-hour", "STOREFRONT_AVAILABILITY_PER_HOUR", "60", "usernameAvailable and mobileAvailable answers per client address per hour"},
+	{"register-per-hour", "STOREFRONT_REGISTER_PER_HOUR", "20", "registrations per client address per hour"},
 	{"freight", "STOREFRONT_FREIGHT", "10.00", "freight per order, in yuan"},
 	{"free-freight-from", "STOREFRONT_FREE_FREIGHT_FROM", "99.00", "goods amount from which freight is free, in yuan (0: never)"},
 	{"pay-within", "STOREFRONT_PAY_WITHIN", "30m", "how long an ALIPAY order may stay unpaid before it is canceled"},
@@ -222,6 +232,9 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		})
 	}
 	parse("argon2-memory-kib", parseInt(&c.Argon2MemoryKiB))
+	parse("argon2-max-memory-mib", parseInt(&c.Argon2MaxMemoryMiB))
+	parse("availability-per-hour", parseInt(&c.AvailabilityPerHour))
+	parse("register-per-hour", parseInt(&c.RegisterPerHour))
 	parse("trust-proxy", parseBool(&c.TrustProxy))
 	parseMoney := func(dst *money.Fen) func(string) error {
 		return func(s string) error {
@@ -266,6 +279,9 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	}
 	if c.Argon2MemoryKiB < 1024 {
 		return Config{}, fmt.Errorf("argon2-memory-kib must be at least 1024")
+	}
+	if c.Argon2MaxMemoryMiB < 1 || c.AvailabilityPerHour < 1 || c.RegisterPerHour < 1 {
+		return Config{}, fmt.Errorf("argon2-max-memory-mib, availability-per-hour and register-per-hour must be positive")
 	}
 	if c.JWTSecret != "" && len(c.JWTSecret) < 32 {
 		return Config{}, fmt.Errorf("jwt-secret must have at least 32 bytes")

@@ -61,8 +61,17 @@ var validName = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 func main() {
 	log.SetFlags(0)
 	log.SetPrefix("migrationgen: ")
+	if len(os.Args) == 2 && os.Args[1] == "-rehash" {
+		// Two branches that each add a migration merge with a conflict in
+		// atlas.sum only: the files themselves are both right.
+		if err := rehash(); err != nil {
+			log.Fatal(err)
+		}
+		return
+	}
 	if len(os.Args) != 2 || !validName.MatchString(os.Args[1]) {
-		log.Fatal("usage: go run -mod=mod ./internal/database/migrationgen <name>   (name: lower_snake_case)")
+		log.Fatal("usage: go run -mod=mod ./internal/database/migrationgen <name>   (name: lower_snake_case)\n" +
+			"       go run -mod=mod ./internal/database/migrationgen -rehash   (rewrite migrations/atlas.sum after a merge)")
 	}
 	name := os.Args[1]
 	if _, err := os.Stat("go.mod"); err != nil {
@@ -73,6 +82,23 @@ func main() {
 	if err := run(ctx, name); err != nil {
 		log.Fatal(err)
 	}
+}
+
+// rehash rewrites atlas.sum from the files in the migrations directory.
+func rehash() error {
+	dir, err := sqltool.NewGolangMigrateDir(migrationsDir)
+	if err != nil {
+		return err
+	}
+	sum, err := dir.Checksum()
+	if err != nil {
+		return err
+	}
+	if err := atlasmigrate.WriteSumFile(dir, sum); err != nil {
+		return err
+	}
+	log.Printf("rewrote %s/atlas.sum", migrationsDir)
+	return nil
 }
 
 func run(ctx context.Context, name string) (err error) {

@@ -1,0 +1,72 @@
+package auth
+
+import (
+	"net/netip"
+	"strings"
+
+	"github.com/storefront/storefront/ent/predicate"
+	"github.com/storefront/storefront/ent/user"
+)
+
+// An account is named by one canonical spelling wherever it is looked up,
+// counted or stored: surrounding white space (any Unicode space, the
+// full-width U+3000 included) is dropped, and usernames are lower-case.
+// Without that, MariaDB's utf8mb4_bin collation, which ignores trailing
+// spaces, finds "victim" for "victim   " while the login throttle counts
+// the two apart.
+//
+// Usernames are unique whatever their case and stored lower-case. The rule
+// allows ASCII letters only, so lower-casing is exact, and the canonical
+// form lets the existing unique index hold the rule on both databases:
+// MariaDB's utf8mb4_bin and SQLite's BINARY both compare case-sensitively,
+// and their case-insensitive collations differ from each other (MariaDB's
+// also folds accents). The price is that "Alice_01" is shown as "alice_01".
+
+// readUsername trims, checks and lower-cases a username. The rule is
+// checked before lower-casing: strings.ToLower maps a few non-ASCII letters
+// (the Kelvin sign) to ASCII ones.
+func readUsername(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if err := ValidateUsername(s); err != nil {
+		return "", err
+	}
+	return strings.ToLower(s), nil
+}
+
+// readMobile trims and checks a mobile number.
+func readMobile(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	return s, ValidateMobile(s)
+}
+
+// loginAccount reads a login's account: a mobile number or a username, in
+// its canonical form. ok is false when the text obeys neither rule, so no
+// account can have it: such a login is refused before it is counted or
+// looked up, and exotic spellings (control characters, zero-width or
+// full-width letters) never start a throttle count of their own.
+func loginAccount(account string) (canon string, field func(string) predicate.User, ok bool) {
+	a := strings.TrimSpace(account)
+	if mobileRule.MatchString(a) {
+		return a, user.Mobile, true
+	}
+	if !usernameRule.MatchString(a) || digitsOnly.MatchString(a) {
+		return "", nil, false
+	}
+	return strings.ToLower(a), user.Username, true
+}
+
+// addressKey is the unit a client address is counted in: an IPv4 address,
+// or an IPv6 /64 (one subscriber's usual allocation; counting single IPv6
+// addresses would hand an attacker 2^64 fresh counters).
+func addressKey(addr string) string {
+	ip, err := netip.ParseAddr(addr)
+	if err != nil {
+		return addr
+	}
+	ip = ip.Unmap()
+	if ip.Is6() {
+		p, _ := ip.Prefix(64)
+		return p.String()
+	}
+	return ip.String()
+}

@@ -1,0 +1,2 @@
+-- The original spelling is not kept: nothing to undo.
+DO 0;
