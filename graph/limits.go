@@ -225,8 +225,8 @@ func newMeter(ctx context.Context, es graphql.ExecutableSchema, vars map[string]
 
 // selectionSet measures set. Costs follow gqlgen's complexity calculation
 // (the per-field functions of complexity(), otherwise 1 plus the children;
-// __schema is free) and depth follows selectionDepth's rule that
-// introspection does not count.
+// __schema is free); depth leaves out __schema and __type, whose nesting the
+// schema itself bounds.
 func (m *meter) selectionSet(set ast.SelectionSet) measure {
 	var sum measure
 	for _, sel := range set {
