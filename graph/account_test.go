@@ -67,9 +67,12 @@ func TestRegistrationRulesNameTheField(t *testing.T) {
 		}
 	}
 
-	var avail struct{ A, B, C, D bool }
+	// One request may make three availability checks (graph/limits.go).
+	var avail, more struct{ A, B, C, D bool }
 	s.Query(t, `{ a: usernameAvailable(username: "abcde") b: usernameAvailable(username: "fresh_name")
-		c: mobileAvailable(mobile: "13900000000") d: mobileAvailable(mobile: "13900000001") }`, nil, &avail)
+		c: mobileAvailable(mobile: "13900000000") }`, nil, &avail)
+	s.Query(t, `{ d: mobileAvailable(mobile: "13900000001") }`, nil, &more)
+	avail.D = more.D
 	if avail.A || !avail.B || avail.C || !avail.D {
 		t.Fatalf("availability = %+v", avail)
 	}

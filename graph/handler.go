@@ -52,9 +52,9 @@ func NewHandler(r *Resolver, opts Options) *handler.Server {
 		srv.Use(extension.Introspection{})
 	}
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
-	// Depth first: a deep document's cost can overflow the complexity sum.
-	srv.Use(depthLimit{max: lim.MaxDepth})
-	srv.Use(extension.FixedComplexityLimit(lim.MaxComplexity))
+	// In place of gqlgen's complexity extension, which walks every
+	// fragment spread and so takes exponential time on nested fragments.
+	srv.Use(&limitsExtension{limits: lim})
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		// Loaders live for one operation: batching across the fields of
 		// one request, and no stale reads across requests.

@@ -117,6 +117,16 @@ func (s *Service) GetMany(ctx context.Context, refs []Ref) (map[Ref]*ent.Address
 	return out, nil
 }
 
+// OwnedIDs returns those of ids that are the shopper's addresses, in one
+// query that is the same whether an id is another shopper's or no one's.
+func (s *Service) OwnedIDs(ctx context.Context, userID int, ids []int) ([]int, error) {
+	owned, err := s.client.Address.Query().Where(entaddress.IDIn(ids...), entaddress.UserID(userID)).IDs(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("addresses: owned: %w", err)
+	}
+	return owned, nil
+}
+
 // NotFound is the error for an address that does not exist or is another
 // shopper's.
 func NotFound() error { return apperr.NotFound("address") }

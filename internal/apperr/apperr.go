@@ -24,6 +24,8 @@ const (
 	CodePaymentFailed     = "PAYMENT_FAILED"
 	CodeRateLimited       = "RATE_LIMITED"
 	CodeDepthLimit        = "DEPTH_LIMIT_EXCEEDED"
+	CodeComplexityLimit   = "COMPLEXITY_LIMIT_EXCEEDED"
+	CodeFieldLimit        = "FIELD_LIMIT_EXCEEDED" // costly fields over their per-request budget
 	CodeInternal          = "INTERNAL"
 )
 

@@ -13,7 +13,10 @@ import (
 
 	"github.com/storefront/storefront/ent"
 	"github.com/storefront/storefront/ent/category"
+	"github.com/storefront/storefront/ent/goods"
+	"github.com/storefront/storefront/ent/goodsspecification"
 	"github.com/storefront/storefront/ent/sku"
+	"github.com/storefront/storefront/ent/specificationoption"
 	"github.com/storefront/storefront/internal/apperr"
 	"github.com/storefront/storefront/internal/paging"
 )
@@ -116,17 +119,20 @@ func (s *Service) SKU(ctx context.Context, id int) (*ent.SKU, error) {
 	return found, nil
 }
 
-// Visible reports whether a catalog node may be shown to anyone: every
-// category, product and specification is public, a SKU only while launched.
-// Other node types are not the catalog's to judge and are reported false.
-// The node may hold only the fields a query selected, so a SKU's launched
-// flag is read afresh rather than from n.
-func (s *Service) Visible(ctx context.Context, node ent.Noder) (bool, error) {
-	switch n := node.(type) {
-	case *ent.SKU:
-		return s.client.SKU.Query().Where(sku.ID(n.ID), sku.Launched(true)).Exist(ctx)
-	case *ent.Category, *ent.Goods, *ent.GoodsSpecification, *ent.SpecificationOption:
-		return true, nil
+// VisibleIDs returns those of ids, all rows of table, that may be shown to
+// anyone: every category, product, specification and option, a SKU only
+// while launched (one query for any number of SKUs). Other tables are not
+// the catalog's to judge and show nothing.
+func (s *Service) VisibleIDs(ctx context.Context, table string, ids []int) ([]int, error) {
+	switch table {
+	case category.Table, goods.Table, goodsspecification.Table, specificationoption.Table:
+		return ids, nil
+	case sku.Table:
+		launched, err := s.client.SKU.Query().Where(sku.IDIn(ids...), sku.Launched(true)).IDs(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("catalog: launched skus: %w", err)
+		}
+		return launched, nil
 	}
-	return false, nil
+	return nil, nil
 }

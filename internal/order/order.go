@@ -32,7 +32,6 @@ import (
 	"github.com/storefront/storefront/ent"
 	"github.com/storefront/storefront/ent/ordergoods"
 	"github.com/storefront/storefront/ent/orderinfo"
-	"github.com/storefront/storefront/ent/payment"
 	"github.com/storefront/storefront/ent/sku"
 	"github.com/storefront/storefront/internal/address"
 	"github.com/storefront/storefront/internal/apperr"
@@ -399,24 +398,6 @@ func owned(ctx context.Context, q *ent.OrderInfoQuery, userID, id int) (*ent.Ord
 		return nil, apperr.NotFound("order")
 	}
 	return o, err
-}
-
-// Owns reports whether a node that belongs to an order (the order itself, a
-// line, a payment) is the user's. It reads the owner from the database: the
-// node may hold only the fields a query selected.
-func (s *Service) Owns(ctx context.Context, userID int, node ent.Noder) (bool, error) {
-	q := s.db.Client.OrderInfo.Query().Where(orderinfo.UserID(userID))
-	switch n := node.(type) {
-	case *ent.OrderInfo:
-		q = q.Where(orderinfo.ID(n.ID))
-	case *ent.OrderGoods:
-		q = q.Where(orderinfo.HasLinesWith(ordergoods.ID(n.ID)))
-	case *ent.Payment:
-		q = q.Where(orderinfo.HasPaymentsWith(payment.ID(n.ID)))
-	default:
-		return false, nil
-	}
-	return q.Exist(ctx)
 }
 
 // CancelUnpaid cancels an UNPAID order and puts its stock back, in one

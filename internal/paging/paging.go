@@ -4,6 +4,8 @@ package paging
 
 import (
 	"io"
+	"reflect"
+	"time"
 
 	"github.com/storefront/storefront/ent"
 	"github.com/storefront/storefront/internal/apperr"
@@ -24,12 +26,32 @@ type Cursor struct{ ent.Cursor }
 // form ent.Cursor does.
 func (c Cursor) MarshalGQL(w io.Writer) { c.Cursor.MarshalGQL(w) }
 
-// UnmarshalGQL decodes an opaque cursor.
+// UnmarshalGQL decodes an opaque cursor. Cursors are not signed, so a
+// client can send any value ent's encoding carries: only a scalar can have
+// come from an order field, and anything else (a map, an array) would reach
+// the SQL driver as an argument it cannot send.
 func (c *Cursor) UnmarshalGQL(v any) error {
-	if err := c.Cursor.UnmarshalGQL(v); err != nil {
+	if err := c.Cursor.UnmarshalGQL(v); err != nil || !scalar(c.Value) {
 		return apperr.BadInput("malformed cursor")
 	}
 	return nil
+}
+
+// scalar reports whether v is nil or a value an order field can hold.
+func scalar(v any) bool {
+	if v == nil {
+		return true
+	}
+	if _, ok := v.(time.Time); ok {
+		return true
+	}
+	switch reflect.TypeOf(v).Kind() {
+	case reflect.Bool, reflect.String, reflect.Float32, reflect.Float64,
+		reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return true
+	}
+	return false
 }
 
 // Args are a connection's paging arguments after validation.

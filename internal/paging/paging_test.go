@@ -1,7 +1,12 @@
 package paging
 
 import (
+	"strconv"
+	"strings"
 	"testing"
+	"time"
+
+	"github.com/storefront/storefront/ent"
 
 	"github.com/storefront/storefront/internal/apperr"
 )
@@ -47,5 +52,32 @@ func TestMalformedCursor(t *testing.T) {
 	var c Cursor
 	if err := c.UnmarshalGQL("%%%not-a-cursor"); apperr.CodeOf(err) != apperr.CodeBadUserInput {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// encode writes a cursor the way connections do.
+func encode(t *testing.T, value any) string {
+	t.Helper()
+	var b strings.Builder
+	ent.Cursor{ID: 7, Value: value}.MarshalGQL(&b)
+	s, err := strconv.Unquote(b.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestACursorValueMustBeAScalar(t *testing.T) {
+	for _, v := range []any{nil, int64(399900), -3, uint64(1) << 63, "name", 1.5, true, time.Now()} {
+		var c Cursor
+		if err := c.UnmarshalGQL(encode(t, v)); err != nil || c.ID != 7 {
+			t.Errorf("%T value: %+v, %v", v, c, err)
+		}
+	}
+	for _, v := range []any{map[string]any{"a": 1}, []any{1, 2}, []byte("raw")} {
+		var c Cursor
+		if err := c.UnmarshalGQL(encode(t, v)); apperr.CodeOf(err) != apperr.CodeBadUserInput {
+			t.Errorf("%T value: err = %v, want BAD_USER_INPUT", v, err)
+		}
 	}
 }
