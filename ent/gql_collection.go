@@ -694,6 +694,11 @@ func (_q *OrderInfoQuery) collectField(ctx context.Context, oneNode bool, opCtx 
 				selectedFields = append(selectedFields, orderinfo.FieldCanceledAt)
 				fieldSeen[orderinfo.FieldCanceledAt] = struct{}{}
 			}
+		case "cancelReason":
+			if _, ok := fieldSeen[orderinfo.FieldCancelReason]; !ok {
+				selectedFields = append(selectedFields, orderinfo.FieldCancelReason)
+				fieldSeen[orderinfo.FieldCancelReason] = struct{}{}
+			}
 		case "id":
 		case "__typename":
 		default:
@@ -973,6 +978,11 @@ func (_q *SKUQuery) collectField(ctx context.Context, oneNode bool, opCtx *graph
 			if _, ok := fieldSeen[sku.FieldGoodsID]; !ok {
 				selectedFields = append(selectedFields, sku.FieldGoodsID)
 				fieldSeen[sku.FieldGoodsID] = struct{}{}
+			}
+		case "purchaseLimit":
+			if _, ok := fieldSeen[sku.FieldPurchaseLimit]; !ok {
+				selectedFields = append(selectedFields, sku.FieldPurchaseLimit)
+				fieldSeen[sku.FieldPurchaseLimit] = struct{}{}
 			}
 		case "id":
 		case "__typename":

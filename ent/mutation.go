@@ -5124,6 +5124,7 @@ type OrderInfoMutation struct {
 	paid_at         *time.Time
 	expires_at      *time.Time
 	canceled_at     *time.Time
+	cancel_reason   *string
 	clearedFields   map[string]struct{}
 	user            *int
 	cleareduser     bool
@@ -6186,6 +6187,55 @@ func (m *OrderInfoMutation) ResetCanceledAt() {
 	delete(m.clearedFields, orderinfo.FieldCanceledAt)
 }
 
+// SetCancelReason sets the "cancel_reason" field.
+func (m *OrderInfoMutation) SetCancelReason(s string) {
+	m.cancel_reason = &s
+}
+
+// CancelReason returns the value of the "cancel_reason" field in the mutation.
+func (m *OrderInfoMutation) CancelReason() (r string, exists bool) {
+	v := m.cancel_reason
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCancelReason returns the old "cancel_reason" field's value of the OrderInfo entity.
+// If the OrderInfo object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderInfoMutation) OldCancelReason(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCancelReason is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCancelReason requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCancelReason: %w", err)
+	}
+	return oldValue.CancelReason, nil
+}
+
+// ClearCancelReason clears the value of the "cancel_reason" field.
+func (m *OrderInfoMutation) ClearCancelReason() {
+	m.cancel_reason = nil
+	m.clearedFields[orderinfo.FieldCancelReason] = struct{}{}
+}
+
+// CancelReasonCleared returns if the "cancel_reason" field was cleared in this mutation.
+func (m *OrderInfoMutation) CancelReasonCleared() bool {
+	_, ok := m.clearedFields[orderinfo.FieldCancelReason]
+	return ok
+}
+
+// ResetCancelReason resets all changes to the "cancel_reason" field.
+func (m *OrderInfoMutation) ResetCancelReason() {
+	m.cancel_reason = nil
+	delete(m.clearedFields, orderinfo.FieldCancelReason)
+}
+
 // ClearUser clears the "user" edge to the User entity.
 func (m *OrderInfoMutation) ClearUser() {
 	m.cleareduser = true
@@ -6355,7 +6405,7 @@ func (m *OrderInfoMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *OrderInfoMutation) Fields() []string {
-	fields := make([]string, 0, 22)
+	fields := make([]string, 0, 23)
 	if m.created_at != nil {
 		fields = append(fields, orderinfo.FieldCreatedAt)
 	}
@@ -6422,6 +6472,9 @@ func (m *OrderInfoMutation) Fields() []string {
 	if m.canceled_at != nil {
 		fields = append(fields, orderinfo.FieldCanceledAt)
 	}
+	if m.cancel_reason != nil {
+		fields = append(fields, orderinfo.FieldCancelReason)
+	}
 	return fields
 }
 
@@ -6474,6 +6527,8 @@ func (m *OrderInfoMutation) Field(name string) (ent.Value, bool) {
 		return m.ExpiresAt()
 	case orderinfo.FieldCanceledAt:
 		return m.CanceledAt()
+	case orderinfo.FieldCancelReason:
+		return m.CancelReason()
 	}
 	return nil, false
 }
@@ -6527,6 +6582,8 @@ func (m *OrderInfoMutation) OldField(ctx context.Context, name string) (ent.Valu
 		return m.OldExpiresAt(ctx)
 	case orderinfo.FieldCanceledAt:
 		return m.OldCanceledAt(ctx)
+	case orderinfo.FieldCancelReason:
+		return m.OldCancelReason(ctx)
 	}
 	return nil, fmt.Errorf("unknown OrderInfo field %s", name)
 }
@@ -6690,6 +6747,13 @@ func (m *OrderInfoMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetCanceledAt(v)
 		return nil
+	case orderinfo.FieldCancelReason:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCancelReason(v)
+		return nil
 	}
 	return fmt.Errorf("unknown OrderInfo field %s", name)
 }
@@ -6789,6 +6853,9 @@ func (m *OrderInfoMutation) ClearedFields() []string {
 	if m.FieldCleared(orderinfo.FieldCanceledAt) {
 		fields = append(fields, orderinfo.FieldCanceledAt)
 	}
+	if m.FieldCleared(orderinfo.FieldCancelReason) {
+		fields = append(fields, orderinfo.FieldCancelReason)
+	}
 	return fields
 }
 
@@ -6820,6 +6887,9 @@ func (m *OrderInfoMutation) ClearField(name string) error {
 		return nil
 	case orderinfo.FieldCanceledAt:
 		m.ClearCanceledAt()
+		return nil
+	case orderinfo.FieldCancelReason:
+		m.ClearCancelReason()
 		return nil
 	}
 	return fmt.Errorf("unknown OrderInfo nullable field %s", name)
@@ -6894,6 +6964,9 @@ func (m *OrderInfoMutation) ResetField(name string) error {
 		return nil
 	case orderinfo.FieldCanceledAt:
 		m.ResetCanceledAt()
+		return nil
+	case orderinfo.FieldCancelReason:
+		m.ResetCancelReason()
 		return nil
 	}
 	return fmt.Errorf("unknown OrderInfo field %s", name)
@@ -7992,34 +8065,36 @@ func (m *PaymentMutation) ResetEdge(name string) error {
 // SKUMutation represents an operation that mutates the SKU nodes in the graph.
 type SKUMutation struct {
 	config
-	op              Op
-	typ             string
-	id              *int
-	created_at      *time.Time
-	updated_at      *time.Time
-	name            *string
-	caption         *string
-	price           *money.Fen
-	addprice        *money.Fen
-	market_price    *money.Fen
-	addmarket_price *money.Fen
-	stock           *int
-	addstock        *int
-	sales           *int
-	addsales        *int
-	launched        *bool
-	image           *string
-	clearedFields   map[string]struct{}
-	category        *int
-	clearedcategory bool
-	goods           *int
-	clearedgoods    bool
-	options         map[int]struct{}
-	removedoptions  map[int]struct{}
-	clearedoptions  bool
-	done            bool
-	oldValue        func(context.Context) (*SKU, error)
-	predicates      []predicate.SKU
+	op                Op
+	typ               string
+	id                *int
+	created_at        *time.Time
+	updated_at        *time.Time
+	name              *string
+	caption           *string
+	price             *money.Fen
+	addprice          *money.Fen
+	market_price      *money.Fen
+	addmarket_price   *money.Fen
+	stock             *int
+	addstock          *int
+	sales             *int
+	addsales          *int
+	launched          *bool
+	image             *string
+	purchase_limit    *int
+	addpurchase_limit *int
+	clearedFields     map[string]struct{}
+	category          *int
+	clearedcategory   bool
+	goods             *int
+	clearedgoods      bool
+	options           map[int]struct{}
+	removedoptions    map[int]struct{}
+	clearedoptions    bool
+	done              bool
+	oldValue          func(context.Context) (*SKU, error)
+	predicates        []predicate.SKU
 }
 
 var _ ent.Mutation = (*SKUMutation)(nil)
@@ -8632,6 +8707,62 @@ func (m *SKUMutation) ResetGoodsID() {
 	m.goods = nil
 }
 
+// SetPurchaseLimit sets the "purchase_limit" field.
+func (m *SKUMutation) SetPurchaseLimit(i int) {
+	m.purchase_limit = &i
+	m.addpurchase_limit = nil
+}
+
+// PurchaseLimit returns the value of the "purchase_limit" field in the mutation.
+func (m *SKUMutation) PurchaseLimit() (r int, exists bool) {
+	v := m.purchase_limit
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPurchaseLimit returns the old "purchase_limit" field's value of the SKU entity.
+// If the SKU object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SKUMutation) OldPurchaseLimit(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPurchaseLimit is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPurchaseLimit requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPurchaseLimit: %w", err)
+	}
+	return oldValue.PurchaseLimit, nil
+}
+
+// AddPurchaseLimit adds i to the "purchase_limit" field.
+func (m *SKUMutation) AddPurchaseLimit(i int) {
+	if m.addpurchase_limit != nil {
+		*m.addpurchase_limit += i
+	} else {
+		m.addpurchase_limit = &i
+	}
+}
+
+// AddedPurchaseLimit returns the value that was added to the "purchase_limit" field in this mutation.
+func (m *SKUMutation) AddedPurchaseLimit() (r int, exists bool) {
+	v := m.addpurchase_limit
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetPurchaseLimit resets all changes to the "purchase_limit" field.
+func (m *SKUMutation) ResetPurchaseLimit() {
+	m.purchase_limit = nil
+	m.addpurchase_limit = nil
+}
+
 // ClearCategory clears the "category" edge to the Category entity.
 func (m *SKUMutation) ClearCategory() {
 	m.clearedcategory = true
@@ -8774,7 +8905,7 @@ func (m *SKUMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *SKUMutation) Fields() []string {
-	fields := make([]string, 0, 12)
+	fields := make([]string, 0, 13)
 	if m.created_at != nil {
 		fields = append(fields, sku.FieldCreatedAt)
 	}
@@ -8811,6 +8942,9 @@ func (m *SKUMutation) Fields() []string {
 	if m.goods != nil {
 		fields = append(fields, sku.FieldGoodsID)
 	}
+	if m.purchase_limit != nil {
+		fields = append(fields, sku.FieldPurchaseLimit)
+	}
 	return fields
 }
 
@@ -8843,6 +8977,8 @@ func (m *SKUMutation) Field(name string) (ent.Value, bool) {
 		return m.CategoryID()
 	case sku.FieldGoodsID:
 		return m.GoodsID()
+	case sku.FieldPurchaseLimit:
+		return m.PurchaseLimit()
 	}
 	return nil, false
 }
@@ -8876,6 +9012,8 @@ func (m *SKUMutation) OldField(ctx context.Context, name string) (ent.Value, err
 		return m.OldCategoryID(ctx)
 	case sku.FieldGoodsID:
 		return m.OldGoodsID(ctx)
+	case sku.FieldPurchaseLimit:
+		return m.OldPurchaseLimit(ctx)
 	}
 	return nil, fmt.Errorf("unknown SKU field %s", name)
 }
@@ -8969,6 +9107,13 @@ func (m *SKUMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetGoodsID(v)
 		return nil
+	case sku.FieldPurchaseLimit:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPurchaseLimit(v)
+		return nil
 	}
 	return fmt.Errorf("unknown SKU field %s", name)
 }
@@ -8989,6 +9134,9 @@ func (m *SKUMutation) AddedFields() []string {
 	if m.addsales != nil {
 		fields = append(fields, sku.FieldSales)
 	}
+	if m.addpurchase_limit != nil {
+		fields = append(fields, sku.FieldPurchaseLimit)
+	}
 	return fields
 }
 
@@ -9005,6 +9153,8 @@ func (m *SKUMutation) AddedField(name string) (ent.Value, bool) {
 		return m.AddedStock()
 	case sku.FieldSales:
 		return m.AddedSales()
+	case sku.FieldPurchaseLimit:
+		return m.AddedPurchaseLimit()
 	}
 	return nil, false
 }
@@ -9041,6 +9191,13 @@ func (m *SKUMutation) AddField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.AddSales(v)
+		return nil
+	case sku.FieldPurchaseLimit:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPurchaseLimit(v)
 		return nil
 	}
 	return fmt.Errorf("unknown SKU numeric field %s", name)
@@ -9104,6 +9261,9 @@ func (m *SKUMutation) ResetField(name string) error {
 		return nil
 	case sku.FieldGoodsID:
 		m.ResetGoodsID()
+		return nil
+	case sku.FieldPurchaseLimit:
+		m.ResetPurchaseLimit()
 		return nil
 	}
 	return fmt.Errorf("unknown SKU field %s", name)

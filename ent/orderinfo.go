@@ -54,7 +54,7 @@ type OrderInfo struct {
 	Status orderstate.Status `json:"status,omitempty"`
 	// TradeNo holds the value of the "trade_no" field.
 	TradeNo *string `json:"trade_no,omitempty"`
-	// Carrier holds the value of the "carrier" field.
+	// up to 32 characters (the column is sized in bytes)
 	Carrier *string `json:"carrier,omitempty"`
 	// TrackingNo holds the value of the "tracking_no" field.
 	TrackingNo *string `json:"tracking_no,omitempty"`
@@ -64,6 +64,8 @@ type OrderInfo struct {
 	ExpiresAt *time.Time `json:"expires_at,omitempty"`
 	// CanceledAt holds the value of the "canceled_at" field.
 	CanceledAt *time.Time `json:"canceled_at,omitempty"`
+	// why the merchant canceled it, up to 200 characters
+	CancelReason *string `json:"cancel_reason,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the OrderInfoQuery when eager-loading is set.
 	Edges        OrderInfoEdges `json:"edges"`
@@ -126,7 +128,7 @@ func (*OrderInfo) scanValues(columns []string) ([]any, error) {
 			values[i] = new(orderstate.Status)
 		case orderinfo.FieldID, orderinfo.FieldUserID, orderinfo.FieldTotalCount, orderinfo.FieldTotalAmount, orderinfo.FieldFreight:
 			values[i] = new(sql.NullInt64)
-		case orderinfo.FieldOrderNo, orderinfo.FieldIdempotencyKey, orderinfo.FieldReceiver, orderinfo.FieldMobile, orderinfo.FieldProvince, orderinfo.FieldCity, orderinfo.FieldDistrict, orderinfo.FieldDetail, orderinfo.FieldPayMethod, orderinfo.FieldTradeNo, orderinfo.FieldCarrier, orderinfo.FieldTrackingNo:
+		case orderinfo.FieldOrderNo, orderinfo.FieldIdempotencyKey, orderinfo.FieldReceiver, orderinfo.FieldMobile, orderinfo.FieldProvince, orderinfo.FieldCity, orderinfo.FieldDistrict, orderinfo.FieldDetail, orderinfo.FieldPayMethod, orderinfo.FieldTradeNo, orderinfo.FieldCarrier, orderinfo.FieldTrackingNo, orderinfo.FieldCancelReason:
 			values[i] = new(sql.NullString)
 		case orderinfo.FieldCreatedAt, orderinfo.FieldUpdatedAt, orderinfo.FieldPaidAt, orderinfo.FieldExpiresAt, orderinfo.FieldCanceledAt:
 			values[i] = new(sql.NullTime)
@@ -289,6 +291,13 @@ func (_m *OrderInfo) assignValues(columns []string, values []any) error {
 				_m.CanceledAt = new(time.Time)
 				*_m.CanceledAt = value.Time
 			}
+		case orderinfo.FieldCancelReason:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field cancel_reason", values[i])
+			} else if value.Valid {
+				_m.CancelReason = new(string)
+				*_m.CancelReason = value.String
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -416,6 +425,11 @@ func (_m *OrderInfo) String() string {
 	if v := _m.CanceledAt; v != nil {
 		builder.WriteString("canceled_at=")
 		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.CancelReason; v != nil {
+		builder.WriteString("cancel_reason=")
+		builder.WriteString(*v)
 	}
 	builder.WriteByte(')')
 	return builder.String()

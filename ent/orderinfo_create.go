@@ -223,6 +223,20 @@ func (_c *OrderInfoCreate) SetNillableCanceledAt(v *time.Time) *OrderInfoCreate 
 	return _c
 }
 
+// SetCancelReason sets the "cancel_reason" field.
+func (_c *OrderInfoCreate) SetCancelReason(v string) *OrderInfoCreate {
+	_c.mutation.SetCancelReason(v)
+	return _c
+}
+
+// SetNillableCancelReason sets the "cancel_reason" field if the given value is not nil.
+func (_c *OrderInfoCreate) SetNillableCancelReason(v *string) *OrderInfoCreate {
+	if v != nil {
+		_c.SetCancelReason(*v)
+	}
+	return _c
+}
+
 // SetUser sets the "user" edge to the User entity.
 func (_c *OrderInfoCreate) SetUser(v *User) *OrderInfoCreate {
 	return _c.SetUserID(v.ID)
@@ -428,6 +442,11 @@ func (_c *OrderInfoCreate) check() error {
 			return &ValidationError{Name: "tracking_no", err: fmt.Errorf(`ent: validator failed for field "OrderInfo.tracking_no": %w`, err)}
 		}
 	}
+	if v, ok := _c.mutation.CancelReason(); ok {
+		if err := orderinfo.CancelReasonValidator(v); err != nil {
+			return &ValidationError{Name: "cancel_reason", err: fmt.Errorf(`ent: validator failed for field "OrderInfo.cancel_reason": %w`, err)}
+		}
+	}
 	if len(_c.mutation.UserIDs()) == 0 {
 		return &ValidationError{Name: "user", err: errors.New(`ent: missing required edge "OrderInfo.user"`)}
 	}
@@ -541,6 +560,10 @@ func (_c *OrderInfoCreate) createSpec() (*OrderInfo, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.CanceledAt(); ok {
 		_spec.SetField(orderinfo.FieldCanceledAt, field.TypeTime, value)
 		_node.CanceledAt = &value
+	}
+	if value, ok := _c.mutation.CancelReason(); ok {
+		_spec.SetField(orderinfo.FieldCancelReason, field.TypeString, value)
+		_node.CancelReason = &value
 	}
 	if nodes := _c.mutation.UserIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -778,6 +801,24 @@ func (u *OrderInfoUpsert) UpdateCanceledAt() *OrderInfoUpsert {
 // ClearCanceledAt clears the value of the "canceled_at" field.
 func (u *OrderInfoUpsert) ClearCanceledAt() *OrderInfoUpsert {
 	u.SetNull(orderinfo.FieldCanceledAt)
+	return u
+}
+
+// SetCancelReason sets the "cancel_reason" field.
+func (u *OrderInfoUpsert) SetCancelReason(v string) *OrderInfoUpsert {
+	u.Set(orderinfo.FieldCancelReason, v)
+	return u
+}
+
+// UpdateCancelReason sets the "cancel_reason" field to the value that was provided on create.
+func (u *OrderInfoUpsert) UpdateCancelReason() *OrderInfoUpsert {
+	u.SetExcluded(orderinfo.FieldCancelReason)
+	return u
+}
+
+// ClearCancelReason clears the value of the "cancel_reason" field.
+func (u *OrderInfoUpsert) ClearCancelReason() *OrderInfoUpsert {
+	u.SetNull(orderinfo.FieldCancelReason)
 	return u
 }
 
@@ -1023,6 +1064,27 @@ func (u *OrderInfoUpsertOne) UpdateCanceledAt() *OrderInfoUpsertOne {
 func (u *OrderInfoUpsertOne) ClearCanceledAt() *OrderInfoUpsertOne {
 	return u.Update(func(s *OrderInfoUpsert) {
 		s.ClearCanceledAt()
+	})
+}
+
+// SetCancelReason sets the "cancel_reason" field.
+func (u *OrderInfoUpsertOne) SetCancelReason(v string) *OrderInfoUpsertOne {
+	return u.Update(func(s *OrderInfoUpsert) {
+		s.SetCancelReason(v)
+	})
+}
+
+// UpdateCancelReason sets the "cancel_reason" field to the value that was provided on create.
+func (u *OrderInfoUpsertOne) UpdateCancelReason() *OrderInfoUpsertOne {
+	return u.Update(func(s *OrderInfoUpsert) {
+		s.UpdateCancelReason()
+	})
+}
+
+// ClearCancelReason clears the value of the "cancel_reason" field.
+func (u *OrderInfoUpsertOne) ClearCancelReason() *OrderInfoUpsertOne {
+	return u.Update(func(s *OrderInfoUpsert) {
+		s.ClearCancelReason()
 	})
 }
 
@@ -1434,6 +1496,27 @@ func (u *OrderInfoUpsertBulk) UpdateCanceledAt() *OrderInfoUpsertBulk {
 func (u *OrderInfoUpsertBulk) ClearCanceledAt() *OrderInfoUpsertBulk {
 	return u.Update(func(s *OrderInfoUpsert) {
 		s.ClearCanceledAt()
+	})
+}
+
+// SetCancelReason sets the "cancel_reason" field.
+func (u *OrderInfoUpsertBulk) SetCancelReason(v string) *OrderInfoUpsertBulk {
+	return u.Update(func(s *OrderInfoUpsert) {
+		s.SetCancelReason(v)
+	})
+}
+
+// UpdateCancelReason sets the "cancel_reason" field to the value that was provided on create.
+func (u *OrderInfoUpsertBulk) UpdateCancelReason() *OrderInfoUpsertBulk {
+	return u.Update(func(s *OrderInfoUpsert) {
+		s.UpdateCancelReason()
+	})
+}
+
+// ClearCancelReason clears the value of the "cancel_reason" field.
+func (u *OrderInfoUpsertBulk) ClearCancelReason() *OrderInfoUpsertBulk {
+	return u.Update(func(s *OrderInfoUpsert) {
+		s.ClearCancelReason()
 	})
 }
 

@@ -179,6 +179,26 @@ func (_u *OrderInfoUpdate) ClearCanceledAt() *OrderInfoUpdate {
 	return _u
 }
 
+// SetCancelReason sets the "cancel_reason" field.
+func (_u *OrderInfoUpdate) SetCancelReason(v string) *OrderInfoUpdate {
+	_u.mutation.SetCancelReason(v)
+	return _u
+}
+
+// SetNillableCancelReason sets the "cancel_reason" field if the given value is not nil.
+func (_u *OrderInfoUpdate) SetNillableCancelReason(v *string) *OrderInfoUpdate {
+	if v != nil {
+		_u.SetCancelReason(*v)
+	}
+	return _u
+}
+
+// ClearCancelReason clears the value of the "cancel_reason" field.
+func (_u *OrderInfoUpdate) ClearCancelReason() *OrderInfoUpdate {
+	_u.mutation.ClearCancelReason()
+	return _u
+}
+
 // AddLineIDs adds the "lines" edge to the OrderGoods entity by IDs.
 func (_u *OrderInfoUpdate) AddLineIDs(ids ...int) *OrderInfoUpdate {
 	_u.mutation.AddLineIDs(ids...)
@@ -309,6 +329,11 @@ func (_u *OrderInfoUpdate) check() error {
 			return &ValidationError{Name: "tracking_no", err: fmt.Errorf(`ent: validator failed for field "OrderInfo.tracking_no": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.CancelReason(); ok {
+		if err := orderinfo.CancelReasonValidator(v); err != nil {
+			return &ValidationError{Name: "cancel_reason", err: fmt.Errorf(`ent: validator failed for field "OrderInfo.cancel_reason": %w`, err)}
+		}
+	}
 	if _u.mutation.UserCleared() && len(_u.mutation.UserIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "OrderInfo.user"`)
 	}
@@ -377,6 +402,12 @@ func (_u *OrderInfoUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.CanceledAtCleared() {
 		_spec.ClearField(orderinfo.FieldCanceledAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.CancelReason(); ok {
+		_spec.SetField(orderinfo.FieldCancelReason, field.TypeString, value)
+	}
+	if _u.mutation.CancelReasonCleared() {
+		_spec.ClearField(orderinfo.FieldCancelReason, field.TypeString)
 	}
 	if _u.mutation.LinesCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -637,6 +668,26 @@ func (_u *OrderInfoUpdateOne) ClearCanceledAt() *OrderInfoUpdateOne {
 	return _u
 }
 
+// SetCancelReason sets the "cancel_reason" field.
+func (_u *OrderInfoUpdateOne) SetCancelReason(v string) *OrderInfoUpdateOne {
+	_u.mutation.SetCancelReason(v)
+	return _u
+}
+
+// SetNillableCancelReason sets the "cancel_reason" field if the given value is not nil.
+func (_u *OrderInfoUpdateOne) SetNillableCancelReason(v *string) *OrderInfoUpdateOne {
+	if v != nil {
+		_u.SetCancelReason(*v)
+	}
+	return _u
+}
+
+// ClearCancelReason clears the value of the "cancel_reason" field.
+func (_u *OrderInfoUpdateOne) ClearCancelReason() *OrderInfoUpdateOne {
+	_u.mutation.ClearCancelReason()
+	return _u
+}
+
 // AddLineIDs adds the "lines" edge to the OrderGoods entity by IDs.
 func (_u *OrderInfoUpdateOne) AddLineIDs(ids ...int) *OrderInfoUpdateOne {
 	_u.mutation.AddLineIDs(ids...)
@@ -780,6 +831,11 @@ func (_u *OrderInfoUpdateOne) check() error {
 			return &ValidationError{Name: "tracking_no", err: fmt.Errorf(`ent: validator failed for field "OrderInfo.tracking_no": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.CancelReason(); ok {
+		if err := orderinfo.CancelReasonValidator(v); err != nil {
+			return &ValidationError{Name: "cancel_reason", err: fmt.Errorf(`ent: validator failed for field "OrderInfo.cancel_reason": %w`, err)}
+		}
+	}
 	if _u.mutation.UserCleared() && len(_u.mutation.UserIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "OrderInfo.user"`)
 	}
@@ -865,6 +921,12 @@ func (_u *OrderInfoUpdateOne) sqlSave(ctx context.Context) (_node *OrderInfo, er
 	}
 	if _u.mutation.CanceledAtCleared() {
 		_spec.ClearField(orderinfo.FieldCanceledAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.CancelReason(); ok {
+		_spec.SetField(orderinfo.FieldCancelReason, field.TypeString, value)
+	}
+	if _u.mutation.CancelReasonCleared() {
+		_spec.ClearField(orderinfo.FieldCancelReason, field.TypeString)
 	}
 	if _u.mutation.LinesCleared() {
 		edge := &sqlgraph.EdgeSpec{

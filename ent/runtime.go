@@ -467,6 +467,10 @@ func init() {
 	orderinfoDescTrackingNo := orderinfoFields[16].Descriptor()
 	// orderinfo.TrackingNoValidator is a validator for the "tracking_no" field. It is called by the builders before save.
 	orderinfo.TrackingNoValidator = orderinfoDescTrackingNo.Validators[0].(func(string) error)
+	// orderinfoDescCancelReason is the schema descriptor for cancel_reason field.
+	orderinfoDescCancelReason := orderinfoFields[20].Descriptor()
+	// orderinfo.CancelReasonValidator is a validator for the "cancel_reason" field. It is called by the builders before save.
+	orderinfo.CancelReasonValidator = orderinfoDescCancelReason.Validators[0].(func(string) error)
 	paymentMixin := schema.Payment{}.Mixin()
 	paymentMixinFields0 := paymentMixin[0].Fields()
 	_ = paymentMixinFields0
@@ -579,6 +583,12 @@ func init() {
 	sku.DefaultImage = skuDescImage.Default.(string)
 	// sku.ImageValidator is a validator for the "image" field. It is called by the builders before save.
 	sku.ImageValidator = skuDescImage.Validators[0].(func(string) error)
+	// skuDescPurchaseLimit is the schema descriptor for purchase_limit field.
+	skuDescPurchaseLimit := skuFields[10].Descriptor()
+	// sku.DefaultPurchaseLimit holds the default value on creation for the purchase_limit field.
+	sku.DefaultPurchaseLimit = skuDescPurchaseLimit.Default.(int)
+	// sku.PurchaseLimitValidator is a validator for the "purchase_limit" field. It is called by the builders before save.
+	sku.PurchaseLimitValidator = skuDescPurchaseLimit.Validators[0].(func(int) error)
 	sessionMixin := schema.Session{}.Mixin()
 	sessionMixinFields0 := sessionMixin[0].Fields()
 	_ = sessionMixinFields0

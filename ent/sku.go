@@ -44,6 +44,8 @@ type SKU struct {
 	CategoryID int `json:"category_id,omitempty"`
 	// GoodsID holds the value of the "goods_id" field.
 	GoodsID int `json:"goods_id,omitempty"`
+	// the most units one shopper may buy: in one order, and over their orders of the limit window (-purchase-limit-window) that are not canceled; 0: no limit
+	PurchaseLimit int `json:"purchase_limit,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the SKUQuery when eager-loading is set.
 	Edges        SKUEdges `json:"edges"`
@@ -105,7 +107,7 @@ func (*SKU) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case sku.FieldLaunched:
 			values[i] = new(sql.NullBool)
-		case sku.FieldID, sku.FieldPrice, sku.FieldMarketPrice, sku.FieldStock, sku.FieldSales, sku.FieldCategoryID, sku.FieldGoodsID:
+		case sku.FieldID, sku.FieldPrice, sku.FieldMarketPrice, sku.FieldStock, sku.FieldSales, sku.FieldCategoryID, sku.FieldGoodsID, sku.FieldPurchaseLimit:
 			values[i] = new(sql.NullInt64)
 		case sku.FieldName, sku.FieldCaption, sku.FieldImage:
 			values[i] = new(sql.NullString)
@@ -204,6 +206,12 @@ func (_m *SKU) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.GoodsID = int(value.Int64)
 			}
+		case sku.FieldPurchaseLimit:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field purchase_limit", values[i])
+			} else if value.Valid {
+				_m.PurchaseLimit = int(value.Int64)
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -290,6 +298,9 @@ func (_m *SKU) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("goods_id=")
 	builder.WriteString(fmt.Sprintf("%v", _m.GoodsID))
+	builder.WriteString(", ")
+	builder.WriteString("purchase_limit=")
+	builder.WriteString(fmt.Sprintf("%v", _m.PurchaseLimit))
 	builder.WriteByte(')')
 	return builder.String()
 }

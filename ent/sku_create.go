@@ -162,6 +162,20 @@ func (_c *SKUCreate) SetGoodsID(v int) *SKUCreate {
 	return _c
 }
 
+// SetPurchaseLimit sets the "purchase_limit" field.
+func (_c *SKUCreate) SetPurchaseLimit(v int) *SKUCreate {
+	_c.mutation.SetPurchaseLimit(v)
+	return _c
+}
+
+// SetNillablePurchaseLimit sets the "purchase_limit" field if the given value is not nil.
+func (_c *SKUCreate) SetNillablePurchaseLimit(v *int) *SKUCreate {
+	if v != nil {
+		_c.SetPurchaseLimit(*v)
+	}
+	return _c
+}
+
 // SetCategory sets the "category" edge to the Category entity.
 func (_c *SKUCreate) SetCategory(v *Category) *SKUCreate {
 	return _c.SetCategoryID(v.ID)
@@ -254,6 +268,10 @@ func (_c *SKUCreate) defaults() {
 		v := sku.DefaultImage
 		_c.mutation.SetImage(v)
 	}
+	if _, ok := _c.mutation.PurchaseLimit(); !ok {
+		v := sku.DefaultPurchaseLimit
+		_c.mutation.SetPurchaseLimit(v)
+	}
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -329,6 +347,14 @@ func (_c *SKUCreate) check() error {
 	if _, ok := _c.mutation.GoodsID(); !ok {
 		return &ValidationError{Name: "goods_id", err: errors.New(`ent: missing required field "SKU.goods_id"`)}
 	}
+	if _, ok := _c.mutation.PurchaseLimit(); !ok {
+		return &ValidationError{Name: "purchase_limit", err: errors.New(`ent: missing required field "SKU.purchase_limit"`)}
+	}
+	if v, ok := _c.mutation.PurchaseLimit(); ok {
+		if err := sku.PurchaseLimitValidator(v); err != nil {
+			return &ValidationError{Name: "purchase_limit", err: fmt.Errorf(`ent: validator failed for field "SKU.purchase_limit": %w`, err)}
+		}
+	}
 	if len(_c.mutation.CategoryIDs()) == 0 {
 		return &ValidationError{Name: "category", err: errors.New(`ent: missing required edge "SKU.category"`)}
 	}
@@ -401,6 +427,10 @@ func (_c *SKUCreate) createSpec() (*SKU, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Image(); ok {
 		_spec.SetField(sku.FieldImage, field.TypeString, value)
 		_node.Image = value
+	}
+	if value, ok := _c.mutation.PurchaseLimit(); ok {
+		_spec.SetField(sku.FieldPurchaseLimit, field.TypeInt, value)
+		_node.PurchaseLimit = value
 	}
 	if nodes := _c.mutation.CategoryIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -660,6 +690,24 @@ func (u *SKUUpsert) UpdateGoodsID() *SKUUpsert {
 	return u
 }
 
+// SetPurchaseLimit sets the "purchase_limit" field.
+func (u *SKUUpsert) SetPurchaseLimit(v int) *SKUUpsert {
+	u.Set(sku.FieldPurchaseLimit, v)
+	return u
+}
+
+// UpdatePurchaseLimit sets the "purchase_limit" field to the value that was provided on create.
+func (u *SKUUpsert) UpdatePurchaseLimit() *SKUUpsert {
+	u.SetExcluded(sku.FieldPurchaseLimit)
+	return u
+}
+
+// AddPurchaseLimit adds v to the "purchase_limit" field.
+func (u *SKUUpsert) AddPurchaseLimit(v int) *SKUUpsert {
+	u.Add(sku.FieldPurchaseLimit, v)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -884,6 +932,27 @@ func (u *SKUUpsertOne) SetGoodsID(v int) *SKUUpsertOne {
 func (u *SKUUpsertOne) UpdateGoodsID() *SKUUpsertOne {
 	return u.Update(func(s *SKUUpsert) {
 		s.UpdateGoodsID()
+	})
+}
+
+// SetPurchaseLimit sets the "purchase_limit" field.
+func (u *SKUUpsertOne) SetPurchaseLimit(v int) *SKUUpsertOne {
+	return u.Update(func(s *SKUUpsert) {
+		s.SetPurchaseLimit(v)
+	})
+}
+
+// AddPurchaseLimit adds v to the "purchase_limit" field.
+func (u *SKUUpsertOne) AddPurchaseLimit(v int) *SKUUpsertOne {
+	return u.Update(func(s *SKUUpsert) {
+		s.AddPurchaseLimit(v)
+	})
+}
+
+// UpdatePurchaseLimit sets the "purchase_limit" field to the value that was provided on create.
+func (u *SKUUpsertOne) UpdatePurchaseLimit() *SKUUpsertOne {
+	return u.Update(func(s *SKUUpsert) {
+		s.UpdatePurchaseLimit()
 	})
 }
 
@@ -1277,6 +1346,27 @@ func (u *SKUUpsertBulk) SetGoodsID(v int) *SKUUpsertBulk {
 func (u *SKUUpsertBulk) UpdateGoodsID() *SKUUpsertBulk {
 	return u.Update(func(s *SKUUpsert) {
 		s.UpdateGoodsID()
+	})
+}
+
+// SetPurchaseLimit sets the "purchase_limit" field.
+func (u *SKUUpsertBulk) SetPurchaseLimit(v int) *SKUUpsertBulk {
+	return u.Update(func(s *SKUUpsert) {
+		s.SetPurchaseLimit(v)
+	})
+}
+
+// AddPurchaseLimit adds v to the "purchase_limit" field.
+func (u *SKUUpsertBulk) AddPurchaseLimit(v int) *SKUUpsertBulk {
+	return u.Update(func(s *SKUUpsert) {
+		s.AddPurchaseLimit(v)
+	})
+}
+
+// UpdatePurchaseLimit sets the "purchase_limit" field to the value that was provided on create.
+func (u *SKUUpsertBulk) UpdatePurchaseLimit() *SKUUpsertBulk {
+	return u.Update(func(s *SKUUpsert) {
+		s.UpdatePurchaseLimit()
 	})
 }
 

@@ -207,6 +207,27 @@ func (_u *SKUUpdate) SetNillableGoodsID(v *int) *SKUUpdate {
 	return _u
 }
 
+// SetPurchaseLimit sets the "purchase_limit" field.
+func (_u *SKUUpdate) SetPurchaseLimit(v int) *SKUUpdate {
+	_u.mutation.ResetPurchaseLimit()
+	_u.mutation.SetPurchaseLimit(v)
+	return _u
+}
+
+// SetNillablePurchaseLimit sets the "purchase_limit" field if the given value is not nil.
+func (_u *SKUUpdate) SetNillablePurchaseLimit(v *int) *SKUUpdate {
+	if v != nil {
+		_u.SetPurchaseLimit(*v)
+	}
+	return _u
+}
+
+// AddPurchaseLimit adds value to the "purchase_limit" field.
+func (_u *SKUUpdate) AddPurchaseLimit(v int) *SKUUpdate {
+	_u.mutation.AddPurchaseLimit(v)
+	return _u
+}
+
 // SetCategory sets the "category" edge to the Category entity.
 func (_u *SKUUpdate) SetCategory(v *Category) *SKUUpdate {
 	return _u.SetCategoryID(v.ID)
@@ -343,6 +364,11 @@ func (_u *SKUUpdate) check() error {
 			return &ValidationError{Name: "image", err: fmt.Errorf(`ent: validator failed for field "SKU.image": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.PurchaseLimit(); ok {
+		if err := sku.PurchaseLimitValidator(v); err != nil {
+			return &ValidationError{Name: "purchase_limit", err: fmt.Errorf(`ent: validator failed for field "SKU.purchase_limit": %w`, err)}
+		}
+	}
 	if _u.mutation.CategoryCleared() && len(_u.mutation.CategoryIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "SKU.category"`)
 	}
@@ -408,6 +434,12 @@ func (_u *SKUUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.Image(); ok {
 		_spec.SetField(sku.FieldImage, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.PurchaseLimit(); ok {
+		_spec.SetField(sku.FieldPurchaseLimit, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedPurchaseLimit(); ok {
+		_spec.AddField(sku.FieldPurchaseLimit, field.TypeInt, value)
 	}
 	if _u.mutation.CategoryCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -708,6 +740,27 @@ func (_u *SKUUpdateOne) SetNillableGoodsID(v *int) *SKUUpdateOne {
 	return _u
 }
 
+// SetPurchaseLimit sets the "purchase_limit" field.
+func (_u *SKUUpdateOne) SetPurchaseLimit(v int) *SKUUpdateOne {
+	_u.mutation.ResetPurchaseLimit()
+	_u.mutation.SetPurchaseLimit(v)
+	return _u
+}
+
+// SetNillablePurchaseLimit sets the "purchase_limit" field if the given value is not nil.
+func (_u *SKUUpdateOne) SetNillablePurchaseLimit(v *int) *SKUUpdateOne {
+	if v != nil {
+		_u.SetPurchaseLimit(*v)
+	}
+	return _u
+}
+
+// AddPurchaseLimit adds value to the "purchase_limit" field.
+func (_u *SKUUpdateOne) AddPurchaseLimit(v int) *SKUUpdateOne {
+	_u.mutation.AddPurchaseLimit(v)
+	return _u
+}
+
 // SetCategory sets the "category" edge to the Category entity.
 func (_u *SKUUpdateOne) SetCategory(v *Category) *SKUUpdateOne {
 	return _u.SetCategoryID(v.ID)
@@ -857,6 +910,11 @@ func (_u *SKUUpdateOne) check() error {
 			return &ValidationError{Name: "image", err: fmt.Errorf(`ent: validator failed for field "SKU.image": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.PurchaseLimit(); ok {
+		if err := sku.PurchaseLimitValidator(v); err != nil {
+			return &ValidationError{Name: "purchase_limit", err: fmt.Errorf(`ent: validator failed for field "SKU.purchase_limit": %w`, err)}
+		}
+	}
 	if _u.mutation.CategoryCleared() && len(_u.mutation.CategoryIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "SKU.category"`)
 	}
@@ -939,6 +997,12 @@ func (_u *SKUUpdateOne) sqlSave(ctx context.Context) (_node *SKU, err error) {
 	}
 	if value, ok := _u.mutation.Image(); ok {
 		_spec.SetField(sku.FieldImage, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.PurchaseLimit(); ok {
+		_spec.SetField(sku.FieldPurchaseLimit, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedPurchaseLimit(); ok {
+		_spec.AddField(sku.FieldPurchaseLimit, field.TypeInt, value)
 	}
 	if _u.mutation.CategoryCleared() {
 		edge := &sqlgraph.EdgeSpec{

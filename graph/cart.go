@@ -15,8 +15,9 @@ const cartTokenHeader = "X-Cart-Token"
 
 // cartOwner picks the cart of a request: the shopper's when signed in,
 // otherwise the guest cart named by X-Cart-Token. With neither, create says
-// whether to open a new guest cart (mutations) or read an empty one.
-func cartOwner(ctx context.Context, create bool) (owner cart.Owner, isNew bool, err error) {
+// whether to open a new guest cart (mutations; rate limited per client
+// address) or read an empty one.
+func (r *Resolver) cartOwner(ctx context.Context, create bool) (owner cart.Owner, isNew bool, err error) {
 	if p, ok := auth.FromContext(ctx); ok {
 		return cart.User(p.UserID), false, nil
 	}
@@ -34,11 +35,11 @@ func cartOwner(ctx context.Context, create bool) (owner cart.Owner, isNew bool, 
 	if !create {
 		return cart.Owner{}, false, nil
 	}
-	tok, err := cart.NewGuestToken()
+	owner, err = r.Carts.NewGuest(ctx, auth.ClientFrom(ctx).Addr)
 	if err != nil {
 		return cart.Owner{}, false, err
 	}
-	return cart.Guest(tok), true, nil
+	return owner, true, nil
 }
 
 // authFailure is the reason a presented access token was refused, if any.
@@ -73,7 +74,7 @@ func (r *Resolver) viewCart(ctx context.Context, owner cart.Owner) (*model.Cart,
 // changeCart runs one cart mutation on the request's cart and returns the
 // cart afterwards.
 func (r *Resolver) changeCart(ctx context.Context, change func(cart.Owner) error) (*model.Cart, error) {
-	owner, _, err := cartOwner(ctx, true)
+	owner, _, err := r.cartOwner(ctx, true)
 	if err != nil {
 		return nil, err
 	}

@@ -90,7 +90,7 @@ func (r *mutationResolver) MergeCart(ctx context.Context, guestCartToken string)
 
 // Cart is the resolver for the cart field.
 func (r *queryResolver) Cart(ctx context.Context) (*model.Cart, error) {
-	owner, _, err := cartOwner(ctx, false)
+	owner, _, err := r.cartOwner(ctx, false)
 	if err != nil {
 		return nil, err
 	}

@@ -173,7 +173,8 @@ func TestCartRulesAndCodes(t *testing.T) {
 
 func TestFiftyConcurrentAddsLoseNothing(t *testing.T) {
 	t.Parallel()
-	s := gqltest.Start(t, gqltest.Options{})
+	// No purchase limit: the stock is what must stop the 51st.
+	s := gqltest.Start(t, gqltest.Options{Config: func(c *config.Config) { c.PurchaseLimit = 0 }})
 	sh := s.NewShopper(t)
 	sku := skuIDByName(t, s, "Nimbus 14 Grey / 16 GB") // stock 50
 	var wg sync.WaitGroup
@@ -243,5 +244,33 @@ func TestFreightIsChargedBelowTheThreshold(t *testing.T) {
 	s.As(t, sh, `{ checkoutPreview { goodsAmount freight payable } }`, nil, &p)
 	if got := p.CheckoutPreview; got.GoodsAmount != "99.00" || got.Freight != "10.00" || got.Payable != "109.00" {
 		t.Fatalf("preview = %+v", got)
+	}
+}
+
+func TestAnonymousAddsFromOneAddressOpenOnlySoManyGuestCarts(t *testing.T) {
+	t.Parallel()
+	s := gqltest.Start(t, gqltest.Options{})
+	sku := skuIDByName(t, s, "Echo Buds Green")
+	var tok string
+	codes := map[string]int{}
+	for range 25 {
+		c, res := cartCall(t, s, nil, addDoc, map[string]any{"id": sku, "n": 1})
+		codes[res.Code()]++
+		if res.Code() == "RATE_LIMITED" && res.Errors[0].Extensions["retryAfter"] == nil {
+			t.Fatalf("no retryAfter: %+v", res.Errors)
+		}
+		if c.GuestToken != nil {
+			tok = *c.GuestToken
+		}
+	}
+	if codes[""] != 20 || codes["RATE_LIMITED"] != 5 {
+		t.Fatalf("codes %v; want 20 guest carts, then RATE_LIMITED", codes)
+	}
+	// A visitor with a cart keeps using it, and a shopper is not a guest.
+	if _, res := cartCall(t, s, cartToken(tok), addDoc, map[string]any{"id": sku, "n": 1}); len(res.Errors) > 0 {
+		t.Fatalf("an existing guest cart: %+v", res.Errors)
+	}
+	if _, res := cartCall(t, s, s.NewShopper(t).Header(), addDoc, map[string]any{"id": sku, "n": 1}); len(res.Errors) > 0 {
+		t.Fatalf("a shopper: %+v", res.Errors)
 	}
 }

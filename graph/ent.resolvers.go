@@ -22,6 +22,11 @@ func (r *queryResolver) Nodes(ctx context.Context, ids []int) ([]ent.Noder, erro
 	return r.nodes(ctx, ids)
 }
 
+// PurchaseLimit is the resolver for the purchaseLimit field.
+func (r *sKUResolver) PurchaseLimit(ctx context.Context, obj *ent.SKU) (int, error) {
+	return r.OrderService.LimitOf(obj), nil
+}
+
 // Category returns generated.CategoryResolver implementation.
 func (r *Resolver) Category() generated.CategoryResolver { return &categoryResolver{r} }
 

@@ -41,6 +41,11 @@ func (r *mutationResolver) ShipOrder(ctx context.Context, orderID int, carrier s
 	return r.Partner.ShipOrder(ctx, partnerOf(ctx), orderID, carrier, trackingNo)
 }
 
+// MerchantCancelOrder is the resolver for the merchantCancelOrder field.
+func (r *mutationResolver) MerchantCancelOrder(ctx context.Context, orderID int, reason string) (*ent.OrderInfo, error) {
+	return r.Partner.CancelOrder(ctx, partnerOf(ctx), orderID, reason)
+}
+
 // Orders is the resolver for the orders field.
 func (r *queryResolver) Orders(ctx context.Context, after *paging.Cursor, first *int, before *paging.Cursor, last *int, status []orderstate.Status, createdFrom *time.Time, createdTo *time.Time) (*ent.OrderInfoConnection, error) {
 	page, err := paging.Validate(after, first, before, last)

@@ -199,11 +199,12 @@ var (
 		{Name: "pay_method", Type: field.TypeEnum, Enums: []string{"CASH", "ALIPAY"}},
 		{Name: "status", Type: field.TypeInt8},
 		{Name: "trade_no", Type: field.TypeString, Nullable: true, Size: 64},
-		{Name: "carrier", Type: field.TypeString, Nullable: true, Size: 32},
+		{Name: "carrier", Type: field.TypeString, Nullable: true, Size: 128},
 		{Name: "tracking_no", Type: field.TypeString, Nullable: true, Size: 64},
 		{Name: "paid_at", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"mysql": "datetime(6)"}},
 		{Name: "expires_at", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"mysql": "datetime(6)"}},
 		{Name: "canceled_at", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"mysql": "datetime(6)"}},
+		{Name: "cancel_reason", Type: field.TypeString, Nullable: true, Size: 800},
 		{Name: "user_id", Type: field.TypeInt},
 	}
 	// OrdersTable holds the schema information for the "orders" table.
@@ -214,7 +215,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "orders_users_orders",
-				Columns:    []*schema.Column{OrdersColumns[22]},
+				Columns:    []*schema.Column{OrdersColumns[23]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -223,17 +224,17 @@ var (
 			{
 				Name:    "orderinfo_user_id_idempotency_key",
 				Unique:  true,
-				Columns: []*schema.Column{OrdersColumns[22], OrdersColumns[4]},
+				Columns: []*schema.Column{OrdersColumns[23], OrdersColumns[4]},
 			},
 			{
 				Name:    "orderinfo_user_id_created_at",
 				Unique:  false,
-				Columns: []*schema.Column{OrdersColumns[22], OrdersColumns[1]},
+				Columns: []*schema.Column{OrdersColumns[23], OrdersColumns[1]},
 			},
 			{
 				Name:    "orderinfo_user_id_status_created_at",
 				Unique:  false,
-				Columns: []*schema.Column{OrdersColumns[22], OrdersColumns[15], OrdersColumns[1]},
+				Columns: []*schema.Column{OrdersColumns[23], OrdersColumns[15], OrdersColumns[1]},
 			},
 			{
 				Name:    "orderinfo_status_expires_at",
@@ -290,6 +291,7 @@ var (
 		{Name: "sales", Type: field.TypeInt, Default: 0},
 		{Name: "launched", Type: field.TypeBool, Default: true},
 		{Name: "image", Type: field.TypeString, Size: 512, Default: ""},
+		{Name: "purchase_limit", Type: field.TypeInt, Default: 0},
 		{Name: "category_id", Type: field.TypeInt},
 		{Name: "goods_id", Type: field.TypeInt},
 	}
@@ -301,13 +303,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "skus_categories_skus",
-				Columns:    []*schema.Column{SkusColumns[11]},
+				Columns:    []*schema.Column{SkusColumns[12]},
 				RefColumns: []*schema.Column{CategoriesColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "skus_goods_skus",
-				Columns:    []*schema.Column{SkusColumns[12]},
+				Columns:    []*schema.Column{SkusColumns[13]},
 				RefColumns: []*schema.Column{GoodsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -316,17 +318,17 @@ var (
 			{
 				Name:    "sku_launched_category_id_price_id",
 				Unique:  false,
-				Columns: []*schema.Column{SkusColumns[9], SkusColumns[11], SkusColumns[5], SkusColumns[0]},
+				Columns: []*schema.Column{SkusColumns[9], SkusColumns[12], SkusColumns[5], SkusColumns[0]},
 			},
 			{
 				Name:    "sku_launched_category_id_sales_id",
 				Unique:  false,
-				Columns: []*schema.Column{SkusColumns[9], SkusColumns[11], SkusColumns[8], SkusColumns[0]},
+				Columns: []*schema.Column{SkusColumns[9], SkusColumns[12], SkusColumns[8], SkusColumns[0]},
 			},
 			{
 				Name:    "sku_launched_category_id_created_at_id",
 				Unique:  false,
-				Columns: []*schema.Column{SkusColumns[9], SkusColumns[11], SkusColumns[1], SkusColumns[0]},
+				Columns: []*schema.Column{SkusColumns[9], SkusColumns[12], SkusColumns[1], SkusColumns[0]},
 			},
 			{
 				Name:    "sku_launched_price_id",

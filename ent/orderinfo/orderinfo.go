@@ -61,6 +61,8 @@ const (
 	FieldExpiresAt = "expires_at"
 	// FieldCanceledAt holds the string denoting the canceled_at field in the database.
 	FieldCanceledAt = "canceled_at"
+	// FieldCancelReason holds the string denoting the cancel_reason field in the database.
+	FieldCancelReason = "cancel_reason"
 	// EdgeUser holds the string denoting the user edge name in mutations.
 	EdgeUser = "user"
 	// EdgeLines holds the string denoting the lines edge name in mutations.
@@ -117,6 +119,7 @@ var Columns = []string{
 	FieldPaidAt,
 	FieldExpiresAt,
 	FieldCanceledAt,
+	FieldCancelReason,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -164,6 +167,8 @@ var (
 	CarrierValidator func(string) error
 	// TrackingNoValidator is a validator for the "tracking_no" field. It is called by the builders before save.
 	TrackingNoValidator func(string) error
+	// CancelReasonValidator is a validator for the "cancel_reason" field. It is called by the builders before save.
+	CancelReasonValidator func(string) error
 )
 
 // PayMethod defines the type for the "pay_method" enum field.
@@ -305,6 +310,11 @@ func ByExpiresAt(opts ...sql.OrderTermOption) OrderOption {
 // ByCanceledAt orders the results by the canceled_at field.
 func ByCanceledAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldCanceledAt, opts...).ToFunc()
+}
+
+// ByCancelReason orders the results by the cancel_reason field.
+func ByCancelReason(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCancelReason, opts...).ToFunc()
 }
 
 // ByUserField orders the results by user field.

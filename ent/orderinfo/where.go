@@ -164,6 +164,11 @@ func CanceledAt(v time.Time) predicate.OrderInfo {
 	return predicate.OrderInfo(sql.FieldEQ(FieldCanceledAt, v))
 }
 
+// CancelReason applies equality check predicate on the "cancel_reason" field. It's identical to CancelReasonEQ.
+func CancelReason(v string) predicate.OrderInfo {
+	return predicate.OrderInfo(sql.FieldEQ(FieldCancelReason, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.OrderInfo {
 	return predicate.OrderInfo(sql.FieldEQ(FieldCreatedAt, v))
@@ -1365,6 +1370,81 @@ func CanceledAtIsNil() predicate.OrderInfo {
 // CanceledAtNotNil applies the NotNil predicate on the "canceled_at" field.
 func CanceledAtNotNil() predicate.OrderInfo {
 	return predicate.OrderInfo(sql.FieldNotNull(FieldCanceledAt))
+}
+
+// CancelReasonEQ applies the EQ predicate on the "cancel_reason" field.
+func CancelReasonEQ(v string) predicate.OrderInfo {
+	return predicate.OrderInfo(sql.FieldEQ(FieldCancelReason, v))
+}
+
+// CancelReasonNEQ applies the NEQ predicate on the "cancel_reason" field.
+func CancelReasonNEQ(v string) predicate.OrderInfo {
+	return predicate.OrderInfo(sql.FieldNEQ(FieldCancelReason, v))
+}
+
+// CancelReasonIn applies the In predicate on the "cancel_reason" field.
+func CancelReasonIn(vs ...string) predicate.OrderInfo {
+	return predicate.OrderInfo(sql.FieldIn(FieldCancelReason, vs...))
+}
+
+// CancelReasonNotIn applies the NotIn predicate on the "cancel_reason" field.
+func CancelReasonNotIn(vs ...string) predicate.OrderInfo {
+	return predicate.OrderInfo(sql.FieldNotIn(FieldCancelReason, vs...))
+}
+
+// CancelReasonGT applies the GT predicate on the "cancel_reason" field.
+func CancelReasonGT(v string) predicate.OrderInfo {
+	return predicate.OrderInfo(sql.FieldGT(FieldCancelReason, v))
+}
+
+// CancelReasonGTE applies the GTE predicate on the "cancel_reason" field.
+func CancelReasonGTE(v string) predicate.OrderInfo {
+	return predicate.OrderInfo(sql.FieldGTE(FieldCancelReason, v))
+}
+
+// CancelReasonLT applies the LT predicate on the "cancel_reason" field.
+func CancelReasonLT(v string) predicate.OrderInfo {
+	return predicate.OrderInfo(sql.FieldLT(FieldCancelReason, v))
+}
+
+// CancelReasonLTE applies the LTE predicate on the "cancel_reason" field.
+func CancelReasonLTE(v string) predicate.OrderInfo {
+	return predicate.OrderInfo(sql.FieldLTE(FieldCancelReason, v))
+}
+
+// CancelReasonContains applies the Contains predicate on the "cancel_reason" field.
+func CancelReasonContains(v string) predicate.OrderInfo {
+	return predicate.OrderInfo(sql.FieldContains(FieldCancelReason, v))
+}
+
+// CancelReasonHasPrefix applies the HasPrefix predicate on the "cancel_reason" field.
+func CancelReasonHasPrefix(v string) predicate.OrderInfo {
+	return predicate.OrderInfo(sql.FieldHasPrefix(FieldCancelReason, v))
+}
+
+// CancelReasonHasSuffix applies the HasSuffix predicate on the "cancel_reason" field.
+func CancelReasonHasSuffix(v string) predicate.OrderInfo {
+	return predicate.OrderInfo(sql.FieldHasSuffix(FieldCancelReason, v))
+}
+
+// CancelReasonIsNil applies the IsNil predicate on the "cancel_reason" field.
+func CancelReasonIsNil() predicate.OrderInfo {
+	return predicate.OrderInfo(sql.FieldIsNull(FieldCancelReason))
+}
+
+// CancelReasonNotNil applies the NotNil predicate on the "cancel_reason" field.
+func CancelReasonNotNil() predicate.OrderInfo {
+	return predicate.OrderInfo(sql.FieldNotNull(FieldCancelReason))
+}
+
+// CancelReasonEqualFold applies the EqualFold predicate on the "cancel_reason" field.
+func CancelReasonEqualFold(v string) predicate.OrderInfo {
+	return predicate.OrderInfo(sql.FieldEqualFold(FieldCancelReason, v))
+}
+
+// CancelReasonContainsFold applies the ContainsFold predicate on the "cancel_reason" field.
+func CancelReasonContainsFold(v string) predicate.OrderInfo {
+	return predicate.OrderInfo(sql.FieldContainsFold(FieldCancelReason, v))
 }
 
 // HasUser applies the HasEdge predicate on the "user" edge.

@@ -155,6 +155,10 @@ func (SKU) Fields() []ent.Field {
 		field.String("image").Default("").MaxLen(512),
 		field.Int("category_id"),
 		field.Int("goods_id"),
+		// Stored 0 is the shop's default; GraphQL resolves the limit in
+		// force (gqlgen.yml), so clients see the default's value.
+		field.Int("purchase_limit").NonNegative().Default(0).
+			Comment("the most units one shopper may buy: in one order, and over their orders of the limit window (-purchase-limit-window) that are not canceled; 0: no limit"),
 	}
 }
 

@@ -49,12 +49,14 @@ func (OrderInfo) Fields() []ent.Field {
 		field.Int8("status").GoType(orderstate.Status(0)).
 			Annotations(entgql.Type("OrderStatus")),
 		field.String("trade_no").Optional().Nillable().MaxLen(64),
-		field.String("carrier").Optional().Nillable().MaxLen(32),
+		field.String("carrier").Optional().Nillable().MaxLen(128).Comment("up to 32 characters (the column is sized in bytes)"),
 		field.String("tracking_no").Optional().Nillable().MaxLen(64),
 		field.Time("paid_at").Optional().Nillable().SchemaType(datetime6),
 		field.Time("expires_at").Optional().Nillable().SchemaType(datetime6).
 			Comment("unpaid ALIPAY orders are canceled after this"),
 		field.Time("canceled_at").Optional().Nillable().SchemaType(datetime6),
+		field.String("cancel_reason").Optional().Nillable().MaxLen(800).
+			Comment("why the merchant canceled it, up to 200 characters"),
 	}
 }
 

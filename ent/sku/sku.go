@@ -39,6 +39,8 @@ const (
 	FieldCategoryID = "category_id"
 	// FieldGoodsID holds the string denoting the goods_id field in the database.
 	FieldGoodsID = "goods_id"
+	// FieldPurchaseLimit holds the string denoting the purchase_limit field in the database.
+	FieldPurchaseLimit = "purchase_limit"
 	// EdgeCategory holds the string denoting the category edge name in mutations.
 	EdgeCategory = "category"
 	// EdgeGoods holds the string denoting the goods edge name in mutations.
@@ -83,6 +85,7 @@ var Columns = []string{
 	FieldImage,
 	FieldCategoryID,
 	FieldGoodsID,
+	FieldPurchaseLimit,
 }
 
 var (
@@ -134,6 +137,10 @@ var (
 	DefaultImage string
 	// ImageValidator is a validator for the "image" field. It is called by the builders before save.
 	ImageValidator func(string) error
+	// DefaultPurchaseLimit holds the default value on creation for the "purchase_limit" field.
+	DefaultPurchaseLimit int
+	// PurchaseLimitValidator is a validator for the "purchase_limit" field. It is called by the builders before save.
+	PurchaseLimitValidator func(int) error
 )
 
 // OrderOption defines the ordering options for the SKU queries.
@@ -202,6 +209,11 @@ func ByCategoryID(opts ...sql.OrderTermOption) OrderOption {
 // ByGoodsID orders the results by the goods_id field.
 func ByGoodsID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldGoodsID, opts...).ToFunc()
+}
+
+// ByPurchaseLimit orders the results by the purchase_limit field.
+func ByPurchaseLimit(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPurchaseLimit, opts...).ToFunc()
 }
 
 // ByCategoryField orders the results by category field.

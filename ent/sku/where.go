@@ -118,6 +118,11 @@ func GoodsID(v int) predicate.SKU {
 	return predicate.SKU(sql.FieldEQ(FieldGoodsID, v))
 }
 
+// PurchaseLimit applies equality check predicate on the "purchase_limit" field. It's identical to PurchaseLimitEQ.
+func PurchaseLimit(v int) predicate.SKU {
+	return predicate.SKU(sql.FieldEQ(FieldPurchaseLimit, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.SKU {
 	return predicate.SKU(sql.FieldEQ(FieldCreatedAt, v))
@@ -629,6 +634,46 @@ func GoodsIDIn(vs ...int) predicate.SKU {
 // GoodsIDNotIn applies the NotIn predicate on the "goods_id" field.
 func GoodsIDNotIn(vs ...int) predicate.SKU {
 	return predicate.SKU(sql.FieldNotIn(FieldGoodsID, vs...))
+}
+
+// PurchaseLimitEQ applies the EQ predicate on the "purchase_limit" field.
+func PurchaseLimitEQ(v int) predicate.SKU {
+	return predicate.SKU(sql.FieldEQ(FieldPurchaseLimit, v))
+}
+
+// PurchaseLimitNEQ applies the NEQ predicate on the "purchase_limit" field.
+func PurchaseLimitNEQ(v int) predicate.SKU {
+	return predicate.SKU(sql.FieldNEQ(FieldPurchaseLimit, v))
+}
+
+// PurchaseLimitIn applies the In predicate on the "purchase_limit" field.
+func PurchaseLimitIn(vs ...int) predicate.SKU {
+	return predicate.SKU(sql.FieldIn(FieldPurchaseLimit, vs...))
+}
+
+// PurchaseLimitNotIn applies the NotIn predicate on the "purchase_limit" field.
+func PurchaseLimitNotIn(vs ...int) predicate.SKU {
+	return predicate.SKU(sql.FieldNotIn(FieldPurchaseLimit, vs...))
+}
+
+// PurchaseLimitGT applies the GT predicate on the "purchase_limit" field.
+func PurchaseLimitGT(v int) predicate.SKU {
+	return predicate.SKU(sql.FieldGT(FieldPurchaseLimit, v))
+}
+
+// PurchaseLimitGTE applies the GTE predicate on the "purchase_limit" field.
+func PurchaseLimitGTE(v int) predicate.SKU {
+	return predicate.SKU(sql.FieldGTE(FieldPurchaseLimit, v))
+}
+
+// PurchaseLimitLT applies the LT predicate on the "purchase_limit" field.
+func PurchaseLimitLT(v int) predicate.SKU {
+	return predicate.SKU(sql.FieldLT(FieldPurchaseLimit, v))
+}
+
+// PurchaseLimitLTE applies the LTE predicate on the "purchase_limit" field.
+func PurchaseLimitLTE(v int) predicate.SKU {
+	return predicate.SKU(sql.FieldLTE(FieldPurchaseLimit, v))
 }
 
 // HasCategory applies the HasEdge predicate on the "category" edge.

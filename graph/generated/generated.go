@@ -145,31 +145,32 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		AddToCart          func(childComplexity int, skuID int, count int) int
-		AdjustStock        func(childComplexity int, skuID int, delta int) int
-		CancelOrder        func(childComplexity int, orderID int) int
-		ChangePassword     func(childComplexity int, input model.ChangePasswordInput) int
-		CommentOrderLines  func(childComplexity int, orderID int, comments []*order.LineComment) int
-		ConfirmPayment     func(childComplexity int, orderID int) int
-		ConfirmReceipt     func(childComplexity int, orderID int) int
-		CreateAddress      func(childComplexity int, input address.Input) int
-		CreateSku          func(childComplexity int, input partner.SKUInput) int
-		DeleteAddress      func(childComplexity int, id int) int
-		Login              func(childComplexity int, input model.LoginInput) int
-		Logout             func(childComplexity int) int
-		MergeCart          func(childComplexity int, guestCartToken string) int
-		PayOrder           func(childComplexity int, orderID int) int
-		PlaceOrder         func(childComplexity int, input order.PlaceInput) int
-		RefreshToken       func(childComplexity int, refreshToken string) int
-		Register           func(childComplexity int, input model.RegisterInput) int
-		RemoveCartLines    func(childComplexity int, skuIds []int) int
-		SelectAllCartLines func(childComplexity int, selected bool) int
-		SetDefaultAddress  func(childComplexity int, id int) int
-		SetSkuLaunched     func(childComplexity int, id int, launched bool) int
-		ShipOrder          func(childComplexity int, orderID int, carrier string, trackingNo string) int
-		UpdateAddress      func(childComplexity int, id int, input address.Input) int
-		UpdateCartLine     func(childComplexity int, skuID int, count int, selected *bool) int
-		UpdateSku          func(childComplexity int, id int, input partner.SKUPatch) int
+		AddToCart           func(childComplexity int, skuID int, count int) int
+		AdjustStock         func(childComplexity int, skuID int, delta int) int
+		CancelOrder         func(childComplexity int, orderID int) int
+		ChangePassword      func(childComplexity int, input model.ChangePasswordInput) int
+		CommentOrderLines   func(childComplexity int, orderID int, comments []*order.LineComment) int
+		ConfirmPayment      func(childComplexity int, orderID int) int
+		ConfirmReceipt      func(childComplexity int, orderID int) int
+		CreateAddress       func(childComplexity int, input address.Input) int
+		CreateSku           func(childComplexity int, input partner.SKUInput) int
+		DeleteAddress       func(childComplexity int, id int) int
+		Login               func(childComplexity int, input model.LoginInput) int
+		Logout              func(childComplexity int) int
+		MerchantCancelOrder func(childComplexity int, orderID int, reason string) int
+		MergeCart           func(childComplexity int, guestCartToken string) int
+		PayOrder            func(childComplexity int, orderID int) int
+		PlaceOrder          func(childComplexity int, input order.PlaceInput) int
+		RefreshToken        func(childComplexity int, refreshToken string) int
+		Register            func(childComplexity int, input model.RegisterInput) int
+		RemoveCartLines     func(childComplexity int, skuIds []int) int
+		SelectAllCartLines  func(childComplexity int, selected bool) int
+		SetDefaultAddress   func(childComplexity int, id int) int
+		SetSkuLaunched      func(childComplexity int, id int, launched bool) int
+		ShipOrder           func(childComplexity int, orderID int, carrier string, trackingNo string) int
+		UpdateAddress       func(childComplexity int, id int, input address.Input) int
+		UpdateCartLine      func(childComplexity int, skuID int, count int, selected *bool) int
+		UpdateSku           func(childComplexity int, id int, input partner.SKUPatch) int
 	}
 
 	OrderGoods struct {
@@ -202,30 +203,31 @@ type ComplexityRoot struct {
 	}
 
 	OrderInfo struct {
-		CanceledAt  func(childComplexity int) int
-		Carrier     func(childComplexity int) int
-		City        func(childComplexity int) int
-		CreatedAt   func(childComplexity int) int
-		Detail      func(childComplexity int) int
-		District    func(childComplexity int) int
-		ExpiresAt   func(childComplexity int) int
-		Freight     func(childComplexity int) int
-		ID          func(childComplexity int) int
-		Lines       func(childComplexity int) int
-		Mobile      func(childComplexity int) int
-		OrderNo     func(childComplexity int) int
-		PaidAt      func(childComplexity int) int
-		PayMethod   func(childComplexity int) int
-		Payable     func(childComplexity int) int
-		Payments    func(childComplexity int) int
-		Province    func(childComplexity int) int
-		Receiver    func(childComplexity int) int
-		Status      func(childComplexity int) int
-		StatusCode  func(childComplexity int) int
-		TotalAmount func(childComplexity int) int
-		TotalCount  func(childComplexity int) int
-		TrackingNo  func(childComplexity int) int
-		TradeNo     func(childComplexity int) int
+		CancelReason func(childComplexity int) int
+		CanceledAt   func(childComplexity int) int
+		Carrier      func(childComplexity int) int
+		City         func(childComplexity int) int
+		CreatedAt    func(childComplexity int) int
+		Detail       func(childComplexity int) int
+		District     func(childComplexity int) int
+		ExpiresAt    func(childComplexity int) int
+		Freight      func(childComplexity int) int
+		ID           func(childComplexity int) int
+		Lines        func(childComplexity int) int
+		Mobile       func(childComplexity int) int
+		OrderNo      func(childComplexity int) int
+		PaidAt       func(childComplexity int) int
+		PayMethod    func(childComplexity int) int
+		Payable      func(childComplexity int) int
+		Payments     func(childComplexity int) int
+		Province     func(childComplexity int) int
+		Receiver     func(childComplexity int) int
+		Status       func(childComplexity int) int
+		StatusCode   func(childComplexity int) int
+		TotalAmount  func(childComplexity int) int
+		TotalCount   func(childComplexity int) int
+		TrackingNo   func(childComplexity int) int
+		TradeNo      func(childComplexity int) int
 	}
 
 	OrderInfoConnection struct {
@@ -295,6 +297,7 @@ type ComplexityRoot struct {
 		MarketPrice    func(childComplexity int) int
 		Name           func(childComplexity int) int
 		Price          func(childComplexity int) int
+		PurchaseLimit  func(childComplexity int) int
 		Sales          func(childComplexity int) int
 		Specifications func(childComplexity int) int
 		Stock          func(childComplexity int) int
@@ -408,6 +411,7 @@ type MutationResolver interface {
 	SetSkuLaunched(ctx context.Context, id int, launched bool) (*ent.SKU, error)
 	AdjustStock(ctx context.Context, skuID int, delta int) (*ent.SKU, error)
 	ShipOrder(ctx context.Context, orderID int, carrier string, trackingNo string) (*ent.OrderInfo, error)
+	MerchantCancelOrder(ctx context.Context, orderID int, reason string) (*ent.OrderInfo, error)
 	PayOrder(ctx context.Context, orderID int) (*model.PayOrderPayload, error)
 	ConfirmPayment(ctx context.Context, orderID int) (*model.ConfirmPaymentPayload, error)
 }
@@ -436,6 +440,8 @@ type QueryResolver interface {
 	Orders(ctx context.Context, after *paging.Cursor, first *int, before *paging.Cursor, last *int, status []orderstate.Status, createdFrom *time.Time, createdTo *time.Time) (*ent.OrderInfoConnection, error)
 }
 type SKUResolver interface {
+	PurchaseLimit(ctx context.Context, obj *ent.SKU) (int, error)
+
 	Comments(ctx context.Context, obj *ent.SKU, after *paging.Cursor, first *int, before *paging.Cursor, last *int) (*ent.OrderGoodsConnection, error)
 	Specifications(ctx context.Context, obj *ent.SKU) ([]*catalog.Specification, error)
 }
@@ -934,6 +940,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.Logout(childComplexity), true
+	case "Mutation.merchantCancelOrder":
+		if e.ComplexityRoot.Mutation.MerchantCancelOrder == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_merchantCancelOrder_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.MerchantCancelOrder(childComplexity, args["orderId"].(int), args["reason"].(string)), true
 	case "Mutation.mergeCart":
 		if e.ComplexityRoot.Mutation.MergeCart == nil {
 			break
@@ -1201,6 +1218,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.OrderGoodsEdge.Node(childComplexity), true
 
+	case "OrderInfo.cancelReason":
+		if e.ComplexityRoot.OrderInfo.CancelReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderInfo.CancelReason(childComplexity), true
 	case "OrderInfo.canceledAt":
 		if e.ComplexityRoot.OrderInfo.CanceledAt == nil {
 			break
@@ -1691,6 +1714,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SKU.Price(childComplexity), true
+	case "SKU.purchaseLimit":
+		if e.ComplexityRoot.SKU.PurchaseLimit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SKU.PurchaseLimit(childComplexity), true
 	case "SKU.sales":
 		if e.ComplexityRoot.SKU.Sales == nil {
 			break
@@ -2170,10 +2199,13 @@ extend type Mutation {
   Add count units of a SKU (to its line if there is one). A visitor without
   a cart gets a guest cart: keep Cart.guestToken and send it back as the
   X-Cart-Token header. Counts are 1-999 a line, at most the stock, at most
-  100 lines (CART_FULL).
+  the SKU's purchaseLimit (PURCHASE_LIMIT), at most 100 lines (CART_FULL).
+  A new guest cart lives a day unless it is used again (a second change,
+  or a visit half an hour later); then 30 idle days. Visitors from one
+  address open only so many guest carts an hour (RATE_LIMITED).
   """
   addToCart(skuId: ID!, count: Int!): Cart!
-  "Set a line's count, and its selection when given. NOT_FOUND for a SKU not in the cart."
+  "Set a line's count, and its selection when given. NOT_FOUND for a SKU not in the cart; PURCHASE_LIMIT as addToCart."
   updateCartLine(skuId: ID!, count: Int!, selected: Boolean): Cart!
   "Remove lines; SKUs not in the cart are ignored."
   removeCartLines(skuIds: [ID!]!): Cart!
@@ -2454,6 +2486,9 @@ type OrderInfo implements Node {
   payMethod: OrderInfoPayMethod!
   status: OrderStatus!
   tradeNo: String
+  """
+  up to 32 characters (the column is sized in bytes)
+  """
   carrier: String
   trackingNo: String
   paidAt: Time
@@ -2462,6 +2497,10 @@ type OrderInfo implements Node {
   """
   expiresAt: Time
   canceledAt: Time
+  """
+  why the merchant canceled it, up to 200 characters
+  """
+  cancelReason: String
   lines: [OrderGoods!]
   payments: [Payment!]
 }
@@ -2609,6 +2648,10 @@ type SKU implements Node {
   image: String!
   categoryID: ID!
   goodsID: ID!
+  """
+  the most units one shopper may buy: in one order, and over their orders of the limit window (-purchase-limit-window) that are not canceled; 0: no limit
+  """
+  purchaseLimit: Int!
   category: Category!
   goods: Goods!
 }
@@ -2689,8 +2732,11 @@ type User implements Node {
   Send a fresh idempotencyKey per checkout (1-64 of letters, digits and
   _ . : -): repeating a call with the same key returns the first order, so a
   retry after a timeout is safe. Errors: CART_EMPTY, SKU_UNAVAILABLE and
-  INSUFFICIENT_STOCK (extensions.skuId, extensions.left), NOT_FOUND for an
-  address that is not yours, BAD_USER_INPUT.
+  INSUFFICIENT_STOCK (extensions.skuId, extensions.left), PURCHASE_LIMIT
+  (extensions.skuId, extensions.limit, extensions.left: units you may still
+  buy), UNPAID_LIMIT (extensions.limit: pay or cancel an unpaid order
+  first; ALIPAY only), NOT_FOUND for an address that is not yours,
+  BAD_USER_INPUT.
   """
   placeOrder(input: PlaceOrderInput!): OrderInfo! @auth
 }
@@ -2714,6 +2760,7 @@ extend type OrderGoods {
   "price * count."
   amount: Money!
 }
+
 `, BuiltIn: false},
 	{Name: "../../schema/partner.graphqls", Input: `"""
 The field is for partner systems: send Authorization: ApiKey <key>, a key
@@ -2730,7 +2777,7 @@ extend type Query {
 extend type Mutation {
   "Add a SKU to a product; optionIds pick at most one option per specification."
   createSku(input: CreateSkuInput!): SKU! @partner(scope: "catalog:write")
-  "Change a SKU's name, caption, image or prices (stock changes only through adjustStock)."
+  "Change a SKU's name, caption, image, prices or purchase limit (stock changes only through adjustStock)."
   updateSku(id: ID!, input: UpdateSkuInput!): SKU! @partner(scope: "catalog:write")
   "Put a SKU on or off sale."
   setSkuLaunched(id: ID!, launched: Boolean!): SKU! @partner(scope: "catalog:write")
@@ -2738,6 +2785,13 @@ extend type Mutation {
   adjustStock(skuId: ID!, delta: Int!): SKU! @partner(scope: "stock:write")
   "Hand an UNSEND order to a carrier: UNSEND -> UNRECEIVED."
   shipOrder(orderId: ID!, carrier: String!, trackingNo: String!): OrderInfo! @partner(scope: "orders:write")
+  """
+  Cancel an UNSEND CASH order (e.g. one that hoards stock): CANCELED, its
+  stock put back once, reason (1-200 characters) kept on the order.
+  ORDER_STATE for any other order: an UNPAID one expires or its buyer
+  cancels it, a paid one needs a refund, a shipped one is on its way.
+  """
+  merchantCancelOrder(orderId: ID!, reason: String!): OrderInfo! @partner(scope: "orders:write")
 }
 
 input CreateSkuInput {
@@ -2750,6 +2804,8 @@ input CreateSkuInput {
   launched: Boolean! = true
   image: String! = ""
   optionIds: [ID!]! = []
+  "Most units per order and per shopper (see SKU.purchaseLimit); null or 0: the shop's default."
+  purchaseLimit: Int
 }
 
 input UpdateSkuInput {
@@ -2758,6 +2814,8 @@ input UpdateSkuInput {
   image: String
   price: Money
   marketPrice: Money
+  "Most units per order and per shopper; 0: back to the shop's default; null: unchanged."
+  purchaseLimit: Int
 }
 `, BuiltIn: false},
 	{Name: "../../schema/payment.graphqls", Input: `extend type Mutation {
@@ -3071,6 +3129,8 @@ func (ec *executionContext) childFields_OrderInfo(ctx context.Context, field gra
 		return ec.fieldContext_OrderInfo_expiresAt(ctx, field)
 	case "canceledAt":
 		return ec.fieldContext_OrderInfo_canceledAt(ctx, field)
+	case "cancelReason":
+		return ec.fieldContext_OrderInfo_cancelReason(ctx, field)
 	case "lines":
 		return ec.fieldContext_OrderInfo_lines(ctx, field)
 	case "payments":
@@ -3181,6 +3241,8 @@ func (ec *executionContext) childFields_SKU(ctx context.Context, field graphql.C
 		return ec.fieldContext_SKU_categoryID(ctx, field)
 	case "goodsID":
 		return ec.fieldContext_SKU_goodsID(ctx, field)
+	case "purchaseLimit":
+		return ec.fieldContext_SKU_purchaseLimit(ctx, field)
 	case "category":
 		return ec.fieldContext_SKU_category(ctx, field)
 	case "goods":
@@ -3618,6 +3680,28 @@ func (ec *executionContext) field_Mutation_login_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_merchantCancelOrder_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "orderId",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "reason",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reason"] = arg1
 	return args, nil
 }
 
@@ -6837,6 +6921,68 @@ func (ec *executionContext) fieldContext_Mutation_shipOrder(ctx context.Context,
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_merchantCancelOrder(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_merchantCancelOrder(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().MerchantCancelOrder(ctx, fc.Args["orderId"].(int), fc.Args["reason"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNString2string(ctx, "orders:write")
+				if err != nil {
+					var zeroVal *ent.OrderInfo
+					return zeroVal, err
+				}
+				if ec.Directives.Partner == nil {
+					var zeroVal *ent.OrderInfo
+					return zeroVal, errors.New("directive partner is not implemented")
+				}
+				return ec.Directives.Partner(ctx, nil, directive0, scope)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.OrderInfo) graphql.Marshaler {
+			return ec.marshalNOrderInfo2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋentᚐOrderInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_merchantCancelOrder(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrderInfo(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_merchantCancelOrder_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_payOrder(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7914,6 +8060,29 @@ func (ec *executionContext) _OrderInfo_canceledAt(ctx context.Context, field gra
 }
 func (ec *executionContext) fieldContext_OrderInfo_canceledAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OrderInfo", field, false, false, "Time")
+}
+
+func (ec *executionContext) _OrderInfo_cancelReason(ctx context.Context, field graphql.CollectedField, obj *ent.OrderInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderInfo_cancelReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CancelReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OrderInfo_cancelReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderInfo", field, false, false, "String")
 }
 
 func (ec *executionContext) _OrderInfo_lines(ctx context.Context, field graphql.CollectedField, obj *ent.OrderInfo) (ret graphql.Marshaler) {
@@ -9543,6 +9712,29 @@ func (ec *executionContext) _SKU_goodsID(ctx context.Context, field graphql.Coll
 }
 func (ec *executionContext) fieldContext_SKU_goodsID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SKU", field, false, false, "ID")
+}
+
+func (ec *executionContext) _SKU_purchaseLimit(ctx context.Context, field graphql.CollectedField, obj *ent.SKU) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SKU_purchaseLimit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SKU().PurchaseLimit(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SKU_purchaseLimit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SKU", field, true, true, "Int")
 }
 
 func (ec *executionContext) _SKU_category(ctx context.Context, field graphql.CollectedField, obj *ent.SKU) (ret graphql.Marshaler) {
@@ -11740,7 +11932,7 @@ func (ec *executionContext) unmarshalInputCreateSkuInput(ctx context.Context, ob
 		asMap["optionIds"] = []any{}
 	}
 
-	fieldsInOrder := [...]string{"goodsId", "name", "caption", "price", "marketPrice", "stock", "launched", "image", "optionIds"}
+	fieldsInOrder := [...]string{"goodsId", "name", "caption", "price", "marketPrice", "stock", "launched", "image", "optionIds", "purchaseLimit"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -11810,6 +12002,13 @@ func (ec *executionContext) unmarshalInputCreateSkuInput(ctx context.Context, ob
 				return it, err
 			}
 			it.OptionIDs = data
+		case "purchaseLimit":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("purchaseLimit"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PurchaseLimit = data
 		}
 	}
 	return it, nil
@@ -12232,7 +12431,7 @@ func (ec *executionContext) unmarshalInputUpdateSkuInput(ctx context.Context, ob
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "caption", "image", "price", "marketPrice"}
+	fieldsInOrder := [...]string{"name", "caption", "image", "price", "marketPrice", "purchaseLimit"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -12274,6 +12473,13 @@ func (ec *executionContext) unmarshalInputUpdateSkuInput(ctx context.Context, ob
 				return it, err
 			}
 			it.MarketPrice = data
+		case "purchaseLimit":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("purchaseLimit"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PurchaseLimit = data
 		}
 	}
 	return it, nil
@@ -13087,6 +13293,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "merchantCancelOrder":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_merchantCancelOrder(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "payOrder":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_payOrder(ctx, field)
@@ -13413,6 +13626,11 @@ func (ec *executionContext) _OrderInfo(ctx context.Context, sel ast.SelectionSet
 			}
 		case "canceledAt":
 			out.Values[i] = ec._OrderInfo_canceledAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "cancelReason":
+			out.Values[i] = ec._OrderInfo_cancelReason(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -13908,6 +14126,12 @@ func (ec *executionContext) _SKU(ctx context.Context, sel ast.SelectionSet, obj 
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "purchaseLimit":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SKU_purchaseLimit(ctx, field, obj)
+				})
 		case "category":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,

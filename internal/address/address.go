@@ -11,7 +11,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"entgo.io/ent/dialect"
 
@@ -20,6 +19,7 @@ import (
 	"github.com/storefront/storefront/ent/user"
 	"github.com/storefront/storefront/internal/apperr"
 	"github.com/storefront/storefront/internal/auth"
+	"github.com/storefront/storefront/internal/text"
 )
 
 // MaxPerUser bounds an address book.
@@ -58,10 +58,11 @@ func (in Input) normalized() (Input, error) {
 		{"detail", &in.Detail, 200},
 	}
 	for _, f := range fields {
-		*f.val = strings.TrimSpace(*f.val)
-		if n := utf8.RuneCountInString(*f.val); n == 0 || n > f.max {
-			return in, apperr.BadInput("%s must be 1 to %d characters", f.name, f.max).With("field", f.name)
+		v, err := text.Rule{Field: f.name, Min: 1, Max: f.max}.Clean(*f.val)
+		if err != nil {
+			return in, err
 		}
+		*f.val = v
 	}
 	in.Mobile = strings.TrimSpace(in.Mobile)
 	if err := auth.ValidateMobile(in.Mobile); err != nil {

@@ -5,10 +5,15 @@ import (
 
 	"github.com/storefront/storefront/internal/cart"
 	"github.com/storefront/storefront/internal/catalog"
+	"github.com/storefront/storefront/internal/order"
 )
 
 // cartCatalog gives the cart the SKU facts it validates against.
-type cartCatalog struct{ catalog *catalog.Service }
+// purchaseLimit is the shop's default limit (see order.PurchaseLimit).
+type cartCatalog struct {
+	catalog       *catalog.Service
+	purchaseLimit int
+}
 
 func (c cartCatalog) SKUFacts(ctx context.Context, ids []int) (map[int]cart.SKUFacts, error) {
 	rows, err := c.catalog.SKUsByID(ctx, ids)
@@ -17,7 +22,8 @@ func (c cartCatalog) SKUFacts(ctx context.Context, ids []int) (map[int]cart.SKUF
 	}
 	out := make(map[int]cart.SKUFacts, len(rows))
 	for _, k := range rows {
-		out[k.ID] = cart.SKUFacts{ID: k.ID, Name: k.Name, Price: k.Price, Stock: k.Stock, Launched: k.Launched, Image: k.Image}
+		out[k.ID] = cart.SKUFacts{ID: k.ID, Name: k.Name, Price: k.Price, Stock: k.Stock, Launched: k.Launched, Image: k.Image,
+			PurchaseLimit: order.PurchaseLimit(k, c.purchaseLimit)}
 	}
 	return out, nil
 }

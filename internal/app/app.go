@@ -107,10 +107,14 @@ func Assemble(ctx context.Context, cfg config.Config, log *slog.Logger, db *data
 		return nil, err
 	}
 	a.AddressBook = address.New(a.DB.Client, a.DB.Tx, a.DB.Dialect)
-	a.Carts = cart.New(a.Redis, cfg.RedisPrefix, cartCatalog{a.Catalog})
+	a.Carts = cart.New(a.Redis, cfg.RedisPrefix, cartCatalog{a.Catalog, cfg.PurchaseLimit},
+		cart.WithGuestLimit(ratelimit.New(a.Redis, cfg.RedisPrefix), cart.GuestCartRule))
 	freight := cart.FreightRule{Flat: cfg.Freight, FreeFrom: cfg.FreeFreightFrom}
 	a.Retry = database.NewRetryPolicy()
-	a.Orders = order.New(a.DB, a.Carts, a.AddressBook, order.Config{Freight: freight, PayWithin: cfg.PayWithin}, a.Retry, log, opts.Orders...)
+	a.Orders = order.New(a.DB, a.Carts, a.AddressBook, order.Config{
+		Freight: freight, PayWithin: cfg.PayWithin,
+		PurchaseLimit: cfg.PurchaseLimit, LimitWindow: cfg.PurchaseLimitWindow, MaxUnpaid: cfg.MaxUnpaidOrders,
+	}, a.Retry, log, opts.Orders...)
 	routes, err := a.openPayments(cfg, log)
 	if err != nil {
 		return nil, err
@@ -124,7 +128,7 @@ func Assemble(ctx context.Context, cfg config.Config, log *slog.Logger, db *data
 		OrderService: a.Orders,
 		Payments:     a.Payments,
 		APIKeys:      apikey.New(a.DB.Client),
-		Partner:      partner.New(a.DB),
+		Partner:      partner.New(a.DB, a.Orders),
 		Freight:      freight,
 		Log:          log,
 	}, graph.Options{

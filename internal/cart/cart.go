@@ -28,7 +28,14 @@
 //
 // A guest cart expires GuestTTL (30 days) after it was last touched: every
 // read and every write sets the TTL again (PEXPIRE inside the same script).
+// A new guest cart earns that only once it is used again, by a second
+// write or by a visit GuestRevisit after it was made; until then it lives
+// NewGuestTTL (a day). A visitor who leaves after one addToCart (or a
+// script that opens carts by the hundred) keeps a hash a day, not a month.
 // A shopper cart never expires. Removing its last line deletes the key.
+//
+// Opening guest carts is rate limited per client address (GuestCartRule,
+// see NewGuest).
 //
 // # Atomicity
 //
@@ -42,8 +49,8 @@
 //
 // # Limits
 //
-// A line holds 1..MaxCount (999) units; a cart holds at most MaxLines (100)
-// distinct SKUs.
+// A line holds 1..MaxCount (999) units and at most the SKU's purchase
+// limit; a cart holds at most MaxLines (100) distinct SKUs.
 package cart
 
 import (
@@ -62,6 +69,7 @@ import (
 
 	"github.com/storefront/storefront/internal/apperr"
 	"github.com/storefront/storefront/internal/money"
+	"github.com/storefront/storefront/internal/ratelimit"
 )
 
 // Limits of a cart.
@@ -72,7 +80,20 @@ const (
 	MaxLines = 100
 	// GuestTTL is how long a guest cart lives after it was last read or written.
 	GuestTTL = 30 * 24 * time.Hour
+	// NewGuestTTL is how long a guest cart lives until it is used again.
+	NewGuestTTL = 24 * time.Hour
+	// GuestRevisit is how long after its creation a read counts as a later
+	// visit (the usual idle gap that ends a web session).
+	GuestRevisit = 30 * time.Minute
 )
+
+// GuestCartRule bounds the guest carts one client address opens: a
+// household or an office behind one address opens a few a day; a script
+// opening hundreds waits. The burst lets a small office start at once.
+var GuestCartRule = ratelimit.Rule{
+	Name: "guest-cart", Rate: 60, Burst: 20, Period: time.Hour,
+	Message: "too many new guest carts from this address",
+}
 
 // guestTokenBytes is the entropy of a guest token: 256 bits, far beyond
 // guessing, encoded as 43 base64url characters.
@@ -86,6 +107,9 @@ type SKUFacts struct {
 	Stock    int
 	Launched bool
 	Image    string
+	// PurchaseLimit is the most units one shopper may buy of it, the limit
+	// in force (0: none): a line never holds more.
+	PurchaseLimit int
 }
 
 // Catalog tells the cart about SKUs. It is implemented outside this package
@@ -153,12 +177,20 @@ func WithGuestTTL(d time.Duration) Option {
 	return func(s *Store) { s.guestTTL = d }
 }
 
+// WithGuestLimit rate-limits opening guest carts (NewGuest) per client
+// address with rule.
+func WithGuestLimit(l *ratelimit.Limiter, rule ratelimit.Rule) Option {
+	return func(s *Store) { s.limiter, s.guestRule = l, rule }
+}
+
 // Store is the cart service over one Redis.
 type Store struct {
-	rdb      redis.UniversalClient
-	prefix   string
-	catalog  Catalog
-	guestTTL time.Duration
+	rdb       redis.UniversalClient
+	prefix    string
+	catalog   Catalog
+	guestTTL  time.Duration
+	limiter   *ratelimit.Limiter
+	guestRule ratelimit.Rule
 }
 
 // New returns a Store keeping carts under keys that start with prefix.
@@ -170,11 +202,33 @@ func New(rdb redis.UniversalClient, prefix string, catalog Catalog, opts ...Opti
 	return s
 }
 
-// cartKey is an owner's cart key and the TTL (milliseconds, 0 = none) to set
-// on it at every touch.
+// NewGuest opens a guest cart for a visitor from addr (the client
+// address): a fresh token, nothing stored until the first write. Past
+// GuestCartRule for addr it is RATE_LIMITED.
+func (s *Store) NewGuest(ctx context.Context, addr string) (Owner, error) {
+	if s.limiter != nil {
+		if err := s.limiter.Allow(ctx, s.guestRule, addr); err != nil {
+			return Owner{}, err
+		}
+	}
+	tok, err := NewGuestToken()
+	if err != nil {
+		return Owner{}, err
+	}
+	return Guest(tok), nil
+}
+
+// cartKey is an owner's cart key and the TTLs (see the scripts' touch) to
+// apply at every touch.
 type cartKey struct {
 	key string
-	ttl int64
+	// ttl, newTTL, revisit in milliseconds; ttl 0: never expires.
+	ttl, newTTL, revisit int64
+}
+
+// args are the scripts' first three ARGV, then rest.
+func (k cartKey) args(rest ...any) []any {
+	return append([]any{k.ttl, k.newTTL, k.revisit}, rest...)
 }
 
 func (s *Store) keyOf(o Owner) (cartKey, error) {
@@ -189,7 +243,12 @@ func (s *Store) keyOf(o Owner) (cartKey, error) {
 		if err := ValidateGuestToken(o.GuestToken); err != nil {
 			return cartKey{}, err
 		}
-		return cartKey{key: s.guestKey(o.GuestToken), ttl: s.guestTTL.Milliseconds()}, nil
+		return cartKey{
+			key:     s.guestKey(o.GuestToken),
+			ttl:     s.guestTTL.Milliseconds(),
+			newTTL:  min(NewGuestTTL, s.guestTTL).Milliseconds(),
+			revisit: GuestRevisit.Milliseconds(),
+		}, nil
 	}
 	return cartKey{}, apperr.BadInput("a cart needs a signed-in shopper or a guest token")
 }
@@ -242,9 +301,9 @@ func (s *Store) Add(ctx context.Context, o Owner, skuID, count int) (Line, error
 		return Line{}, err
 	}
 	v, err := addScript.Run(ctx, s.rdb, []string{k.key},
-		skuID, count, f.Stock, MaxCount, MaxLines, k.ttl).Text()
+		k.args(skuID, count, f.Stock, f.PurchaseLimit, MaxCount, MaxLines)...).Text()
 	if err != nil {
-		return Line{}, scriptError("add", skuID, f.Stock, err)
+		return Line{}, scriptError("add", f, err)
 	}
 	l, _, err := decodeLine(strconv.Itoa(skuID), v)
 	return l, err
@@ -269,9 +328,9 @@ func (s *Store) Update(ctx context.Context, o Owner, skuID, count int, selected 
 	if selected != nil {
 		sel = selFlag(*selected)
 	}
-	v, err := updateScript.Run(ctx, s.rdb, []string{k.key}, skuID, count, f.Stock, sel, k.ttl).Text()
+	v, err := updateScript.Run(ctx, s.rdb, []string{k.key}, k.args(skuID, count, f.Stock, f.PurchaseLimit, sel)...).Text()
 	if err != nil {
-		return Line{}, scriptError("update", skuID, f.Stock, err)
+		return Line{}, scriptError("update", f, err)
 	}
 	l, _, err := decodeLine(strconv.Itoa(skuID), v)
 	return l, err
@@ -286,8 +345,7 @@ func (s *Store) Remove(ctx context.Context, o Owner, skuIDs []int) error {
 	if len(skuIDs) == 0 {
 		return nil
 	}
-	args := make([]any, 0, len(skuIDs)+1)
-	args = append(args, k.ttl)
+	args := k.args()
 	for _, id := range skuIDs {
 		args = append(args, id)
 	}
@@ -303,7 +361,7 @@ func (s *Store) SelectAll(ctx context.Context, o Owner, selected bool) error {
 	if err != nil {
 		return err
 	}
-	if err := selectAllScript.Run(ctx, s.rdb, []string{k.key}, selFlag(selected), k.ttl).Err(); err != nil {
+	if err := selectAllScript.Run(ctx, s.rdb, []string{k.key}, k.args(selFlag(selected))...).Err(); err != nil {
 		return fmt.Errorf("cart: select all: %w", err)
 	}
 	return nil
@@ -316,7 +374,7 @@ func (s *Store) Lines(ctx context.Context, o Owner) ([]Line, error) {
 	if err != nil {
 		return nil, err
 	}
-	flat, err := readScript.Run(ctx, s.rdb, []string{k.key}, k.ttl).StringSlice()
+	flat, err := readScript.Run(ctx, s.rdb, []string{k.key}, k.args()...).StringSlice()
 	if err != nil {
 		return nil, fmt.Errorf("cart: read: %w", err)
 	}
@@ -363,14 +421,13 @@ func (s *Store) RemovePurchased(ctx context.Context, o Owner, lines []Line) erro
 	if err != nil {
 		return err
 	}
-	args := make([]any, 0, 1+2*len(lines))
-	args = append(args, k.ttl)
+	args := k.args()
 	for _, l := range lines {
 		if l.Count > 0 {
 			args = append(args, l.SKUID, l.Count)
 		}
 	}
-	if len(args) == 1 {
+	if len(args) == 3 {
 		return nil
 	}
 	if err := removePurchasedScript.Run(ctx, s.rdb, []string{k.key}, args...).Err(); err != nil {
@@ -436,12 +493,15 @@ func decodeLine(field, value string) (Line, int64, error) {
 
 // scriptError turns the coded replies of the write scripts into domain
 // errors; anything else is an internal error.
-func scriptError(op string, skuID, stock int, err error) error {
+func scriptError(op string, f SKUFacts, err error) error {
 	switch {
 	case redis.HasErrorPrefix(err, errPrefixQtyLimit):
 		return apperr.BadInput("a cart line holds at most %d units", MaxCount)
+	case redis.HasErrorPrefix(err, errPrefixLimit):
+		// The cart knows no orders: left is what one order may hold.
+		return ErrPurchaseLimit{SKUID: f.ID, Limit: f.PurchaseLimit, Left: f.PurchaseLimit}
 	case redis.HasErrorPrefix(err, errPrefixNoStock):
-		return ErrInsufficientStock{SKUID: skuID, Left: max(stock, 0)}
+		return ErrInsufficientStock{SKUID: f.ID, Left: max(f.Stock, 0)}
 	case redis.HasErrorPrefix(err, errPrefixCartFull):
 		return errCartFull
 	case redis.HasErrorPrefix(err, errPrefixNoLine):

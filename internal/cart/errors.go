@@ -7,6 +7,7 @@ import "github.com/storefront/storefront/internal/apperr"
 type (
 	ErrSKUUnavailable    = apperr.SKUUnavailable
 	ErrInsufficientStock = apperr.InsufficientStock
+	ErrPurchaseLimit     = apperr.PurchaseLimit
 )
 
 var (

@@ -7,6 +7,7 @@ import "github.com/redis/go-redis/v9"
 // reading a Redis log only.
 const (
 	errPrefixQtyLimit = "QTYLIMIT"
+	errPrefixLimit    = "BUYLIMIT"
 	errPrefixNoStock  = "NOSTOCK"
 	errPrefixCartFull = "CARTFULL"
 	errPrefixNoLine   = "NOLINE"
@@ -36,20 +37,35 @@ local function nextseq(key)
   return top + 1
 end
 
--- touch restarts a guest cart's idle clock; ttl 0 (shopper carts) leaves
--- the key without expiry.
-local function touch(key, ttl)
-  if ttl > 0 then redis.call('PEXPIRE', key, ttl) end
+-- touch keeps a guest cart alive; ARGV[1] = 0 (a shopper's cart) leaves
+-- the key without expiry. Every script passes the same first three ARGV:
+-- ttl, newTTL and revisit (ms). A cart this script just created lives
+-- newTTL; it earns the full ttl when it is used again: by a later write,
+-- or by any touch revisit ms after it was created. Until then a read
+-- leaves its clock alone, so a cart touched once dies a day later. The
+-- remaining TTL is the state: a cart with more than newTTL left has earned
+-- the full ttl already.
+local function touch(key, write)
+  local ttl, newTTL, revisit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+  if ttl <= 0 then return end
+  local left = redis.call('PTTL', key)
+  if left == -2 then return end
+  if left == -1 then
+    redis.call('PEXPIRE', key, newTTL)
+  elseif write or left > newTTL or newTTL - left >= revisit then
+    redis.call('PEXPIRE', key, ttl)
+  end
 end
 `
 
-// addScript: KEYS[1] cart; ARGV sku, count, stock, maxCount, maxLines, ttl(ms).
-// Returns the line's new value. The stock check is here, not in Go, so the
-// count it judges is the one being written even when devices race.
+// addScript: KEYS[1] cart; ARGV ttl, newTTL, revisit (see touch), sku,
+// count, stock, limit (0: none), maxCount, maxLines. Returns the line's new
+// value. The stock and limit checks are here, not in Go, so the count they
+// judge is the one being written even when devices race.
 var addScript = redis.NewScript(luaLine + `
-local key, sku = KEYS[1], ARGV[1]
-local add, stock = tonumber(ARGV[2]), tonumber(ARGV[3])
-local maxCount, maxLines, ttl = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+local key, sku = KEYS[1], ARGV[4]
+local add, stock, limit = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
+local maxCount, maxLines = tonumber(ARGV[8]), tonumber(ARGV[9])
 local count, sel, seq = 0, '1', 0
 local cur = redis.call('HGET', key, sku)
 if cur then
@@ -66,17 +82,21 @@ end
 if total > stock then
   return redis.error_reply('NOSTOCK ' .. total .. ' > ' .. stock)
 end
+if limit > 0 and total > limit then
+  return redis.error_reply('BUYLIMIT ' .. total .. ' > ' .. limit)
+end
 local v = encode(total, sel, seq)
 redis.call('HSET', key, sku, v)
-touch(key, ttl)
+touch(key, true)
 return v
 `)
 
-// updateScript: KEYS[1] cart; ARGV sku, count, stock, sel ("1", "0", or
-// empty to keep it), ttl(ms). Returns the line's new value.
+// updateScript: KEYS[1] cart; ARGV ttl, newTTL, revisit, sku, count,
+// stock, limit (0: none), sel ("1", "0", or empty to keep it). Returns the
+// line's new value.
 var updateScript = redis.NewScript(luaLine + `
-local key, sku = KEYS[1], ARGV[1]
-local count, stock, sel, ttl = tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4], tonumber(ARGV[5])
+local key, sku = KEYS[1], ARGV[4]
+local count, stock, limit, sel = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]), ARGV[8]
 local cur = redis.call('HGET', key, sku)
 if not cur then
   return redis.error_reply('NOLINE ' .. sku)
@@ -85,27 +105,31 @@ local _, s, q = decode(cur)
 if count > stock then
   return redis.error_reply('NOSTOCK ' .. count .. ' > ' .. stock)
 end
+if limit > 0 and count > limit then
+  return redis.error_reply('BUYLIMIT ' .. count .. ' > ' .. limit)
+end
 if sel ~= '' then s = sel end
 local v = encode(count, s, q)
 redis.call('HSET', key, sku, v)
-touch(key, ttl)
+touch(key, true)
 return v
 `)
 
-// removeScript: KEYS[1] cart; ARGV ttl(ms), sku... Returns lines removed.
+// removeScript: KEYS[1] cart; ARGV ttl, newTTL, revisit, sku... Returns
+// lines removed.
 var removeScript = redis.NewScript(luaLine + `
 local key, n = KEYS[1], 0
-for i = 2, #ARGV do
+for i = 4, #ARGV do
   n = n + redis.call('HDEL', key, ARGV[i])
 end
-touch(key, tonumber(ARGV[1]))
+touch(key, true)
 return n
 `)
 
-// selectAllScript: KEYS[1] cart; ARGV sel ('1' or '0'), ttl(ms). Returns
-// the number of lines.
+// selectAllScript: KEYS[1] cart; ARGV ttl, newTTL, revisit, sel ('1' or
+// '0'). Returns the number of lines.
 var selectAllScript = redis.NewScript(luaLine + `
-local key, sel = KEYS[1], ARGV[1]
+local key, sel = KEYS[1], ARGV[4]
 local h = redis.call('HGETALL', key)
 -- decode everything before writing anything: a script that fails halfway
 -- keeps its earlier writes
@@ -116,25 +140,26 @@ for i = 1, #h, 2 do
   out[#out + 1] = encode(c, sel, q)
 end
 if #out > 0 then redis.call('HSET', key, unpack(out)) end
-touch(key, tonumber(ARGV[2]))
+touch(key, true)
 return #h / 2
 `)
 
-// readScript: KEYS[1] cart; ARGV ttl(ms). Returns HGETALL's flat list. A
-// script rather than a bare HGETALL so that reading a guest cart also keeps
-// it alive, in the same round trip.
+// readScript: KEYS[1] cart; ARGV ttl, newTTL, revisit. Returns HGETALL's
+// flat list. A script rather than a bare HGETALL so that reading a guest
+// cart also keeps it alive, in the same round trip.
 var readScript = redis.NewScript(luaLine + `
 local h = redis.call('HGETALL', KEYS[1])
-if #h > 0 then touch(KEYS[1], tonumber(ARGV[1])) end
+if #h > 0 then touch(KEYS[1], false) end
 return h
 `)
 
-// removePurchasedScript: KEYS[1] cart; ARGV ttl(ms), then sku, count pairs.
+// removePurchasedScript: KEYS[1] cart; ARGV ttl, newTTL, revisit, then
+// sku, count pairs.
 // Each line keeps what was added beyond the purchase (current - purchased);
 // a line left with <= 0 is deleted.
 var removePurchasedScript = redis.NewScript(luaLine + `
 local key = KEYS[1]
-for i = 2, #ARGV, 2 do
+for i = 4, #ARGV, 2 do
   local sku, bought = ARGV[i], tonumber(ARGV[i + 1])
   local cur = redis.call('HGET', key, sku)
   if cur then
@@ -146,7 +171,7 @@ for i = 2, #ARGV, 2 do
     end
   end
 end
-touch(key, tonumber(ARGV[1]))
+touch(key, true)
 return 1
 `)
 

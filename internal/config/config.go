@@ -62,6 +62,12 @@ type Config struct {
 	FreeFreightFrom money.Fen
 	// PayWithin is how long an ALIPAY order may stay unpaid.
 	PayWithin time.Duration
+	// PurchaseLimit caps the units of one SKU per order and per shopper
+	// over PurchaseLimitWindow, for SKUs without their own (0: no cap).
+	PurchaseLimit       int
+	PurchaseLimitWindow time.Duration
+	// MaxUnpaidOrders caps a shopper's UNPAID orders (0: no cap).
+	MaxUnpaidOrders int
 
 	// PublicURL is where Alipay and browsers reach this API (notify and
 	// return URLs are built on it). Empty: http://<addr>.
@@ -117,6 +123,9 @@ var Vars = []Var{
 	{"freight", "STOREFRONT_FREIGHT", "10.00", "freight per order, in yuan"},
 	{"free-freight-from", "STOREFRONT_FREE_FREIGHT_FROM", "99.00", "goods amount from which freight is free, in yuan (0: never)"},
 	{"pay-within", "STOREFRONT_PAY_WITHIN", "30m", "how long an ALIPAY order may stay unpaid before it is canceled"},
+	{"purchase-limit", "STOREFRONT_PURCHASE_LIMIT", "10", "most units of one SKU per order and per shopper within the limit window, for SKUs without their own limit (0: none)"},
+	{"purchase-limit-window", "STOREFRONT_PURCHASE_LIMIT_WINDOW", "24h", "how far back a shopper's orders (not canceled) count against a SKU's purchase limit"},
+	{"max-unpaid-orders", "STOREFRONT_MAX_UNPAID_ORDERS", "3", "most UNPAID orders one shopper may have at once (0: any number)"},
 	{"public-url", "STOREFRONT_PUBLIC_URL", "", "where Alipay and browsers reach this API, e.g. https://api.shop.example; empty: http://<addr>"},
 	{"frontend-url", "STOREFRONT_FRONTEND_URL", "", "where the buyer lands after paying (gets ?orderNo=); empty: the playground"},
 	{"alipay-app-id", "STOREFRONT_ALIPAY_APP_ID", "", "Alipay app id; empty: the offline Alipay sandbox (embedded mode, or with -alipay-sandbox)"},
@@ -204,6 +213,9 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	parse("access-ttl", parseDuration(&c.AccessTTL))
 	parse("refresh-ttl", parseDuration(&c.RefreshTTL))
 	parse("pay-within", parseDuration(&c.PayWithin))
+	parse("purchase-limit", parseInt(&c.PurchaseLimit))
+	parse("purchase-limit-window", parseDuration(&c.PurchaseLimitWindow))
+	parse("max-unpaid-orders", parseInt(&c.MaxUnpaidOrders))
 	parse("sweep-interval", parseDuration(&c.SweepInterval))
 	parse("alipay-production", parseBool(&c.AlipayProduction))
 	parse("alipay-sandbox", func(s string) error {
@@ -259,6 +271,9 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	}
 	if c.PayWithin < time.Minute {
 		return Config{}, fmt.Errorf("pay-within must be at least 1m")
+	}
+	if c.PurchaseLimit < 0 || c.MaxUnpaidOrders < 0 || c.PurchaseLimitWindow < time.Minute {
+		return Config{}, fmt.Errorf("purchase-limit and max-unpaid-orders must not be negative, purchase-limit-window at least 1m")
 	}
 	if c.AlipayAppID != "" && (c.AlipayPrivateKey == "" || c.AlipayPublicKey == "") {
 		return Config{}, fmt.Errorf("alipay-app-id needs alipay-private-key and alipay-public-key")

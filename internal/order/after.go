@@ -3,8 +3,6 @@ package order
 import (
 	"context"
 	"fmt"
-	"strings"
-	"unicode/utf8"
 
 	"github.com/storefront/storefront/ent"
 	"github.com/storefront/storefront/ent/ordergoods"
@@ -12,6 +10,7 @@ import (
 	"github.com/storefront/storefront/internal/apperr"
 	"github.com/storefront/storefront/internal/database"
 	"github.com/storefront/storefront/internal/orderstate"
+	"github.com/storefront/storefront/internal/text"
 )
 
 // Mine returns the query of a user's orders, optionally of some statuses;
@@ -60,6 +59,10 @@ type LineComment struct {
 // MaxCommentChars bounds a comment.
 const MaxCommentChars = 500
 
+// commentRule: an empty text is a score without words. The column holds
+// 2000 bytes, what 500 characters of UTF-8 can take.
+var commentRule = text.Rule{Field: "text", Max: MaxCommentChars}
+
 // Comment records comments on lines of an UNCOMMENT order; when every line
 // has one, the order is FINISHED. One transaction: it starts with a
 // conditional touch of the order row (owner and status), which also
@@ -72,12 +75,13 @@ func (s *Service) Comment(ctx context.Context, userID, orderID int, comments []L
 	seen := map[int]bool{}
 	for i := range comments {
 		c := &comments[i]
-		c.Text = strings.TrimSpace(c.Text)
+		var err error
+		if c.Text, err = commentRule.Clean(c.Text); err != nil {
+			return nil, err
+		}
 		switch {
 		case c.Score < 0 || c.Score > 5:
 			return nil, apperr.BadInput("score must be 0 to 5").With("field", "score")
-		case utf8.RuneCountInString(c.Text) > MaxCommentChars:
-			return nil, apperr.BadInput("a comment is at most %d characters", MaxCommentChars).With("field", "text")
 		case seen[c.LineID]:
 			return nil, apperr.BadInput("a line is commented once").With("field", "lineId")
 		}

@@ -177,8 +177,8 @@ func (s *Service) lead(ctx context.Context, skuID int) {
 	s.decide(ctx, batch, outs)
 }
 
-// decide shares the SKU's units out over the batch in arrival order and
-// places the orders that fit in one transaction.
+// decide places the batch's orders that fit in one transaction, and
+// tells every other caller why not.
 func (s *Service) decide(ctx context.Context, batch []*ticket, outs []outcome) {
 	skuID := batch[0].line.SKUID
 	all := func(o outcome) {
@@ -191,7 +191,6 @@ func (s *Service) decide(ctx context.Context, batch []*ticket, outs []outcome) {
 		all(outcome{err: err})
 		return
 	}
-	k := skus[skuID]
 	refs := make([]address.Ref, len(batch))
 	for i, t := range batch {
 		refs[i] = address.Ref{UserID: t.in.UserID, ID: t.in.AddressID}
@@ -206,8 +205,7 @@ func (s *Service) decide(ctx context.Context, batch []*ticket, outs []outcome) {
 		key  string
 	}
 	seen := make(map[userKey]bool, len(batch))
-	left := k.Stock
-	var fit []int
+	var candidates []int
 	for i, t := range batch {
 		uk := userKey{t.in.UserID, t.in.IdempotencyKey}
 		t.addr = addrs[refs[i]]
@@ -218,38 +216,69 @@ func (s *Service) decide(ctx context.Context, batch []*ticket, outs []outcome) {
 			// One multi-row insert cannot hold a key twice; alone, the
 			// second call finds the first one's order.
 			outs[i] = outcome{alone: true}
-		case t.line.Count > left:
-			outs[i] = outcome{err: apperr.InsufficientStock{SKUID: skuID, Left: left}}
 		default:
-			left -= t.line.Count
-			fit = append(fit, i)
+			candidates = append(candidates, i)
 		}
 		seen[uk] = true
 	}
-	if len(fit) == 0 {
+	if len(candidates) == 0 {
 		return
 	}
-	orders, err := s.insertBatch(ctx, skus, batch, fit)
+	orders, fit, refused, err := s.insertBatch(ctx, skus, batch, candidates)
+	for _, i := range candidates {
+		outs[i] = outcome{err: err}
+	}
+	for i, e := range refused {
+		outs[i] = outcome{err: e}
+	}
 	for j, i := range fit {
 		switch {
 		case err == nil:
 			outs[i] = outcome{order: orders[j]}
 		case errors.Is(err, errBatchShort) || database.IsUniqueViolation(err):
 			outs[i] = outcome{alone: true}
-		default:
-			outs[i] = outcome{err: err}
 		}
 	}
 }
 
-// insertBatch places the orders batch[fit...] in one transaction: all
-// order rows in one insert, all lines in another, then one guarded update
-// for their units.
-func (s *Service) insertBatch(ctx context.Context, skus map[int]*ent.SKU, batch []*ticket, fit []int) ([]*ent.OrderInfo, error) {
+// insertBatch places the orders of batch[candidates...] that fit in one
+// transaction: all order rows in one insert, all lines in another, then
+// one guarded update for their units. Inside it, after the buyers'
+// allowances are read under their locks, the SKU's units are shared out in
+// arrival order; fit lists the orders that got them (placed, unless err),
+// refused says why the others did not. The guarded update stays the judge
+// of stock: the leader's read only shares the units out.
+func (s *Service) insertBatch(ctx context.Context, skus map[int]*ent.SKU, batch []*ticket, candidates []int) (orders []*ent.OrderInfo, fit []int, refused map[int]error, err error) {
 	k := skus[batch[0].line.SKUID]
-	var orders []*ent.OrderInfo
-	err := database.Retry(ctx, s.retry, func(ctx context.Context) error {
+	err = database.Retry(ctx, s.retry, func(ctx context.Context) error {
 		return database.WithTx(ctx, s.db.Client, s.db.Dialect, func(tx *ent.Tx) error {
+			orders, fit, refused = nil, nil, map[int]error{}
+			ds := make([]demand, len(candidates))
+			for j, i := range candidates {
+				ds[j] = demandOf(batch[i].in, []cart.Line{batch[i].line})
+			}
+			a, err := s.allowances(ctx, tx, ds, skus)
+			if err != nil {
+				return err
+			}
+			left := k.Stock
+			for j, i := range candidates {
+				count := batch[i].line.Count
+				if err := s.check(a, ds[j], skus); err != nil {
+					refused[i] = err
+					continue
+				}
+				if count > left {
+					refused[i] = apperr.InsufficientStock{SKUID: k.ID, Left: left}
+					continue
+				}
+				a.take(ds[j])
+				left -= count
+				fit = append(fit, i)
+			}
+			if len(fit) == 0 {
+				return nil
+			}
 			now := s.now()
 			rows := make([]*ent.OrderInfoCreate, len(fit))
 			units := 0
@@ -292,12 +321,14 @@ func (s *Service) insertBatch(ctx context.Context, skus map[int]*ent.SKU, batch 
 		})
 	})
 	if err != nil {
-		return nil, err
+		return nil, fit, refused, err
 	}
 	for j, o := range orders {
 		orders[j] = unwrap(o)
 	}
-	s.batches.batches.Add(1)
-	s.batches.batched.Add(int64(len(orders)))
-	return orders, nil
+	if len(orders) > 0 {
+		s.batches.batches.Add(1)
+		s.batches.batched.Add(int64(len(orders)))
+	}
+	return orders, fit, refused, nil
 }

@@ -32,6 +32,7 @@ import (
 	"github.com/storefront/storefront/ent"
 	"github.com/storefront/storefront/ent/ordergoods"
 	"github.com/storefront/storefront/ent/orderinfo"
+	"github.com/storefront/storefront/ent/predicate"
 	"github.com/storefront/storefront/ent/sku"
 	"github.com/storefront/storefront/internal/address"
 	"github.com/storefront/storefront/internal/apperr"
@@ -58,6 +59,13 @@ type Config struct {
 	Freight cart.FreightRule
 	// PayWithin is how long an ALIPAY order may stay unpaid.
 	PayWithin time.Duration
+	// PurchaseLimit is the purchase limit of SKUs without their own (0:
+	// none), LimitWindow how far back orders count against it (default
+	// DefaultLimitWindow); MaxUnpaid caps a shopper's UNPAID orders (0:
+	// none). See limit.go.
+	PurchaseLimit int
+	LimitWindow   time.Duration
+	MaxUnpaid     int
 }
 
 // Service places orders.
@@ -88,6 +96,9 @@ func WithFaultBeforeStock(fn func(ctx context.Context, tx *ent.Tx) error) Option
 // New returns the order service. retry is shared with everything else that
 // retries transactions, so its counters tell the whole story.
 func New(db *database.DB, carts Carts, addresses Addresses, cfg Config, retry *database.RetryPolicy, log *slog.Logger, opts ...Option) *Service {
+	if cfg.LimitWindow <= 0 {
+		cfg.LimitWindow = DefaultLimitWindow
+	}
 	s := &Service{db: db, carts: carts, addresses: addresses, cfg: cfg, retry: retry, log: log, now: time.Now}
 	s.batches.queues = make(map[int]*queue)
 	for _, o := range opts {
@@ -265,8 +276,17 @@ func (s *Service) onSale(ctx context.Context, ids []int) (map[int]*ent.SKU, erro
 	return byID, nil
 }
 
-// insert is one attempt: order row, lines, then the guarded stock updates.
+// insert is one attempt: the buyer's limits, order row, lines, then the
+// guarded stock updates.
 func (s *Service) insert(ctx context.Context, tx *ent.Tx, in PlaceInput, addr *ent.Address, lines []cart.Line, skus map[int]*ent.SKU) (*ent.OrderInfo, error) {
+	d := demandOf(in, lines)
+	a, err := s.allowances(ctx, tx, []demand{d}, skus)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.check(a, d, skus); err != nil {
+		return nil, err
+	}
 	now := s.now()
 	create, err := s.orderRow(tx, in, addr, lines, skus, now)
 	if err != nil {
@@ -400,18 +420,33 @@ func owned(ctx context.Context, q *ent.OrderInfoQuery, userID, id int) (*ent.Ord
 	return o, err
 }
 
-// CancelUnpaid cancels an UNPAID order and puts its stock back, in one
-// transaction whose first statement is the conditional status change: of
-// any number of callers (sweepers on several instances, the buyer), one
-// moves the order and restores the stock; the others change nothing. It
+// CancelUnpaid cancels an UNPAID order and puts its stock back, once. It
 // reports whether this call canceled the order.
 func (s *Service) CancelUnpaid(ctx context.Context, orderID int) (bool, error) {
+	return s.cancel(ctx, orderID, nil, orderinfo.StatusEQ(orderstate.Unpaid))
+}
+
+// CancelUnsentCash cancels an UNSEND CASH order for the merchant, keeping
+// the reason, and puts its stock back, once. A paid ALIPAY order is not
+// canceled here: its money would need a refund. It reports whether this
+// call canceled the order.
+func (s *Service) CancelUnsentCash(ctx context.Context, orderID int, reason string) (bool, error) {
+	return s.cancel(ctx, orderID, &reason, orderinfo.StatusEQ(orderstate.Unsend), orderinfo.PayMethodEQ(orderinfo.PayMethodCASH))
+}
+
+// cancel moves the order to CANCELED when it matches from, and puts its
+// stock back, in one transaction whose first statement is the conditional
+// status change: of any number of callers (sweepers on several instances,
+// the buyer, the merchant), one moves the order and restores the stock;
+// the others change nothing. The buyer's purchase limits count the order
+// no more.
+func (s *Service) cancel(ctx context.Context, orderID int, reason *string, from ...predicate.OrderInfo) (bool, error) {
 	var did bool
 	err := database.Retry(ctx, s.retry, func(ctx context.Context) error {
 		return database.WithTx(ctx, s.db.Client, s.db.Dialect, func(tx *ent.Tx) error {
 			n, err := tx.OrderInfo.Update().
-				Where(orderinfo.ID(orderID), orderinfo.StatusEQ(orderstate.Unpaid)).
-				SetStatus(orderstate.Canceled).SetCanceledAt(s.now()).
+				Where(append(from, orderinfo.ID(orderID))...).
+				SetStatus(orderstate.Canceled).SetCanceledAt(s.now()).SetNillableCancelReason(reason).
 				Save(ctx)
 			if err != nil || n == 0 {
 				did = false

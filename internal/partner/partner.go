@@ -6,10 +6,10 @@ package partner
 
 import (
 	"context"
+	"errors"
 	"regexp"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/storefront/storefront/ent"
 	"github.com/storefront/storefront/ent/goods"
@@ -22,6 +22,7 @@ import (
 	"github.com/storefront/storefront/internal/database"
 	"github.com/storefront/storefront/internal/money"
 	"github.com/storefront/storefront/internal/orderstate"
+	"github.com/storefront/storefront/internal/text"
 )
 
 // Limits of partner input.
@@ -31,11 +32,20 @@ const (
 	maxNameChar           = 128
 )
 
+// Orders is what the partner service needs of the order service: the one
+// cancel transition that puts stock back.
+type Orders interface {
+	CancelUnsentCash(ctx context.Context, orderID int, reason string) (bool, error)
+}
+
 // Service runs partner operations.
-type Service struct{ db *database.DB }
+type Service struct {
+	db     *database.DB
+	orders Orders
+}
 
 // New returns the partner service.
-func New(db *database.DB) *Service { return &Service{db: db} }
+func New(db *database.DB, orders Orders) *Service { return &Service{db: db, orders: orders} }
 
 func field(name, format string, args ...any) error {
 	return apperr.BadInput(format, args...).With("field", name)
@@ -54,14 +64,61 @@ type SKUInput struct {
 	// OptionIDs are options of the goods' specifications, at most one per
 	// specification.
 	OptionIDs []int
+	// PurchaseLimit is the most units per order and per shopper; nil or 0:
+	// the shop's default.
+	PurchaseLimit *int
 }
 
-func checkText(name, v string, max int, required bool) error {
-	n := utf8.RuneCountInString(strings.TrimSpace(v))
-	if (required && n == 0) || n > max {
-		return field(name, "%s must be %d to %d characters", name, map[bool]int{true: 1, false: 0}[required], max)
+// The text rules mirror the columns of ent/schema: a value is stored as
+// cleaned (trimmed), so what was checked is what is written.
+var (
+	nameRule    = text.Rule{Field: "name", Min: 1, Max: maxNameChar}
+	captionRule = text.Rule{Field: "caption", Max: 256}
+	imageRule   = text.Rule{Field: "image", Max: 512, MaxBytes: 512}
+	carrierRule = text.Rule{Field: "carrier", Min: 1, Max: 32}
+	reasonRule  = text.Rule{Field: "reason", Min: 1, Max: 200}
+)
+
+// checkLimit bounds a purchase limit; 0 is the shop's default.
+func checkLimit(v *int) error {
+	if v != nil && (*v < 0 || *v > MaxStock) {
+		return field("purchaseLimit", "purchaseLimit must be between 0 (the shop's default) and %d", MaxStock)
 	}
 	return nil
+}
+
+// clean cleans *v in place; a nil v (a field left out) is fine.
+func clean(r text.Rule, v *string) error {
+	if v == nil {
+		return nil
+	}
+	c, err := r.Clean(*v)
+	*v = c
+	return err
+}
+
+// saved is the outcome of a Save: should a rule here ever drift from the
+// schema's validators, the client still hears which field it sent wrong
+// (BAD_USER_INPUT), not INTERNAL.
+func saved[T any](v T, err error) (T, error) {
+	var ve *ent.ValidationError
+	if errors.As(err, &ve) {
+		name := inputName(ve.Name)
+		return v, field(name, "%s is out of range", name)
+	}
+	return v, err
+}
+
+// inputName is the GraphQL spelling of an Ent field name (market_price:
+// marketPrice).
+func inputName(entField string) string {
+	parts := strings.Split(entField, "_")
+	for i := 1; i < len(parts); i++ {
+		if parts[i] != "" {
+			parts[i] = strings.ToUpper(parts[i][:1]) + parts[i][1:]
+		}
+	}
+	return strings.Join(parts, "")
 }
 
 func checkPrice(name string, v money.Fen) error {
@@ -77,11 +134,12 @@ func (s *Service) CreateSKU(ctx context.Context, p apikey.Partner, in SKUInput) 
 		return nil, err
 	}
 	for _, err := range []error{
-		checkText("name", in.Name, maxNameChar, true),
-		checkText("caption", in.Caption, 256, false),
-		checkText("image", in.Image, 512, false),
+		clean(nameRule, &in.Name),
+		clean(captionRule, &in.Caption),
+		clean(imageRule, &in.Image),
 		checkPrice("price", in.Price),
 		checkPrice("marketPrice", in.MarketPrice),
+		checkLimit(in.PurchaseLimit),
 	} {
 		if err != nil {
 			return nil, err
@@ -115,13 +173,14 @@ func (s *Service) CreateSKU(ctx context.Context, p apikey.Partner, in SKUInput) 
 	if len(opts) != len(in.OptionIDs) {
 		return nil, field("optionIds", "every option must belong to this product's specifications, once")
 	}
-	return s.db.Client.SKU.Create().
+	return saved(s.db.Client.SKU.Create().
 		SetGoodsID(g.ID).SetCategoryID(g.CategoryID).
-		SetName(strings.TrimSpace(in.Name)).SetCaption(in.Caption).SetImage(in.Image).
+		SetName(in.Name).SetCaption(in.Caption).SetImage(in.Image).
 		SetPrice(in.Price).SetMarketPrice(in.MarketPrice).
 		SetStock(in.Stock).SetLaunched(in.Launched).
+		SetNillablePurchaseLimit(in.PurchaseLimit).
 		AddOptionIDs(in.OptionIDs...).
-		Save(ctx)
+		Save(ctx))
 }
 
 // SKUPatch changes some of a SKU's fields; stock changes only through
@@ -129,6 +188,8 @@ func (s *Service) CreateSKU(ctx context.Context, p apikey.Partner, in SKUInput) 
 type SKUPatch struct {
 	Name, Caption, Image *string
 	Price, MarketPrice   *money.Fen
+	// PurchaseLimit 0 returns the SKU to the shop's default.
+	PurchaseLimit *int
 }
 
 // UpdateSKU edits a SKU (catalog:write).
@@ -136,25 +197,17 @@ func (s *Service) UpdateSKU(ctx context.Context, p apikey.Partner, id int, in SK
 	if err := p.Require(apikey.CatalogWrite); err != nil {
 		return nil, err
 	}
-	u := s.db.Client.SKU.UpdateOneID(id)
-	if in.Name != nil {
-		if err := checkText("name", *in.Name, maxNameChar, true); err != nil {
+	for _, err := range []error{
+		clean(nameRule, in.Name), clean(captionRule, in.Caption), clean(imageRule, in.Image),
+		checkLimit(in.PurchaseLimit),
+	} {
+		if err != nil {
 			return nil, err
 		}
-		u.SetName(strings.TrimSpace(*in.Name))
 	}
-	if in.Caption != nil {
-		if err := checkText("caption", *in.Caption, 256, false); err != nil {
-			return nil, err
-		}
-		u.SetCaption(*in.Caption)
-	}
-	if in.Image != nil {
-		if err := checkText("image", *in.Image, 512, false); err != nil {
-			return nil, err
-		}
-		u.SetImage(*in.Image)
-	}
+	u := s.db.Client.SKU.UpdateOneID(id).
+		SetNillableName(in.Name).SetNillableCaption(in.Caption).SetNillableImage(in.Image).
+		SetNillablePurchaseLimit(in.PurchaseLimit)
 	for name, v := range map[string]*money.Fen{"price": in.Price, "marketPrice": in.MarketPrice} {
 		if v != nil {
 			if err := checkPrice(name, *v); err != nil {
@@ -168,7 +221,7 @@ func (s *Service) UpdateSKU(ctx context.Context, p apikey.Partner, id int, in SK
 	if in.MarketPrice != nil {
 		u.SetMarketPrice(*in.MarketPrice)
 	}
-	k, err := u.Save(ctx)
+	k, err := saved(u.Save(ctx))
 	if ent.IsNotFound(err) {
 		return nil, apperr.NotFound("SKU")
 	}
@@ -228,16 +281,16 @@ func (s *Service) ShipOrder(ctx context.Context, p apikey.Partner, orderID int, 
 	if err := p.Require(apikey.OrdersWrite); err != nil {
 		return nil, err
 	}
-	if err := checkText("carrier", carrier, 32, true); err != nil {
+	if err := clean(carrierRule, &carrier); err != nil {
 		return nil, err
 	}
 	if !trackingRule.MatchString(trackingNo) {
 		return nil, field("trackingNo", "trackingNo must be 1 to 64 letters, digits or -")
 	}
-	n, err := s.db.Client.OrderInfo.Update().
+	n, err := saved(s.db.Client.OrderInfo.Update().
 		Where(orderinfo.ID(orderID), orderinfo.StatusEQ(orderstate.Unsend)).
-		SetStatus(orderstate.Unreceived).SetCarrier(strings.TrimSpace(carrier)).SetTrackingNo(trackingNo).
-		Save(ctx)
+		SetStatus(orderstate.Unreceived).SetCarrier(carrier).SetTrackingNo(trackingNo).
+		Save(ctx))
 	if err != nil {
 		return nil, err
 	}
@@ -250,6 +303,34 @@ func (s *Service) ShipOrder(ctx context.Context, p apikey.Partner, orderID int, 
 	}
 	if n == 0 {
 		return nil, apperr.New(apperr.CodeOrderState, "the order is %s; only an UNSEND order can be shipped", o.Status).With("status", o.Status.String())
+	}
+	return o, nil
+}
+
+// CancelOrder cancels an UNSEND CASH order and puts its stock back, once
+// (orders:write): the way out of an order that hoards stock. Every other
+// order is ORDER_STATE: an unpaid one expires or its buyer cancels it, a
+// paid one needs a refund, a shipped one is on its way.
+func (s *Service) CancelOrder(ctx context.Context, p apikey.Partner, orderID int, reason string) (*ent.OrderInfo, error) {
+	if err := p.Require(apikey.OrdersWrite); err != nil {
+		return nil, err
+	}
+	if err := clean(reasonRule, &reason); err != nil {
+		return nil, err
+	}
+	did, err := s.orders.CancelUnsentCash(ctx, orderID, reason)
+	if err != nil {
+		return nil, err
+	}
+	o, err := s.db.Client.OrderInfo.Get(ctx, orderID)
+	if ent.IsNotFound(err) {
+		return nil, apperr.NotFound("order")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !did {
+		return nil, apperr.New(apperr.CodeOrderState, "the order is %s (%s); only an UNSEND CASH order can be canceled here", o.Status, o.PayMethod).With("status", o.Status.String())
 	}
 	return o, nil
 }

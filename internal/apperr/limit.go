@@ -1,0 +1,35 @@
+package apperr
+
+import "fmt"
+
+// Codes of the limits that keep one shopper from tying up stock.
+const (
+	CodePurchaseLimit = "PURCHASE_LIMIT"
+	CodeUnpaidLimit   = "UNPAID_LIMIT"
+)
+
+// PurchaseLimit says a count exceeds what one shopper may buy of SKUID:
+// Limit units per order and within the limit window, of which Left remain.
+type PurchaseLimit struct {
+	SKUID int
+	Limit int
+	Left  int
+}
+
+func (e PurchaseLimit) Error() string {
+	return fmt.Sprintf("at most %d of this item per shopper; you may buy %d more", e.Limit, e.Left)
+}
+func (e PurchaseLimit) Code() string { return CodePurchaseLimit }
+func (e PurchaseLimit) Extensions() map[string]any {
+	return map[string]any{"limit": e.Limit, "left": e.Left}
+}
+
+// SKU names the SKU the error is about.
+func (e PurchaseLimit) SKU() int { return e.SKUID }
+
+// UnpaidLimit says the shopper has limit unpaid orders already.
+func UnpaidLimit(limit int) *Error {
+	return New(CodeUnpaidLimit, "you have %d unpaid orders: pay or cancel one first", limit).With("limit", limit)
+}
+
+var _ Coded = PurchaseLimit{}
