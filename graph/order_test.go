@@ -116,6 +116,23 @@ func parallel(n int, fn func(i int)) {
 	wg.Wait()
 }
 
+// winners counts the racers that succeeded; every other one must have
+// lost with ORDER_STATE (the conditional update applied once).
+func winners(t *testing.T, codes []string) int {
+	t.Helper()
+	won := 0
+	for _, c := range codes {
+		switch c {
+		case "":
+			won++
+		case "ORDER_STATE":
+		default:
+			t.Fatalf("codes %v", codes)
+		}
+	}
+	return won
+}
+
 func TestTwoHundredBuyersOnTwoInstancesShareOneHundredUnits(t *testing.T) {
 	t.Parallel()
 	s1 := gqltest.Start(t, gqltest.Options{})
