@@ -1,7 +1,7 @@
 # Storefront. `make help` lists the targets.
 GO ?= go
 
-.PHONY: help run test test-short generate lint bench migration services playground-check
+.PHONY: help run test test-short chaos generate lint bench migration services playground-check
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -14,6 +14,9 @@ services: ## make sure MariaDB and Redis run on 127.0.0.1 (installs them if miss
 
 test: services ## every test, with the race detector, against real MariaDB and Redis
 	$(GO) test -race -count=1 -timeout 30m ./...
+
+chaos: services ## the slower fault tests too (files tagged chaos): killed connections, stopped Redis, exhausted pools
+	$(GO) test -race -count=1 -timeout 30m -tags chaos ./...
 
 generate: ## regenerate Ent and gqlgen code
 	$(GO) generate ./...
