@@ -9,7 +9,7 @@ before=$(snapshot | sha256sum)
 go generate ./...
 go mod tidy
 if [ "$(snapshot | sha256sum)" != "$before" ]; then
-  echo "`go generate ./...` or `go mod tidy` changed the tree; commit what they produce:"
+  echo 'go generate ./... or go mod tidy changed the tree; commit what they produce:'
   git status --porcelain
   exit 1
 fi
