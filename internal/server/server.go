@@ -3,8 +3,11 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -92,21 +95,46 @@ func securityHeaders(next http.Handler) http.Handler {
 }
 
 // limitBody answers 413 with a GraphQL-shaped error for bodies over max, so
-// an oversized document costs nothing to refuse.
+// an oversized document costs nothing to refuse. A body of unknown length
+// (chunked) is read here, up to max, so that one too large gets the same
+// 413 rather than a read error deep in the transport.
 func limitBody(max int64, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > max {
-			writeJSON(w, http.StatusRequestEntityTooLarge, map[string]any{
-				"errors": []map[string]any{{
-					"message":    "request body too large",
-					"extensions": map[string]any{"code": "REQUEST_TOO_LARGE", "maxBytes": max},
-				}},
-			})
+			tooLarge(w, max)
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, max)
+		if r.ContentLength < 0 {
+			body, err := io.ReadAll(r.Body)
+			if _, over := errors.AsType[*http.MaxBytesError](err); over {
+				tooLarge(w, max)
+				return
+			}
+			if err != nil {
+				// The client went away mid-body; nobody reads this.
+				writeJSON(w, http.StatusBadRequest, graphQLError("could not read the request body", "BAD_REQUEST", nil))
+				return
+			}
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			r.ContentLength = int64(len(body))
+		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+func tooLarge(w http.ResponseWriter, max int64) {
+	writeJSON(w, http.StatusRequestEntityTooLarge, graphQLError("request body too large", "REQUEST_TOO_LARGE", map[string]any{"maxBytes": max}))
+}
+
+// graphQLError is the body of a GraphQL response with one error, code in
+// its extensions with ext, and no data: nothing ran.
+func graphQLError(message, code string, ext map[string]any) map[string]any {
+	e := map[string]any{"code": code}
+	for k, v := range ext {
+		e[k] = v
+	}
+	return map[string]any{"errors": []map[string]any{{"message": message, "extensions": e}}}
 }
 
 // withClient records the caller's address and user agent for the login
