@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/storefront/storefront/internal/config"
 	"github.com/storefront/storefront/internal/gqltest"
 )
 
@@ -279,5 +280,47 @@ func TestAPersistedQueryHashRunsOnceTheServerHasSeenItsDocument(t *testing.T) {
 	}
 	if res := post(false); res.Status != http.StatusOK || len(res.Errors) != 0 || !strings.Contains(string(res.Data), "categories") {
 		t.Fatalf("known hash: %d %+v %s", res.Status, res.Errors, res.Data)
+	}
+}
+
+// A browser app on an allowed origin can call the API: the preflight is
+// answered with the headers it asked for, and the answer to its POST
+// names the origin. Another origin gets no CORS header at all.
+func TestABrowserOnAnAllowedOriginCanCallTheAPI(t *testing.T) {
+	t.Parallel()
+	s := gqltest.Start(t, gqltest.Options{Config: func(c *config.Config) {
+		c.CORSOrigins = []string{"https://shop.example"}
+	}})
+	preflight := func(origin string) *http.Response {
+		req, _ := http.NewRequest(http.MethodOptions, s.URL+"/graphql", nil)
+		req.Header.Set("Origin", origin)
+		req.Header.Set("Access-Control-Request-Method", http.MethodPost)
+		req.Header.Set("Access-Control-Request-Headers", "authorization,content-type,x-cart-token")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res
+	}
+	res := preflight("https://shop.example")
+	if res.StatusCode != http.StatusNoContent || res.Header.Get("Access-Control-Allow-Origin") != "https://shop.example" ||
+		res.Header.Get("Access-Control-Allow-Headers") != "authorization,content-type,x-cart-token" {
+		t.Fatalf("preflight from the allowed origin: %d %v", res.StatusCode, res.Header)
+	}
+	if res := preflight("https://evil.example"); res.Header.Get("Access-Control-Allow-Origin") != "" {
+		t.Fatalf("preflight from another origin was allowed: %v", res.Header)
+	}
+
+	req, _ := http.NewRequest(http.MethodPost, s.URL+"/graphql", postBody(`{ categories { name } }`, nil))
+	req.Header.Set("Content-Type", asJSON)
+	req.Header.Set("Origin", "https://shop.example")
+	post, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	post.Body.Close()
+	if post.StatusCode != http.StatusOK || post.Header.Get("Access-Control-Allow-Origin") != "https://shop.example" {
+		t.Fatalf("POST from the allowed origin: %d %v", post.StatusCode, post.Header)
 	}
 }

@@ -16,6 +16,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rs/cors"
+
 	"github.com/storefront/storefront/internal/auth"
 )
 
@@ -33,12 +35,14 @@ type Deps struct {
 	Routes map[string]http.Handler
 	// TrustProxy takes the client address from X-Forwarded-For.
 	TrustProxy bool
+	// CORSOrigins may call /graphql from a browser; none when empty.
+	CORSOrigins []string
 }
 
 // New returns the root handler.
 func New(d Deps) http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", limitBody(d.MaxBodyBytes, withClient(d.TrustProxy, d.GraphQL)))
+	mux.Handle("/graphql", withCORS(d.CORSOrigins, limitBody(d.MaxBodyBytes, withClient(d.TrustProxy, d.GraphQL))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
@@ -92,6 +96,29 @@ func securityHeaders(next http.Handler) http.Handler {
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		next.ServeHTTP(w, r)
 	})
+}
+
+// withCORS lets browser apps on origins call next: preflights are
+// answered here, and answers (refusals such as 413 too, so the app can read
+// them) name the caller's origin when it is allowed. Allowed is what the API
+// reads: GET and POST, the bearer token, the guest cart token and a JSON
+// body. No credentials mode: tokens travel in headers, never in cookies, so
+// a page on another origin cannot borrow a shopper's session. Nothing is
+// exposed beyond the safelisted response headers: the API answers in its
+// body.
+func withCORS(origins []string, next http.Handler) http.Handler {
+	if len(origins) == 0 {
+		// rs/cors takes an empty list to mean every origin.
+		return next
+	}
+	return cors.New(cors.Options{
+		AllowedOrigins: origins,
+		AllowedMethods: []string{http.MethodGet, http.MethodPost},
+		AllowedHeaders: []string{"Authorization", "X-Cart-Token", "Content-Type"},
+		// Browsers cap it (Chromium at 2 hours); 10 minutes spares a
+		// preflight per request and lets a changed list take hold soon.
+		MaxAge: 600,
+	}).Handler(next)
 }
 
 // limitBody answers 413 with a GraphQL-shaped error for bodies over max, so
