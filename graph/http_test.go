@@ -281,6 +281,11 @@ func TestAPersistedQueryHashRunsOnceTheServerHasSeenItsDocument(t *testing.T) {
 	if res := post(false); res.Status != http.StatusOK || len(res.Errors) != 0 || !strings.Contains(string(res.Data), "categories") {
 		t.Fatalf("known hash: %d %+v %s", res.Status, res.Errors, res.Data)
 	}
+	// A hash that is not its document's is refused, not stored.
+	b, _ := json.Marshal(map[string]any{"query": `{ skus(first: 1) { totalCount } }`, "extensions": ext})
+	if res := s.PostRaw(t, b, nil); res.Code() != "BAD_REQUEST" || res.Data != nil {
+		t.Fatalf("mismatched hash: %d %+v %s", res.Status, res.Errors, res.Data)
+	}
 }
 
 // A browser app on an allowed origin can call the API: the preflight is
