@@ -47,8 +47,10 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 			}
 			return gqlErr
 		}
-		// gqlgen's transports report an undecodable request as a bare
-		// gqlerror with no path (and echo the body in the message).
+		// A bare gqlerror with no path comes from before the operation:
+		// the persisted-query extension (malformed, or a hash that does
+		// not match its query). gqlgen's own transports also made them
+		// for undecodable bodies, echoing the body in the message.
 		var bare *gqlerror.Error
 		if errors.As(err, &bare) && bare.Unwrap() == nil && len(bare.Path) == 0 {
 			gqlErr.Message = "the request is not a valid GraphQL request"

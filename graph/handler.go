@@ -8,7 +8,6 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
-	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/storefront/storefront/graph/generated"
@@ -23,7 +22,7 @@ type Options struct {
 	Log           *slog.Logger
 }
 
-// NewHandler returns the /graphql handler: POST and GET transports, a parsed
+// NewHandler returns the /graphql handler: POST and GET over HTTP, a parsed
 // query cache, automatic persisted queries, the request limits, and the
 // error presenter.
 func NewHandler(r *Resolver, opts Options) *handler.Server {
@@ -40,9 +39,9 @@ func NewHandler(r *Resolver, opts Options) *handler.Server {
 		Complexity: complexity(),
 		Directives: generated.DirectiveRoot{Auth: requireShopper, Partner: requirePartner},
 	}))
-	srv.AddTransport(transport.Options{})
-	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
+	// One transport for every method: statuses and bodies as the
+	// GraphQL-over-HTTP spec asks (see transport.go).
+	srv.AddTransport(httpTransport{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.SetParserTokenLimit(lim.MaxTokens)
 	srv.SetDisableSuggestion(!opts.Introspection)

@@ -147,6 +147,7 @@ func Assemble(ctx context.Context, cfg config.Config, log *slog.Logger, db *data
 		MaxBodyBytes: cfg.MaxBodyBytes,
 		Log:          log,
 		TrustProxy:   cfg.TrustProxy,
+		CORSOrigins:  cfg.CORSOrigins,
 		Routes:       routes,
 	})
 	return a, nil

@@ -6,6 +6,7 @@ package config
 import (
 	"flag"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -55,6 +56,9 @@ type Config struct {
 	// TrustProxy takes the client address from X-Forwarded-For (set it
 	// only behind a proxy that overwrites that header).
 	TrustProxy bool
+	// CORSOrigins may call /graphql from a browser (rs/cors patterns: one
+	// * wildcard each, or "*" alone for any origin).
+	CORSOrigins []string
 
 	// Freight is charged per order unless its goods reach FreeFreightFrom
 	// (0: never free).
@@ -137,6 +141,7 @@ var Vars = []Var{
 	{"alipay-seller-id", "STOREFRONT_ALIPAY_SELLER_ID", "", "the merchant's Alipay user id (2088...); when set, notifications paid to another account are refused"},
 	{"sweep-interval", "STOREFRONT_SWEEP_INTERVAL", "30s", "how often expired unpaid orders are settled (0: never, for tests)"},
 	{"trust-proxy", "STOREFRONT_TRUST_PROXY", "false", "take the client address from X-Forwarded-For (only behind a proxy that sets it)"},
+	{"cors-origins", "STOREFRONT_CORS_ORIGINS", "embedded only", "comma-separated origins (scheme://host[:port], one * wildcard each, or * for any) whose browser apps may call /graphql (default: in embedded mode the public URL's origin, http://localhost:* and http://127.0.0.1:*; none with MySQL)"},
 }
 
 // Embedded reports whether the process runs without external services.
@@ -289,6 +294,9 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		c.PublicURL = "http://" + c.Addr
 	}
 	c.PublicURL = strings.TrimSuffix(c.PublicURL, "/")
+	if c.CORSOrigins, err = corsOrigins(get("cors-origins"), c); err != nil {
+		return Config{}, fmt.Errorf("-cors-origins: %w", err)
+	}
 	if c.FrontendURL == "" {
 		c.FrontendURL = c.PublicURL + "/"
 	}
@@ -302,6 +310,36 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		return Config{}, fmt.Errorf("jwt-secret must have at least 32 bytes")
 	}
 	return c, nil
+}
+
+// corsOrigins parses the -cors-origins list. Its embedded default lets in
+// the demo's own origin (the public URL's) and frontends in development on
+// the same machine, on any port.
+func corsOrigins(list string, c Config) ([]string, error) {
+	if list == "embedded only" {
+		if !c.Embedded() {
+			return nil, nil
+		}
+		u, err := url.Parse(c.PublicURL)
+		if err != nil || u.Scheme == "" || u.Host == "" {
+			return nil, fmt.Errorf("public-url %q has no origin", c.PublicURL)
+		}
+		return []string{u.Scheme + "://" + u.Host, "http://localhost:*", "http://127.0.0.1:*"}, nil
+	}
+	var origins []string
+	for o := range strings.SplitSeq(list, ",") {
+		if o = strings.TrimSpace(o); o == "" {
+			continue
+		}
+		// A browser sends scheme://host[:port] and nothing else: an entry
+		// with a path or a trailing slash would never match.
+		scheme, host, _ := strings.Cut(o, "://")
+		if o != "*" && (scheme != "http" && scheme != "https" || host == "" || strings.Contains(host, "/") || strings.Count(host, "*") > 1) {
+			return nil, fmt.Errorf("%q is not an origin (scheme://host[:port], no path, at most one *)", o)
+		}
+		origins = append(origins, o)
+	}
+	return origins, nil
 }
 
 // SQLitePath is the embedded database file.

@@ -3,8 +3,11 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -12,6 +15,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/rs/cors"
 
 	"github.com/storefront/storefront/internal/auth"
 )
@@ -30,12 +35,14 @@ type Deps struct {
 	Routes map[string]http.Handler
 	// TrustProxy takes the client address from X-Forwarded-For.
 	TrustProxy bool
+	// CORSOrigins may call /graphql from a browser; none when empty.
+	CORSOrigins []string
 }
 
 // New returns the root handler.
 func New(d Deps) http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", limitBody(d.MaxBodyBytes, withClient(d.TrustProxy, d.GraphQL)))
+	mux.Handle("/graphql", withCORS(d.CORSOrigins, limitBody(d.MaxBodyBytes, withClient(d.TrustProxy, d.GraphQL))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
@@ -91,22 +98,70 @@ func securityHeaders(next http.Handler) http.Handler {
 	})
 }
 
+// withCORS lets browser apps on origins call next: preflights are
+// answered here, and answers (refusals such as 413 too, so the app can read
+// them) name the caller's origin when it is allowed. Allowed is what the API
+// reads: GET and POST, the bearer token, the guest cart token and a JSON
+// body. No credentials mode: tokens travel in headers, never in cookies, so
+// a page on another origin cannot borrow a shopper's session. Nothing is
+// exposed beyond the safelisted response headers: the API answers in its
+// body.
+func withCORS(origins []string, next http.Handler) http.Handler {
+	if len(origins) == 0 {
+		// rs/cors takes an empty list to mean every origin.
+		return next
+	}
+	return cors.New(cors.Options{
+		AllowedOrigins: origins,
+		AllowedMethods: []string{http.MethodGet, http.MethodPost},
+		AllowedHeaders: []string{"Authorization", "X-Cart-Token", "Content-Type"},
+		// Browsers cap it (Chromium at 2 hours); 10 minutes spares a
+		// preflight per request and lets a changed list take hold soon.
+		MaxAge: 600,
+	}).Handler(next)
+}
+
 // limitBody answers 413 with a GraphQL-shaped error for bodies over max, so
-// an oversized document costs nothing to refuse.
+// an oversized document costs nothing to refuse. A body of unknown length
+// (chunked) is read here, up to max, so that one too large gets the same
+// 413 rather than a read error deep in the transport.
 func limitBody(max int64, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > max {
-			writeJSON(w, http.StatusRequestEntityTooLarge, map[string]any{
-				"errors": []map[string]any{{
-					"message":    "request body too large",
-					"extensions": map[string]any{"code": "REQUEST_TOO_LARGE", "maxBytes": max},
-				}},
-			})
+			tooLarge(w, max)
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, max)
+		if r.ContentLength < 0 {
+			body, err := io.ReadAll(r.Body)
+			if _, over := errors.AsType[*http.MaxBytesError](err); over {
+				tooLarge(w, max)
+				return
+			}
+			if err != nil {
+				// The client went away mid-body; nobody reads this.
+				writeJSON(w, http.StatusBadRequest, graphQLError("could not read the request body", "BAD_REQUEST", nil))
+				return
+			}
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			r.ContentLength = int64(len(body))
+		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+func tooLarge(w http.ResponseWriter, max int64) {
+	writeJSON(w, http.StatusRequestEntityTooLarge, graphQLError("request body too large", "REQUEST_TOO_LARGE", map[string]any{"maxBytes": max}))
+}
+
+// graphQLError is the body of a GraphQL response with one error, code in
+// its extensions with ext, and no data: nothing ran.
+func graphQLError(message, code string, ext map[string]any) map[string]any {
+	e := map[string]any{"code": code}
+	for k, v := range ext {
+		e[k] = v
+	}
+	return map[string]any{"errors": []map[string]any{{"message": message, "extensions": e}}}
 }
 
 // withClient records the caller's address and user agent for the login
