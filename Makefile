@@ -1,7 +1,7 @@
 # Storefront. `make help` lists the targets.
 GO ?= go
 
-.PHONY: help run test test-short chaos generate lint bench migration services playground-check
+.PHONY: help run test test-short chaos generate lint bench migration services playground-check http-audit
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -33,3 +33,6 @@ migration: ## new versioned migration from the Ent schema: make migration NAME=a
 
 playground-check: ## open the playground in headless Chromium with no network and run a query
 	bash scripts/playground-check.sh
+
+http-audit: ## graphql-http's GraphQL-over-HTTP audit against the embedded server (0 errors and 0 warnings, as CI runs it)
+	bash scripts/http-audit.sh
