@@ -16,11 +16,11 @@ import (
 // token is not an error by itself: public fields still answer, and fields
 // marked @auth report why the token was refused.
 //
-// A mutation's shopper token is also checked in the database (one
-// statement: shopper active, login not revoked), once for all its fields:
-// the JWT and Redis alone miss a deactivated shopper and a revocation Redis
-// lost. Queries keep the cheap JWT and Redis check: they change nothing,
-// and their tokens die within the access-token lifetime anyway.
+// Every shopper token's login is checked against the sessions table, whose
+// answer each instance keeps for a short while (auth.Authenticate), so a
+// revocation Redis lost still holds for queries. A mutation asks the table
+// afresh (one statement: shopper active, login not revoked), once for all
+// its fields: what changes data does not act on an answer seconds old.
 func (r *Resolver) authenticate(ctx context.Context) context.Context {
 	oc := graphql.GetOperationContext(ctx)
 	h := oc.Headers.Get("Authorization")

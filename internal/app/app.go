@@ -180,6 +180,8 @@ func (a *App) openAccounts(cfg config.Config) error {
 		Limiter:         ratelimit.New(a.Redis, cfg.RedisPrefix),
 		Availability:    availability,
 		Register:        register,
+		SessionCacheTTL: cfg.SessionCacheTTL,
+		Log:             a.log,
 	})
 	return err
 }

@@ -5,14 +5,15 @@
 // Refresh tokens are random, stored as SHA-256 hashes in the sessions table,
 // and rotate on every use. Every token of one login shares a family; using a
 // token that was already rotated (someone replayed a stolen copy) revokes the
-// whole family. A revoked family is also noted in Redis for as long as its
-// access tokens can live, so logout takes effect at once.
+// whole family. Whether a login lives is the sessions table's to say; Redis
+// carries revocations to every instance at once (see sessions.go).
 package auth
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"regexp"
 	"strings"
 	"time"
@@ -69,6 +70,11 @@ type Config struct {
 	Availability ratelimit.Rule
 	// Register covers register, which answers TAKEN and costs a hash.
 	Register ratelimit.Rule
+	// SessionCacheTTL is how long an instance trusts the sessions
+	// table's answer about a login; 0: DefaultSessionCacheTTL.
+	SessionCacheTTL time.Duration
+	// Log receives what a caller is not told (a revocation Redis missed).
+	Log *slog.Logger
 }
 
 // Default per-address rules for the existence questions. A sign-up form
@@ -88,8 +94,7 @@ type Service struct {
 	signer   *Signer
 	throttle *Throttle
 	hasher   *Hasher
-	rdb      redis.UniversalClient
-	prefix   string
+	sessions *liveSessions
 	cfg      Config
 	now      func() time.Time
 	// dummyHash is checked against when an account does not exist, so an
@@ -112,9 +117,16 @@ func New(client *ent.Client, tx TxFunc, signer *Signer, throttle *Throttle, rdb 
 	if cfg.HashWait == 0 {
 		cfg.HashWait = DefaultHashWait
 	}
-	return &Service{client: client, tx: tx, signer: signer, throttle: throttle, rdb: rdb, prefix: prefix,
-		hasher: NewHasher(cfg.Argon2, cfg.HashMemoryKiB, cfg.HashWait),
-		cfg:    cfg, now: time.Now, dummyHash: dummy}, nil
+	if cfg.SessionCacheTTL == 0 {
+		cfg.SessionCacheTTL = DefaultSessionCacheTTL
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	return &Service{client: client, tx: tx, signer: signer, throttle: throttle,
+		hasher:   NewHasher(cfg.Argon2, cfg.HashMemoryKiB, cfg.HashWait),
+		sessions: newLiveSessions(client, rdb, prefix, cfg.AccessTTL, cfg.SessionCacheTTL),
+		cfg:      cfg, now: time.Now, dummyHash: dummy}, nil
 }
 
 func fieldError(field, format string, args ...any) error {
@@ -270,7 +282,12 @@ func (s *Service) Login(ctx context.Context, account, password string, c Client)
 	if err != nil {
 		return nil, err
 	}
-	return s.issue(ctx, s.client, u, family, c)
+	out, err := s.issue(ctx, s.client, u, family, c)
+	if err != nil {
+		return nil, err
+	}
+	s.sessions.started(u.ID, family)
+	return out, nil
 }
 
 // issue stores a new refresh token of family and signs an access token.
@@ -312,7 +329,10 @@ func (s *Service) Refresh(ctx context.Context, token string, c Client) (*Tokens,
 	if token == "" || len(token) > 128 {
 		return nil, errBadRefresh
 	}
-	var out *Tokens
+	var (
+		out    *Tokens
+		family string
+	)
 	err := s.tx(ctx, func(tx *ent.Tx) error {
 		sess, err := tx.Session.Query().Where(session.TokenHash(hashToken(token))).WithUser().Only(ctx)
 		if ent.IsNotFound(err) {
@@ -340,7 +360,8 @@ func (s *Service) Refresh(ctx context.Context, token string, c Client) (*Tokens,
 		if n == 0 {
 			return errReused{sess.Family}
 		}
-		out, err = s.issue(ctx, tx.Client(), sess.Edges.User, sess.Family, c)
+		family = sess.Family
+		out, err = s.issue(ctx, tx.Client(), sess.Edges.User, family, c)
 		return err
 	})
 	var reused errReused
@@ -353,6 +374,7 @@ func (s *Service) Refresh(ctx context.Context, token string, c Client) (*Tokens,
 	if err != nil {
 		return nil, err
 	}
+	s.sessions.started(out.User.ID, family)
 	return out, nil
 }
 
@@ -409,18 +431,13 @@ func (s *Service) ChangePassword(ctx context.Context, p Principal, c Client, cur
 	return s.revokeFamilies(ctx, families...)
 }
 
-// revokeFamilies marks families revoked in Redis first (access tokens stop
-// at once) and then in the database (refresh tokens stop).
+// revokeFamilies ends families in the database, which decides, and then
+// on this instance and, through Redis, on the others at once. A Redis that
+// does not take the note does not undo the logout: the other instances
+// learn it from the database within the session cache's lifetime.
 func (s *Service) revokeFamilies(ctx context.Context, families ...string) error {
 	if len(families) == 0 {
 		return nil
-	}
-	pipe := s.rdb.Pipeline()
-	for _, f := range families {
-		pipe.Set(ctx, s.revokedKey(f), 1, s.cfg.AccessTTL+time.Minute)
-	}
-	if _, err := pipe.Exec(ctx); err != nil {
-		return fmt.Errorf("auth: revoking sessions: %w", err)
 	}
 	_, err := s.client.Session.Update().
 		Where(session.FamilyIn(families...), session.RevokedAtIsNil()).
@@ -429,46 +446,35 @@ func (s *Service) revokeFamilies(ctx context.Context, families ...string) error 
 	if err != nil {
 		return fmt.Errorf("auth: revoking sessions: %w", err)
 	}
+	if err := s.sessions.ended(ctx, families); err != nil {
+		s.cfg.Log.WarnContext(ctx, "revoked sessions not noted in Redis: other instances end them within the session cache's lifetime",
+			"sessions", len(families), "within", s.cfg.SessionCacheTTL, "err", err)
+	}
 	return nil
 }
 
-func (s *Service) revokedKey(family string) string { return s.prefix + "auth:revoked:" + family }
-
-// Authenticate turns an access token into a principal.
+// Authenticate turns an access token into a principal whose login still
+// lives (see liveSessions.check for what that costs).
 func (s *Service) Authenticate(ctx context.Context, token string) (Principal, error) {
 	id, family, err := s.signer.Verify(token)
 	if err != nil {
 		return Principal{}, apperr.New(apperr.CodeUnauthenticated, "the access token is invalid or expired")
 	}
-	revoked, err := s.rdb.Exists(ctx, s.revokedKey(family)).Result()
-	if err != nil {
-		return Principal{}, fmt.Errorf("auth: checking revocation: %w", err)
+	p := Principal{UserID: id, Session: family}
+	if err := s.sessions.check(ctx, p); err != nil {
+		return Principal{}, err
 	}
-	if revoked > 0 {
-		return Principal{}, errSessionEnded
-	}
-	return Principal{UserID: id, Session: family}, nil
+	return p, nil
 }
 
 var errSessionEnded = apperr.New(apperr.CodeUnauthenticated, "this session has ended; sign in again")
 
-// CheckSession confirms in the database what Authenticate takes from the
-// token and Redis: the shopper is still active and the login is neither
-// revoked nor deleted. Redis is the fast path of revocation, but its note
-// can be lost (a flush, a failover) and deactivating a shopper writes no
-// note at all, so what changes data asks the database, in one statement.
+// CheckSession asks the database, now, what Authenticate may have taken
+// from the session cache: the shopper is still active and the login is
+// neither revoked nor deleted. What changes data pays that statement
+// rather than trust an answer up to the cache's lifetime old.
 func (s *Service) CheckSession(ctx context.Context, p Principal) error {
-	live, err := s.client.Session.Query().
-		Where(session.Family(p.Session), session.UserID(p.UserID), session.RevokedAtIsNil(),
-			session.HasUserWith(user.Active(true))).
-		Exist(ctx)
-	if err != nil {
-		return fmt.Errorf("auth: checking the session: %w", err)
-	}
-	if !live {
-		return errSessionEnded
-	}
-	return nil
+	return s.sessions.ask(ctx, p)
 }
 
 // Me returns the signed-in shopper.

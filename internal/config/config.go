@@ -44,6 +44,9 @@ type Config struct {
 	JWTSecret  string
 	AccessTTL  time.Duration
 	RefreshTTL time.Duration
+	// SessionCacheTTL is how long an instance trusts the database's answer
+	// that a login lives: the longest a revocation Redis lost goes unseen.
+	SessionCacheTTL time.Duration
 	// Argon2MemoryKiB is the password hash's memory cost.
 	Argon2MemoryKiB int
 	// Argon2MaxMemoryMiB bounds the memory of password hashes running at
@@ -120,6 +123,7 @@ var Vars = []Var{
 	{"jwt-secret", "STOREFRONT_JWT_SECRET", "", "access-token signing key, at least 32 bytes, the same on every instance; empty: generated once and kept in the data dir"},
 	{"access-ttl", "STOREFRONT_ACCESS_TTL", "15m", "lifetime of an access token"},
 	{"refresh-ttl", "STOREFRONT_REFRESH_TTL", "720h", "lifetime of a refresh token"},
+	{"session-cache-ttl", "STOREFRONT_SESSION_CACHE_TTL", "30s", "how long an instance trusts the database's word that a login lives (one query per login per period); a logout Redis lost is honored everywhere within it"},
 	{"argon2-memory-kib", "STOREFRONT_ARGON2_MEMORY_KIB", "19456", "argon2id memory cost of password hashes, in KiB"},
 	{"argon2-max-memory-mib", "STOREFRONT_ARGON2_MAX_MEMORY_MIB", "256", "memory password hashes may use at once, in MiB (256 runs 13 hashes of 19 MiB); more wait, then get RATE_LIMITED"},
 	{"availability-per-hour", "STOREFRONT_AVAILABILITY_PER_HOUR", "60", "usernameAvailable and mobileAvailable answers per client address per hour"},
@@ -217,6 +221,7 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	parse("shutdown-timeout", parseDuration(&c.ShutdownTimeout))
 	parse("access-ttl", parseDuration(&c.AccessTTL))
 	parse("refresh-ttl", parseDuration(&c.RefreshTTL))
+	parse("session-cache-ttl", parseDuration(&c.SessionCacheTTL))
 	parse("pay-within", parseDuration(&c.PayWithin))
 	parse("purchase-limit", parseInt(&c.PurchaseLimit))
 	parse("purchase-limit-window", parseDuration(&c.PurchaseLimitWindow))
@@ -273,6 +278,9 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	}
 	if c.AccessTTL < time.Minute || c.RefreshTTL < c.AccessTTL {
 		return Config{}, fmt.Errorf("access-ttl must be at least 1m and refresh-ttl at least access-ttl")
+	}
+	if c.SessionCacheTTL < time.Second || c.SessionCacheTTL > c.AccessTTL {
+		return Config{}, fmt.Errorf("session-cache-ttl must be at least 1s and at most access-ttl")
 	}
 	if c.PayWithin < time.Minute {
 		return Config{}, fmt.Errorf("pay-within must be at least 1m")
