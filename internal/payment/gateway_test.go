@@ -22,20 +22,21 @@ func TestAnAlipayThatNeverAnswersFailsTheCallAsAGatewayError(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
-	held := make(chan net.Conn, 16)
+	accepted := make(chan []net.Conn, 1)
 	go func() {
+		var held []net.Conn // read nothing, answer nothing
+		defer func() { accepted <- held }()
 		for {
 			c, err := ln.Accept()
 			if err != nil {
 				return
 			}
-			held <- c // read nothing, answer nothing
+			held = append(held, c)
 		}
 	}()
 	defer func() {
-		close(held)
-		for c := range held {
+		ln.Close()
+		for _, c := range <-accepted {
 			c.Close()
 		}
 	}()
