@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"log/slog"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
@@ -19,7 +20,9 @@ type Options struct {
 	Limits Limits
 	// Introspection lets clients read the schema (the playground needs it).
 	Introspection bool
-	Log           *slog.Logger
+	// RequestTimeout is each operation's deadline (0: DefaultRequestTimeout).
+	RequestTimeout time.Duration
+	Log            *slog.Logger
 }
 
 // NewHandler returns the /graphql handler: POST and GET over HTTP, a parsed
@@ -54,6 +57,7 @@ func NewHandler(r *Resolver, opts Options) *handler.Server {
 	// In place of gqlgen's complexity extension, which walks every
 	// fragment spread and so takes exponential time on nested fragments.
 	srv.Use(&limitsExtension{limits: lim})
+	srv.Use(newDeadline(opts.RequestTimeout, log))
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		// Loaders live for one operation: batching across the fields of
 		// one request, and no stale reads across requests.

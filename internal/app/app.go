@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
@@ -61,11 +62,25 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	if err := checkPayments(cfg); err != nil {
 		return nil, err
 	}
-	db, err := database.Open(ctx, database.Config{MySQLDSN: cfg.MySQLDSN, SQLitePath: cfg.SQLitePath()})
+	db, err := database.Open(ctx, DatabaseConfig(cfg))
 	if err != nil {
 		return nil, err
 	}
 	return Assemble(ctx, cfg, log, db, Options{})
+}
+
+// DatabaseConfig is the database cfg names, with its pool settings. The
+// dial, read and write timeouts are database's defaults unless the DSN
+// sets its own.
+func DatabaseConfig(cfg config.Config) database.Config {
+	return database.Config{
+		MySQLDSN:        cfg.MySQLDSN,
+		SQLitePath:      cfg.SQLitePath(),
+		MaxOpenConns:    cfg.DBMaxOpen,
+		MaxIdleConns:    cfg.DBMaxIdle,
+		ConnMaxLifetime: cfg.DBConnLifetime,
+		ConnMaxIdleTime: cfg.DBConnIdleTime,
+	}
 }
 
 // Options are what tests hand in besides the configuration.
@@ -137,8 +152,9 @@ func Assemble(ctx context.Context, cfg config.Config, log *slog.Logger, db *data
 			MaxComplexity: cfg.MaxComplexity,
 			MaxTokens:     graph.DefaultLimits.MaxTokens,
 		},
-		Introspection: cfg.Introspection,
-		Log:           log,
+		Introspection:  cfg.Introspection,
+		RequestTimeout: cfg.RequestTimeout,
+		Log:            log,
 	})
 	a.Handler = server.New(server.Deps{
 		GraphQL:      gql,
@@ -201,6 +217,16 @@ func (a *App) checkSchema(ctx context.Context, cfg config.Config) error {
 	return database.Migrate(ctx, a.DB)
 }
 
+// Redis client timeouts. A Redis that does not answer a command within
+// redisIOTimeout is as good as down; a GraphQL operation's own deadline
+// ends its commands sooner when it comes first (ContextTimeoutEnabled).
+const (
+	redisDialTimeout = 3 * time.Second
+	redisIOTimeout   = 3 * time.Second
+	// redisPoolTimeout is how long a command waits for a free connection.
+	redisPoolTimeout = redisIOTimeout + time.Second
+)
+
 // openRedis connects to the configured Redis, or starts one in process so
 // the embedded mode needs nothing installed.
 func (a *App) openRedis(cfg config.Config) error {
@@ -213,7 +239,16 @@ func (a *App) openRedis(cfg config.Config) error {
 		a.miniRedis = m
 		addr = m.Addr()
 	}
-	a.Redis = redis.NewClient(&redis.Options{Addr: addr, Password: cfg.RedisPass, DB: cfg.RedisDB})
+	a.Redis = redis.NewClient(&redis.Options{
+		Addr: addr, Password: cfg.RedisPass, DB: cfg.RedisDB,
+		DialTimeout:  redisDialTimeout,
+		ReadTimeout:  redisIOTimeout,
+		WriteTimeout: redisIOTimeout,
+		PoolTimeout:  redisPoolTimeout,
+		// Without it go-redis bounds a command by ReadTimeout alone (times
+		// its retries) and ignores the caller's deadline.
+		ContextTimeoutEnabled: true,
+	})
 	return nil
 }
 

@@ -27,6 +27,14 @@ type Config struct {
 	// RedisPrefix namespaces every key, so several shops (or tests) can
 	// share one Redis.
 	RedisPrefix string
+	// DBMaxOpen, DBMaxIdle, DBConnLifetime and DBConnIdleTime size the
+	// database pool of this instance (see database.Config).
+	DBMaxOpen      int
+	DBMaxIdle      int
+	DBConnLifetime time.Duration
+	DBConnIdleTime time.Duration
+	// RequestTimeout is the deadline of one GraphQL operation.
+	RequestTimeout time.Duration
 	// Migrate applies pending migrations at start instead of refusing to
 	// serve an outdated MySQL database.
 	Migrate bool
@@ -112,6 +120,11 @@ var Vars = []Var{
 	{"redis-password", "STOREFRONT_REDIS_PASSWORD", "", "Redis password"},
 	{"redis-db", "STOREFRONT_REDIS_DB", "0", "Redis database number"},
 	{"redis-prefix", "STOREFRONT_REDIS_PREFIX", "sf:", "prefix of every Redis key"},
+	{"db-max-open", "STOREFRONT_DB_MAX_OPEN", "64", "database connections this instance may hold; keep instances × this below MariaDB's max_connections, minus room for admin sessions and migrations"},
+	{"db-max-idle", "STOREFRONT_DB_MAX_IDLE", "0", "unused database connections kept open (0: as many as -db-max-open)"},
+	{"db-conn-lifetime", "STOREFRONT_DB_CONN_LIFETIME", "5m", "a database connection is replaced after this long (below the server's wait_timeout and any proxy's idle cut)"},
+	{"db-conn-idle-time", "STOREFRONT_DB_CONN_IDLE_TIME", "1m", "a database connection unused this long is closed, giving it back to the server"},
+	{"request-timeout", "STOREFRONT_REQUEST_TIMEOUT", "10s", "deadline of one GraphQL operation; past it the operation answers UNAVAILABLE (retryable)"},
 	{"migrate", "STOREFRONT_MIGRATE", "false", "apply pending MySQL migrations at start (otherwise refuse to serve)"},
 	{"seed", "STOREFRONT_SEED", "embedded only", "load the demo catalog into an empty database at start (default: true in embedded mode, false with MySQL)"},
 	{"introspection", "STOREFRONT_INTROSPECTION", "embedded only", "allow schema introspection, which the playground needs (default: true in embedded mode, false with MySQL)"},
@@ -198,6 +211,8 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		return func(s string) (e error) { *dst, e = strconv.Atoi(s); return e }
 	}
 	parse("redis-db", parseInt(&c.RedisDB))
+	parse("db-max-open", parseInt(&c.DBMaxOpen))
+	parse("db-max-idle", parseInt(&c.DBMaxIdle))
 	parse("migrate", parseBool(&c.Migrate))
 	// Settings that are safe for a demo on one machine and dangerous on
 	// the internet default to on only in the embedded mode.
@@ -219,6 +234,9 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		return func(s string) (e error) { *dst, e = time.ParseDuration(s); return e }
 	}
 	parse("shutdown-timeout", parseDuration(&c.ShutdownTimeout))
+	parse("db-conn-lifetime", parseDuration(&c.DBConnLifetime))
+	parse("db-conn-idle-time", parseDuration(&c.DBConnIdleTime))
+	parse("request-timeout", parseDuration(&c.RequestTimeout))
 	parse("access-ttl", parseDuration(&c.AccessTTL))
 	parse("refresh-ttl", parseDuration(&c.RefreshTTL))
 	parse("session-cache-ttl", parseDuration(&c.SessionCacheTTL))
@@ -275,6 +293,12 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	}
 	if c.MaxDepth < 1 || c.MaxComplexity < 1 || c.MaxBodyBytes < 1024 {
 		return Config{}, fmt.Errorf("max-depth, max-complexity must be positive and max-body-bytes at least 1024")
+	}
+	if c.DBMaxOpen < 1 || c.DBMaxIdle < 0 || c.DBConnLifetime < time.Second || c.DBConnIdleTime < time.Second {
+		return Config{}, fmt.Errorf("db-max-open must be positive, db-max-idle not negative, db-conn-lifetime and db-conn-idle-time at least 1s")
+	}
+	if c.RequestTimeout < 100*time.Millisecond {
+		return Config{}, fmt.Errorf("request-timeout must be at least 100ms")
 	}
 	if c.AccessTTL < time.Minute || c.RefreshTTL < c.AccessTTL {
 		return Config{}, fmt.Errorf("access-ttl must be at least 1m and refresh-ttl at least access-ttl")

@@ -21,6 +21,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -33,22 +34,72 @@ import (
 )
 
 // Config says which database to open. MySQLDSN wins when set; otherwise the
-// SQLite file at SQLitePath is used (and created).
+// SQLite file at SQLitePath is used (and created). Zero values mean the
+// defaults below.
 type Config struct {
 	// MySQLDSN is a go-sql-driver DSN, e.g. "root@tcp(127.0.0.1:3306)/storefront".
 	MySQLDSN string
 	// SQLitePath is the SQLite database file, used when MySQLDSN is empty.
 	SQLitePath string
-	// MaxOpenConns bounds the pool; 0 means DefaultMaxOpenConns.
+
+	// MaxOpenConns bounds the pool. Every instance may hold this many
+	// connections: instances × MaxOpenConns must stay below the server's
+	// max_connections, with room left for admin sessions and migrations.
 	MaxOpenConns int
+	// MaxIdleConns is how many unused connections stay open (0: as many as
+	// MaxOpenConns, so a busy instance does not redial between requests).
+	MaxIdleConns int
+	// ConnMaxLifetime recycles MySQL connections before a proxy or the
+	// server's wait_timeout drops them underneath the pool.
+	ConnMaxLifetime time.Duration
+	// ConnMaxIdleTime closes connections unused this long, so a burst's
+	// connections go back to the server, for the other instances.
+	ConnMaxIdleTime time.Duration
+
+	// DialTimeout, ReadTimeout and WriteTimeout bound connecting to MySQL
+	// and each network read and write, so a frozen server fails statements
+	// (retryably) instead of holding them for the whole freeze. They apply
+	// where the DSN does not set its own timeout, readTimeout and
+	// writeTimeout. Work with a deadline (every GraphQL operation) is ended
+	// by its deadline first; these bound the work without one (the expiry
+	// sweeper, Alipay's notifications, start-up).
+	DialTimeout  time.Duration
+	ReadTimeout  time.Duration
+	WriteTimeout time.Duration
 }
 
-// DefaultMaxOpenConns is the pool size when Config.MaxOpenConns is 0.
-const DefaultMaxOpenConns = 64
+// Defaults of Config.
+const (
+	DefaultMaxOpenConns    = 64
+	DefaultConnMaxLifetime = 5 * time.Minute
+	DefaultConnMaxIdleTime = time.Minute
+	DefaultDialTimeout     = 5 * time.Second
+	// The read timeout is above any statement the application runs that
+	// is not waiting for a row lock; a lock wait past it ends as a lost
+	// connection, which the retry policy retries like a deadlock.
+	DefaultReadTimeout  = 30 * time.Second
+	DefaultWriteTimeout = 30 * time.Second
+)
 
-// connMaxLifetime recycles MySQL connections before a proxy or the server's
-// wait_timeout drops them underneath the pool.
-const connMaxLifetime = 5 * time.Minute
+func (c Config) withDefaults() Config {
+	def := func(v *time.Duration, d time.Duration) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	if c.MaxOpenConns <= 0 {
+		c.MaxOpenConns = DefaultMaxOpenConns
+	}
+	if c.MaxIdleConns <= 0 || c.MaxIdleConns > c.MaxOpenConns {
+		c.MaxIdleConns = c.MaxOpenConns
+	}
+	def(&c.ConnMaxLifetime, DefaultConnMaxLifetime)
+	def(&c.ConnMaxIdleTime, DefaultConnMaxIdleTime)
+	def(&c.DialTimeout, DefaultDialTimeout)
+	def(&c.ReadTimeout, DefaultReadTimeout)
+	def(&c.WriteTimeout, DefaultWriteTimeout)
+	return c
+}
 
 // privateFile makes the SQLite file (password, session and key hashes,
 // phones, addresses) readable by its owner only, in a directory only the
@@ -91,9 +142,9 @@ type DB struct {
 	SQL     *sql.DB
 	Dialect string
 
-	// mysqlCfg is the parsed (and normalised) DSN on MySQL; Migrate opens its
-	// own multi-statement connection from it. Nil on SQLite.
-	mysqlCfg *mysql.Config
+	// migrationCfg is the parsed (and normalised) DSN on MySQL; Migrate
+	// opens its own multi-statement connection from it. Nil on SQLite.
+	migrationCfg *mysql.Config
 }
 
 // schemaMu serializes Ent schema operations in this process: they all work
@@ -105,15 +156,12 @@ var schemaMu sync.Mutex
 // Migrate to apply the schema); on SQLite it also creates or upgrades the
 // schema with Ent's auto-migration.
 func Open(ctx context.Context, cfg Config) (*DB, error) {
-	maxOpen := cfg.MaxOpenConns
-	if maxOpen <= 0 {
-		maxOpen = DefaultMaxOpenConns
-	}
+	cfg = cfg.withDefaults()
 	switch {
 	case cfg.MySQLDSN != "":
-		return openMySQL(ctx, cfg.MySQLDSN, maxOpen)
+		return openMySQL(ctx, cfg)
 	case cfg.SQLitePath != "":
-		return openSQLite(ctx, cfg.SQLitePath, maxOpen)
+		return openSQLite(ctx, cfg.SQLitePath, cfg.MaxOpenConns)
 	default:
 		return nil, errors.New("database: neither a MySQL DSN nor a SQLite path is configured")
 	}
@@ -146,8 +194,48 @@ func mysqlConfig(dsn string) (*mysql.Config, error) {
 	return mc, nil
 }
 
-func openMySQL(ctx context.Context, dsn string, maxOpen int) (*DB, error) {
-	mc, err := mysqlConfig(dsn)
+// mysqlConfigs returns the configurations of the application's connections
+// and of the migrations' connection for dsn. The application's get cfg's
+// timeouts where the DSN sets none; the migrations' get only the DSN's own
+// read and write timeouts, since a DDL statement may rightly run for long.
+func mysqlConfigs(dsn string, cfg Config) (app, migration *mysql.Config, err error) {
+	app, err = mysqlConfig(dsn)
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg = cfg.withDefaults()
+	set := dsnParams(dsn)
+	if !set["timeout"] {
+		app.Timeout = cfg.DialTimeout
+	}
+	migration = app.Clone()
+	if !set["readTimeout"] {
+		app.ReadTimeout = cfg.ReadTimeout
+	}
+	if !set["writeTimeout"] {
+		app.WriteTimeout = cfg.WriteTimeout
+	}
+	return app, migration, nil
+}
+
+// dsnParams names the parameters a go-sql-driver DSN sets. They follow the
+// first "?" after the last "/" (a password may hold either character; the
+// database name holds neither).
+func dsnParams(dsn string) map[string]bool {
+	set := map[string]bool{}
+	_, params, ok := strings.Cut(dsn[strings.LastIndex(dsn, "/")+1:], "?")
+	if !ok {
+		return set
+	}
+	for p := range strings.SplitSeq(params, "&") {
+		k, _, _ := strings.Cut(p, "=")
+		set[k] = true
+	}
+	return set
+}
+
+func openMySQL(ctx context.Context, cfg Config) (*DB, error) {
+	mc, migration, err := mysqlConfigs(cfg.MySQLDSN, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -156,18 +244,19 @@ func openMySQL(ctx context.Context, dsn string, maxOpen int) (*DB, error) {
 		return nil, fmt.Errorf("database: %w", err)
 	}
 	sdb := sql.OpenDB(connector)
-	sdb.SetMaxOpenConns(maxOpen)
-	sdb.SetMaxIdleConns(maxOpen)
-	sdb.SetConnMaxLifetime(connMaxLifetime)
+	sdb.SetMaxOpenConns(cfg.MaxOpenConns)
+	sdb.SetMaxIdleConns(cfg.MaxIdleConns)
+	sdb.SetConnMaxLifetime(cfg.ConnMaxLifetime)
+	sdb.SetConnMaxIdleTime(cfg.ConnMaxIdleTime)
 	if err := sdb.PingContext(ctx); err != nil {
 		_ = sdb.Close()
 		return nil, fmt.Errorf("database: connecting to MySQL at %s (database %q): %w", mc.Addr, mc.DBName, err)
 	}
 	return &DB{
-		Client:   ent.NewClient(ent.Driver(entsql.OpenDB(dialect.MySQL, sdb))),
-		SQL:      sdb,
-		Dialect:  dialect.MySQL,
-		mysqlCfg: mc,
+		Client:       ent.NewClient(ent.Driver(entsql.OpenDB(dialect.MySQL, sdb))),
+		SQL:          sdb,
+		Dialect:      dialect.MySQL,
+		migrationCfg: migration,
 	}, nil
 }
 

@@ -19,6 +19,11 @@ const (
 	mysqlErrLockWaitTimeout = 1205 // ER_LOCK_WAIT_TIMEOUT
 	mysqlErrLockDeadlock    = 1213 // ER_LOCK_DEADLOCK
 	mysqlErrCheckRead       = 1020 // ER_CHECKREAD: record has changed since last read (MariaDB snapshot isolation)
+
+	// A connection refused for a connection limit; nothing ran on it.
+	mysqlErrConCount         = 1040 // ER_CON_COUNT_ERROR: the server's max_connections
+	mysqlErrTooManyUserConns = 1203 // ER_TOO_MANY_USER_CONNECTIONS: the server's max_user_connections
+	mysqlErrUserLimitReached = 1226 // ER_USER_LIMIT_REACHED: the account's MAX_USER_CONNECTIONS (or hourly) resource
 )
 
 // SQLite result codes (primary codes are the low byte of extended codes).
@@ -31,9 +36,12 @@ const (
 
 // IsRetryable reports whether err is a transient failure after which the
 // whole transaction should run again: a deadlock (1213), a lock-wait timeout
-// (1205), MariaDB's "record has changed since last read" (1020), a connection
-// lost before COMMIT (driver.ErrBadConn, mysql.ErrInvalidConn,
-// io.ErrUnexpectedEOF), or SQLite's SQLITE_BUSY / SQLITE_LOCKED. A retry
+// (1205), MariaDB's "record has changed since last read" (1020), a
+// connection refused for a connection limit (1040 too many connections,
+// 1203 and 1226 for a user's limit: the backoff gives other clients time to
+// give theirs back), a connection lost or timed out before COMMIT
+// (driver.ErrBadConn, mysql.ErrInvalidConn, io.ErrUnexpectedEOF), or
+// SQLite's SQLITE_BUSY / SQLITE_LOCKED. A retry
 // after a lost connection is only safe for work that is idempotent (placeOrder
 // is, through its idempotency key). A cancelled or expired context is never
 // retryable. Errors are unwrapped, so Ent's wrappers are seen through.
@@ -43,7 +51,8 @@ func IsRetryable(err error) bool {
 	}
 	if me, ok := errors.AsType[*mysql.MySQLError](err); ok {
 		switch me.Number {
-		case mysqlErrLockDeadlock, mysqlErrLockWaitTimeout, mysqlErrCheckRead:
+		case mysqlErrLockDeadlock, mysqlErrLockWaitTimeout, mysqlErrCheckRead,
+			mysqlErrConCount, mysqlErrTooManyUserConns, mysqlErrUserLimitReached:
 			return true
 		}
 		return false

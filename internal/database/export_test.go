@@ -4,6 +4,8 @@ import (
 	"context"
 	"io/fs"
 	"time"
+
+	"github.com/go-sql-driver/mysql"
 )
 
 // Internals the external tests (package database_test, which can import
@@ -21,3 +23,9 @@ func LockSchema() (unlock func()) {
 
 // Backoff exposes the policy's backoff for retry n (1-based).
 func (p *RetryPolicy) Backoff(n int) time.Duration { return p.backoff(n) }
+
+// MySQLConfigs returns the configurations of the application's and the
+// migrations' connections for dsn.
+func MySQLConfigs(dsn string, cfg Config) (app, migration *mysql.Config, err error) {
+	return mysqlConfigs(dsn, cfg)
+}

@@ -45,12 +45,12 @@ func migrateFS(ctx context.Context, db *DB, fsys fs.FS) error {
 	if db.Dialect != dialect.MySQL {
 		return nil
 	}
-	if db.mysqlCfg == nil {
+	if db.migrationCfg == nil {
 		return errors.New("database: Migrate needs a *DB returned by Open")
 	}
 	deadline := time.Now().Add(lockRetryFor)
 	for {
-		err := migrateOnce(ctx, db.mysqlCfg, fsys)
+		err := migrateOnce(ctx, db.migrationCfg, fsys)
 		if !isLockBusy(err) || time.Now().After(deadline) {
 			return err
 		}

@@ -87,7 +87,7 @@ func StartOn(t testing.TB, cfg config.Config, opts app.Options) *Server {
 	t.Helper()
 	ctx := context.Background()
 	s := &Server{DSN: cfg.MySQLDSN, Config: cfg}
-	db, err := database.Open(ctx, database.Config{MySQLDSN: cfg.MySQLDSN})
+	db, err := database.Open(ctx, app.DatabaseConfig(cfg))
 	if err != nil {
 		t.Fatal(err)
 	}

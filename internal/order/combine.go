@@ -38,8 +38,8 @@ const (
 	// maxBatch bounds one transaction's orders: its statements stay far
 	// below max_allowed_packet and its lock time stays short.
 	maxBatch = 256
-	// batchTimeout bounds a batch, whose transaction no single caller may
-	// cancel: it carries the other callers' orders too.
+	// batchTimeout bounds a batch whose leader has no deadline; see
+	// batchContext.
 	batchTimeout = 30 * time.Second
 )
 
@@ -172,9 +172,22 @@ func (s *Service) lead(ctx context.Context, skuID int) {
 			t.done <- outs[i]
 		}
 	}()
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), batchTimeout)
+	ctx, cancel := batchContext(ctx)
 	defer cancel()
 	s.decide(ctx, batch, outs)
+}
+
+// batchContext is the context of a batch led by the caller of ctx. No
+// single caller may cancel the batch: it carries the other callers' orders
+// too. It ends by the leader's deadline (the GraphQL request's), which is
+// the earliest of its batch: callers lead in arrival order and share one
+// request timeout, so no caller waits for a batch past its own deadline.
+func batchContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	end := time.Now().Add(batchTimeout)
+	if d, ok := ctx.Deadline(); ok && d.Before(end) {
+		end = d
+	}
+	return context.WithDeadline(context.WithoutCancel(ctx), end)
 }
 
 // decide places the batch's orders that fit in one transaction, and

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"time"
 
@@ -66,7 +67,15 @@ type AlipayConfig struct {
 	Production bool
 	NotifyURL  string
 	ReturnURL  string
+	// Timeout bounds each call to Alipay (0: DefaultAlipayTimeout).
+	Timeout time.Duration
 }
+
+// DefaultAlipayTimeout bounds a call to Alipay when AlipayConfig sets no
+// Timeout. The SDK's own client (http.DefaultClient) has none, and the
+// expiry sweeper calls without a deadline: a gateway that accepted and went
+// silent would stall it for good.
+const DefaultAlipayTimeout = 10 * time.Second
 
 // AlipayGateway talks to Alipay (or the sandbox) with smartwalle/alipay.
 type AlipayGateway struct {
@@ -76,7 +85,11 @@ type AlipayGateway struct {
 
 // NewAlipayGateway returns a gateway with RSA2 keys loaded.
 func NewAlipayGateway(cfg AlipayConfig) (*AlipayGateway, error) {
-	var opts []alipay.OptionFunc
+	timeout := cfg.Timeout
+	if timeout <= 0 {
+		timeout = DefaultAlipayTimeout
+	}
+	opts := []alipay.OptionFunc{alipay.WithHTTPClient(&http.Client{Timeout: timeout})}
 	if cfg.Gateway != "" {
 		if cfg.Production {
 			opts = append(opts, alipay.WithProductionGateway(cfg.Gateway))

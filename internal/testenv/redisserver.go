@@ -3,7 +3,9 @@ package testenv
 import (
 	"context"
 	"net"
+	"os"
 	"os/exec"
+	"syscall"
 	"testing"
 	"time"
 
@@ -12,8 +14,8 @@ import (
 
 // RedisServer is a redis-server process the test owns, for real faults
 // that must not touch the shared Redis of the other tests: losing every
-// key (Flush) or a restart that comes back empty (Restart). It keeps no
-// data on disk.
+// key (Flush), a restart that comes back empty (Restart), or a freeze
+// that keeps the data (Pause, Resume). It keeps no data on disk.
 type RedisServer struct {
 	// Addr is host:port; it stays the same across restarts.
 	Addr string
@@ -109,12 +111,27 @@ func (r *RedisServer) Restart() {
 	r.start()
 }
 
+// Pause freezes the server (SIGSTOP): connections stay open, nothing is
+// answered, and the data is still there after Resume.
+func (r *RedisServer) Pause() { r.signal(syscall.SIGSTOP) }
+
+// Resume lets a paused server run again (SIGCONT).
+func (r *RedisServer) Resume() { r.signal(syscall.SIGCONT) }
+
+func (r *RedisServer) signal(sig os.Signal) {
+	r.t.Helper()
+	if err := r.cmd.Process.Signal(sig); err != nil {
+		r.t.Fatalf("testenv: signalling redis-server on %s: %v", r.Addr, err)
+	}
+}
+
 func (r *RedisServer) stop() {
 	select {
 	case <-r.done:
 		return
 	default:
 	}
+	_ = r.cmd.Process.Signal(syscall.SIGCONT) // a paused server dies too
 	_ = r.cmd.Process.Kill()
 	<-r.done
 }
