@@ -21,7 +21,7 @@ package order
 import (
 	"context"
 	"crypto/rand"
-
+	"errors"
 	"fmt"
 	"log/slog"
 	"math/big"
@@ -139,16 +139,29 @@ func (s *Service) Place(ctx context.Context, in PlaceInput) (*ent.OrderInfo, err
 	// any stock is taken), and every failure looks the key up below. The
 	// common case, a new order, saves a statement.
 	placed, err := s.place(ctx, in)
-	if err != nil {
-		// This key's order exists: placed by an earlier call (a replay), or
-		// by a racing one that committed meanwhile and emptied the cart or
-		// took the last units. That order is the answer.
-		if o, kerr := s.byKey(ctx, in.UserID, in.IdempotencyKey); kerr == nil && o != nil {
-			return o, nil
-		}
-		return nil, err
+	if err == nil {
+		return placed, nil
 	}
-	return placed, nil
+	// This key's order may exist: placed by an earlier call (a replay), or
+	// by a racing one that committed meanwhile and emptied the cart or took
+	// the last units. That order is the answer.
+	o, kerr := s.byKey(ctx, in.UserID, in.IdempotencyKey)
+	switch {
+	case kerr != nil:
+		// Nobody knows whether the order exists, so every refusal could
+		// be a lie (CART_EMPTY, when the cart is empty because it was
+		// placed): the client must try again.
+		s.log.WarnContext(ctx, "order: the idempotency key lookup failed", "user", in.UserID, "err", kerr, "placing", err)
+		return nil, apperr.Unavailable{Cause: errors.Join(err, kerr)}
+	case o != nil:
+		return o, nil
+	case apperr.CodeOf(err) == "" && unreachable(err):
+		// No order, and the database or Redis did not answer: not a
+		// refusal, a reason to try again.
+		s.log.WarnContext(ctx, "order: placing failed", "user", in.UserID, "err", err)
+		return nil, apperr.Unavailable{Cause: err}
+	}
+	return nil, err
 }
 
 func (s *Service) place(ctx context.Context, in PlaceInput) (*ent.OrderInfo, error) {
@@ -205,8 +218,12 @@ func (s *Service) alone(ctx context.Context, in PlaceInput, addr *ent.Address, l
 		if err == nil || !database.IsUniqueViolation(err) || attempt == 3 {
 			break
 		}
-		if o, kerr := s.byKey(ctx, in.UserID, in.IdempotencyKey); kerr != nil || o != nil {
-			return o, kerr
+		o, kerr := s.byKey(ctx, in.UserID, in.IdempotencyKey)
+		if kerr != nil {
+			return nil, apperr.Unavailable{Cause: kerr}
+		}
+		if o != nil {
+			return o, nil
 		}
 	}
 	if err != nil {
@@ -227,6 +244,8 @@ func unwrap(o *ent.OrderInfo) *ent.OrderInfo {
 
 // byKey returns the user's order placed with key, with its lines, or nil.
 func (s *Service) byKey(ctx context.Context, userID int, key string) (*ent.OrderInfo, error) {
+	ctx, cancel := context.WithTimeout(ctx, lookupTimeout)
+	defer cancel()
 	o, err := s.db.Client.OrderInfo.Query().
 		Where(orderinfo.UserID(userID), orderinfo.IdempotencyKey(key)).
 		WithLines().
