@@ -435,6 +435,27 @@ func (_m *OrderInfo) String() string {
 	return builder.String()
 }
 
+// SetUser sets the user edge to v and marks it loaded, as eager
+// loading does: for edges the caller has just created and holds.
+func (e *OrderInfoEdges) SetUser(v *User) {
+	e.User = v
+	e.loadedTypes[0] = true
+}
+
+// SetLines sets the lines edge to v and marks it loaded, as eager
+// loading does: for edges the caller has just created and holds.
+func (e *OrderInfoEdges) SetLines(v []*OrderGoods) {
+	e.Lines = v
+	e.loadedTypes[1] = true
+}
+
+// SetPayments sets the payments edge to v and marks it loaded, as eager
+// loading does: for edges the caller has just created and holds.
+func (e *OrderInfoEdges) SetPayments(v []*Payment) {
+	e.Payments = v
+	e.loadedTypes[2] = true
+}
+
 // NamedLines returns the Lines named value or an error if the edge was not
 // loaded in eager-loading with this name.
 func (_m *OrderInfo) NamedLines(name string) ([]*OrderGoods, error) {

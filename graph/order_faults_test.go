@@ -59,3 +59,37 @@ func TestAReplayWhileTheDatabaseIsDownIsRetryableAndThenReturnsTheOrder(t *testi
 		t.Fatalf("%d orders, want 1", orders)
 	}
 }
+
+// placeOrder answers with the lines it has just written: asking for them
+// costs no statement (a read after COMMIT could fail and turn a placed
+// order into an error for its client). So does a replay, whose lookup
+// reads the lines with the order.
+func TestPlaceOrderAnswersWithItsLinesWithoutReadingThemAgain(t *testing.T) {
+	t.Parallel()
+	s := gqltest.Start(t, gqltest.Options{})
+	const (
+		bare      = `mutation($in: PlaceOrderInput!) { placeOrder(input: $in) { id orderNo } }`
+		withLines = `mutation($in: PlaceOrderInput!) { placeOrder(input: $in) { id orderNo lines { skuName price count } } }`
+	)
+	one := map[string]int{skuIDByName(t, s, "Echo Buds Green"): 1}
+	two := map[string]int{skuIDByName(t, s, "Echo Buds Green"): 1, skuIDByName(t, s, "MagSafe Case Black"): 1}
+	statements := func(b buyer, doc, key string) int64 {
+		t.Helper()
+		before := s.Statements()
+		res := s.Post(t, gqltest.Request{Query: doc, Header: b.Header(), Variables: map[string]any{
+			"in": map[string]any{"addressId": b.addressID, "payMethod": "CASH", "idempotencyKey": key}}})
+		if len(res.Errors) > 0 {
+			t.Fatalf("placeOrder: %+v", res.Errors)
+		}
+		return s.Statements() - before
+	}
+	for name, cart := range map[string]map[string]int{"one SKU (combined)": one, "two SKUs (alone)": two} {
+		a, b := newBuyer(t, s, cart), newBuyer(t, s, cart)
+		if n, m := statements(a, bare, "k"), statements(b, withLines, "k"); n != m {
+			t.Errorf("%s: placeOrder sent %d statements without lines, %d with them", name, n, m)
+		}
+		if n, m := statements(a, bare, "k"), statements(b, withLines, "k"); n != m {
+			t.Errorf("%s: a replay sent %d statements without lines, %d with them", name, n, m)
+		}
+	}
+}

@@ -304,7 +304,7 @@ func (s *Service) insertBatch(ctx context.Context, skus map[int]*ent.SKU, batch 
 				return err
 			}
 			for j, o := range placed {
-				o.Edges.Lines = saved[j : j+1 : j+1]
+				o.Edges.SetLines(saved[j : j+1 : j+1])
 			}
 			if err := s.faultBeforeStock(ctx, tx); err != nil {
 				return err

@@ -319,10 +319,11 @@ func (s *Service) insert(ctx context.Context, tx *ent.Tx, in PlaceInput, addr *e
 	for i, l := range lines {
 		builders[i] = lineRow(tx, o.ID, skus[l.SKUID], l.Count, now)
 	}
-	o.Edges.Lines, err = tx.OrderGoods.CreateBulk(builders...).Save(ctx)
+	saved, err := tx.OrderGoods.CreateBulk(builders...).Save(ctx)
 	if err != nil {
 		return nil, err
 	}
+	o.Edges.SetLines(saved)
 	if err := s.faultBeforeStock(ctx, tx); err != nil {
 		return nil, err
 	}
