@@ -9,7 +9,6 @@ package faultproxy
 import (
 	"bytes"
 	"errors"
-	"io"
 	"net"
 	"sync"
 	"testing"
@@ -23,8 +22,11 @@ type Proxy struct {
 	mu    sync.Mutex
 	cut   bool
 	cutOn []byte
-	conns map[net.Conn]struct{}
-	wg    sync.WaitGroup
+	// answered: the client bytes that matched cutOn go through, and the
+	// line is cut when the answer comes back, which the client never gets.
+	answered bool
+	conns    map[net.Conn]struct{}
+	wg       sync.WaitGroup
 }
 
 // Start listens on a free port of 127.0.0.1 and forwards every connection
@@ -56,7 +58,7 @@ func (p *Proxy) Cut() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.cut = true
-	p.cutOn = nil
+	p.cutOn, p.answered = nil, false
 	for c := range p.conns {
 		_ = c.Close()
 	}
@@ -69,7 +71,16 @@ func (p *Proxy) Cut() {
 func (p *Proxy) CutOn(pattern string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.cutOn = []byte(pattern)
+	p.cutOn, p.answered = []byte(pattern), false
+}
+
+// LoseAnswerTo lets the client bytes containing pattern through and cuts
+// the line as the target answers them: what they asked for is done, and
+// the client cannot know it.
+func (p *Proxy) LoseAnswerTo(pattern string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.cutOn, p.answered = []byte(pattern), true
 }
 
 // Mend lets connections through again.
@@ -77,7 +88,7 @@ func (p *Proxy) Mend() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.cut = false
-	p.cutOn = nil
+	p.cutOn, p.answered = nil, false
 }
 
 func (p *Proxy) accept() {
@@ -134,40 +145,71 @@ func (p *Proxy) serve(client net.Conn) {
 	}
 	defer p.untrack(client, server)
 	done := make(chan struct{}, 2)
+	// matched is closed when the client sent what LoseAnswerTo waits for.
+	matched := make(chan struct{})
 	go func() {
-		_, _ = io.Copy(client, server)
+		_ = p.back(client, server, matched)
 		done <- struct{}{}
 	}()
 	go func() {
-		_ = p.forward(server, client)
+		_ = p.forward(server, client, matched)
 		done <- struct{}{}
 	}()
 	<-done
 }
 
-// errCut ends a forward that met the CutOn pattern.
+// errCut ends a copy that met the pattern.
 var errCut = errors.New("faultproxy: cut")
 
-// forward copies what the client sends, watching for the CutOn pattern
-// (also across two reads).
-func (p *Proxy) forward(server, client net.Conn) error {
+// forward copies what the client sends, watching for the pattern (also
+// across two reads).
+func (p *Proxy) forward(server, client net.Conn, matched chan struct{}) error {
 	buf := make([]byte, 64<<10)
 	var tail []byte
 	for {
 		n, err := client.Read(buf)
 		if n > 0 {
 			p.mu.Lock()
-			pattern := p.cutOn
+			pattern, answered := p.cutOn, p.answered
 			p.mu.Unlock()
 			if len(pattern) > 0 {
-				seen := append(tail, buf[:n]...)
+				seen := append(append([]byte(nil), tail...), buf[:n]...)
 				if bytes.Contains(seen, pattern) {
-					p.Cut()
-					return errCut
+					if !answered {
+						p.Cut()
+						return errCut
+					}
+					p.mu.Lock()
+					p.cutOn = nil // one answer is lost, then the line is cut
+					p.mu.Unlock()
+					close(matched)
 				}
-				tail = append(tail[:0], seen[max(0, len(seen)-len(pattern)+1):]...)
+				tail = seen[max(0, len(seen)-len(pattern)+1):]
 			}
 			if _, werr := server.Write(buf[:n]); werr != nil {
+				return werr
+			}
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// back copies what the target answers, until the answer that LoseAnswerTo
+// waits for: that one is dropped and the line cut.
+func (p *Proxy) back(client, server net.Conn, matched chan struct{}) error {
+	buf := make([]byte, 64<<10)
+	for {
+		n, err := server.Read(buf)
+		if n > 0 {
+			select {
+			case <-matched:
+				p.Cut()
+				return errCut
+			default:
+			}
+			if _, werr := client.Write(buf[:n]); werr != nil {
 				return werr
 			}
 		}
