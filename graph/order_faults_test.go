@@ -1,13 +1,19 @@
 package graph_test
 
 import (
+	"context"
+	"sync"
 	"testing"
 
 	"github.com/go-sql-driver/mysql"
 
+	"github.com/storefront/storefront/ent"
+	"github.com/storefront/storefront/ent/orderinfo"
+	"github.com/storefront/storefront/internal/app"
 	"github.com/storefront/storefront/internal/config"
 	"github.com/storefront/storefront/internal/faultproxy"
 	"github.com/storefront/storefront/internal/gqltest"
+	"github.com/storefront/storefront/internal/order"
 )
 
 // dbBehindProxy routes the instance's MariaDB connections through a proxy
@@ -91,5 +97,109 @@ func TestPlaceOrderAnswersWithItsLinesWithoutReadingThemAgain(t *testing.T) {
 		if n, m := statements(a, bare, "k"), statements(b, withLines, "k"); n != m {
 			t.Errorf("%s: a replay sent %d statements without lines, %d with them", name, n, m)
 		}
+	}
+}
+
+// redisBehindProxy routes the instance's Redis connections through a proxy
+// the test can cut.
+func redisBehindProxy(t *testing.T, proxy **faultproxy.Proxy) func(*config.Config) {
+	return func(c *config.Config) {
+		*proxy = faultproxy.Start(t, c.RedisAddr)
+		c.RedisAddr = (*proxy).Addr()
+	}
+}
+
+// An order placed while Redis cannot be reached keeps its lines in the cart
+// for a moment only: the removal it owes is kept with the order, and once
+// Redis answers again (with its data: the line was cut, Redis ran on) the
+// cleaner finishes it, or else the shopper's next checkout does before it
+// reads the cart. Nothing is bought twice.
+func TestLinesBoughtWhileRedisIsUnreachableLeaveTheCartOnceItAnswers(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name   string
+		finish func(t *testing.T, s *gqltest.Server, b buyer)
+	}{
+		{"by the cleaner", func(t *testing.T, s *gqltest.Server, b buyer) {
+			if n, err := s.App.Orders.ClearOwedCarts(t.Context(), 100); n != 1 || err != nil {
+				t.Fatalf("the cleaner finished %d clean-ups (%v), want 1", n, err)
+			}
+		}},
+		{"at the next checkout", func(t *testing.T, s *gqltest.Server, b buyer) {
+			if res := b.place(t, s, "CASH", ""); res.Code() != "CART_EMPTY" {
+				t.Fatalf("the next checkout: %+v, want CART_EMPTY", res.Errors)
+			}
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			var (
+				proxy *faultproxy.Proxy
+				once  sync.Once
+			)
+			cutOnce := order.WithFaultBeforeStock(func(context.Context, *ent.Tx) error {
+				once.Do(proxy.Cut)
+				return nil
+			})
+			s := gqltest.Start(t, gqltest.Options{Config: redisBehindProxy(t, &proxy), App: app.Options{Orders: []order.Option{cutOnce}}})
+			id := skuIDByName(t, s, "Studio Max Black")
+			b := newBuyer(t, s, map[string]int{id: 2})
+			before := skuRow(t, s, id)
+			var p placed
+			mustDecode(t, b.place(t, s, "CASH", ""), &p)
+			proxy.Mend()
+			if v, _ := cartCall(t, s, b.Header(), cartDoc, nil); v.LineCount != 1 {
+				t.Fatalf("the cart lost its line while Redis was unreachable: %+v", v)
+			}
+
+			c.finish(t, s, b)
+			if v, _ := cartCall(t, s, b.Header(), cartDoc, nil); v.LineCount != 0 {
+				t.Fatalf("the bought line is still in the cart: %+v", v.Lines)
+			}
+			if res := b.place(t, s, "CASH", ""); res.Code() != "CART_EMPTY" {
+				t.Fatalf("a checkout after the clean-up: %+v, want CART_EMPTY", res.Errors)
+			}
+			orders, _ := counts(t, s)
+			if after := skuRow(t, s, id); orders != 1 || after.Stock != before.Stock-2 {
+				t.Fatalf("%d orders, stock %d -> %d: the lines were bought twice", orders, before.Stock, after.Stock)
+			}
+			if n, _ := s.App.DB.Client.OrderInfo.Query().Where(orderinfo.CartOwed(true)).Count(t.Context()); n != 0 {
+				t.Fatalf("%d orders still owe their cart", n)
+			}
+		})
+	}
+}
+
+// The answer to an order's cart removal is lost on its way back from
+// Redis: the lines did leave the cart, but the order cannot know it and
+// still owes the clean-up. Finishing it later takes nothing more: a unit
+// the shopper put back since stays, and is what the next order buys.
+func TestACartRemovalWhoseAnswerWasLostTakesNothingMoreWhenFinished(t *testing.T) {
+	t.Parallel()
+	var proxy *faultproxy.Proxy
+	s := gqltest.Start(t, gqltest.Options{Config: redisBehindProxy(t, &proxy)})
+	id := skuIDByName(t, s, "Studio Max Black")
+	b := newBuyer(t, s, map[string]int{id: 2})
+	proxy.LoseAnswerTo(":bought:")
+	var first placed
+	mustDecode(t, b.place(t, s, "CASH", ""), &first)
+	proxy.Mend()
+	if n, _ := s.App.DB.Client.OrderInfo.Query().Where(orderinfo.CartOwed(true)).Count(t.Context()); n != 1 {
+		t.Fatalf("%d orders owe their cart, want the one whose removal was not confirmed", n)
+	}
+
+	if _, res := cartCall(t, s, b.Header(), addDoc, map[string]any{"id": id, "n": 1}); len(res.Errors) > 0 {
+		t.Fatalf("add to cart: %+v", res.Errors)
+	}
+	if n, err := s.App.Orders.ClearOwedCarts(t.Context(), 100); n != 1 || err != nil {
+		t.Fatalf("the cleaner finished %d clean-ups (%v), want 1", n, err)
+	}
+	if v, _ := cartCall(t, s, b.Header(), cartDoc, nil); v.LineCount != 1 || v.Lines[0].Count != 1 {
+		t.Fatalf("the cart holds %+v, want the unit put back", v.Lines)
+	}
+	var next placed
+	mustDecode(t, b.place(t, s, "CASH", ""), &next)
+	if next.PlaceOrder.TotalCount != 1 {
+		t.Fatalf("the next order bought %d units, want 1", next.PlaceOrder.TotalCount)
 	}
 }

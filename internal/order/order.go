@@ -45,7 +45,9 @@ import (
 // Carts is what placing an order needs of the cart.
 type Carts interface {
 	Selected(ctx context.Context, o cart.Owner) ([]cart.Line, error)
-	RemovePurchased(ctx context.Context, o cart.Owner, lines []cart.Line) error
+	// RemovePurchased takes an order's lines out of the cart, once per
+	// order however often it is called.
+	RemovePurchased(ctx context.Context, o cart.Owner, orderID int, lines []cart.Line) error
 }
 
 // Addresses finds buyers' addresses (NOT_FOUND for anyone else's).
@@ -165,6 +167,11 @@ func (s *Service) Place(ctx context.Context, in PlaceInput) (*ent.OrderInfo, err
 }
 
 func (s *Service) place(ctx context.Context, in PlaceInput) (*ent.OrderInfo, error) {
+	// Lines that an earlier order bought but could not take out of the
+	// cart (Redis did not answer) leave it first.
+	if err := s.settleCart(ctx, in.UserID); err != nil {
+		return nil, err
+	}
 	owner := cart.User(in.UserID)
 	lines, err := s.carts.Selected(ctx, owner)
 	if err != nil {
@@ -190,10 +197,10 @@ func (s *Service) place(ctx context.Context, in PlaceInput) (*ent.OrderInfo, err
 		return nil, err
 	}
 	// The order stands whatever happens to the cart now, and the cart is
-	// cleared even if the client has gone: a line left behind would be
-	// bought again at the next checkout.
-	if err := s.carts.RemovePurchased(context.WithoutCancel(ctx), owner, lines); err != nil {
-		s.log.ErrorContext(ctx, "order placed but its lines stay in the cart", "order", placed.OrderNo, "err", err)
+	// cleared even if the client has gone; when Redis does not answer, the
+	// order still owes it (cartclean.go).
+	if err := s.clearCart(ctx, placed); err != nil {
+		s.log.WarnContext(ctx, "order placed; its lines leave the cart later", "order", placed.OrderNo, "err", err)
 	}
 	return placed, nil
 }
@@ -370,6 +377,7 @@ func (s *Service) orderRow(tx *ent.Tx, in PlaceInput, addr *ent.Address, lines [
 		SetTotalAmount(goods).
 		SetFreight(s.cfg.Freight.For(goods)).
 		SetPayMethod(in.PayMethod).
+		SetCartOwed(true).
 		SetCreatedAt(now)
 	if in.PayMethod == orderinfo.PayMethodALIPAY {
 		create.SetStatus(orderstate.Unpaid).SetExpiresAt(now.Add(s.cfg.PayWithin))
