@@ -49,7 +49,7 @@ func (s *Service) clearCart(ctx context.Context, o *ent.OrderInfo) error {
 
 // owed reads orders that still owe their cart a clean-up, with their lines.
 func (s *Service) owed(ctx context.Context, limit int, where ...predicate.OrderInfo) ([]*ent.OrderInfo, error) {
-	ctx, cancel := context.WithTimeout(ctx, lookupTimeout)
+	ctx, cancel := lookup(ctx)
 	defer cancel()
 	orders, err := s.db.Client.OrderInfo.Query().
 		Where(append(where, orderinfo.CartOwed(true))...).

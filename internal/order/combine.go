@@ -195,7 +195,9 @@ func (s *Service) decide(ctx context.Context, batch []*ticket, outs []outcome) {
 	for i, t := range batch {
 		refs[i] = address.Ref{UserID: t.in.UserID, ID: t.in.AddressID}
 	}
-	addrs, err := s.addresses.GetMany(ctx, refs)
+	actx, cancel := lookup(ctx)
+	addrs, err := s.addresses.GetMany(actx, refs)
+	cancel()
 	if err != nil {
 		all(outcome{err: err})
 		return

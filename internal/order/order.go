@@ -189,7 +189,10 @@ func (s *Service) place(ctx context.Context, in PlaceInput) (*ent.OrderInfo, err
 		placed, err = s.combined(ctx, in, lines[0])
 	} else {
 		var addr *ent.Address
-		if addr, err = s.addresses.Get(ctx, in.UserID, in.AddressID); err == nil {
+		actx, cancel := lookup(ctx)
+		addr, err = s.addresses.Get(actx, in.UserID, in.AddressID)
+		cancel()
+		if err == nil {
 			placed, err = s.alone(ctx, in, addr, lines)
 		}
 	}
@@ -251,7 +254,7 @@ func unwrap(o *ent.OrderInfo) *ent.OrderInfo {
 
 // byKey returns the user's order placed with key, with its lines, or nil.
 func (s *Service) byKey(ctx context.Context, userID int, key string) (*ent.OrderInfo, error) {
-	ctx, cancel := context.WithTimeout(ctx, lookupTimeout)
+	ctx, cancel := lookup(ctx)
 	defer cancel()
 	o, err := s.db.Client.OrderInfo.Query().
 		Where(orderinfo.UserID(userID), orderinfo.IdempotencyKey(key)).
@@ -286,6 +289,8 @@ func (s *Service) priced(ctx context.Context, lines []cart.Line) (map[int]*ent.S
 // onSale reads the SKUs by id; one that is gone or not launched is
 // SKU_UNAVAILABLE.
 func (s *Service) onSale(ctx context.Context, ids []int) (map[int]*ent.SKU, error) {
+	ctx, cancel := lookup(ctx)
+	defer cancel()
 	rows, err := s.db.Client.SKU.Query().Where(sku.IDIn(ids...)).All(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("order: reading skus: %w", err)
@@ -441,6 +446,8 @@ func (s *Service) Owned(ctx context.Context, userID, id int) (*ent.OrderInfo, er
 }
 
 func owned(ctx context.Context, q *ent.OrderInfoQuery, userID, id int) (*ent.OrderInfo, error) {
+	ctx, cancel := lookup(ctx)
+	defer cancel()
 	o, err := q.Where(orderinfo.ID(id), orderinfo.UserID(userID)).Only(ctx)
 	if ent.IsNotFound(err) {
 		return nil, apperr.NotFound("order")
