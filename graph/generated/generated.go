@@ -2738,7 +2738,9 @@ type User implements Node {
   (extensions.skuId, extensions.limit, extensions.left: units you may still
   buy), UNPAID_LIMIT (extensions.limit: pay or cancel an unpaid order
   first; ALIPAY only), NOT_FOUND for an address that is not yours,
-  BAD_USER_INPUT.
+  BAD_USER_INPUT, and UNAVAILABLE (extensions.retryable: true) when the
+  database or Redis did not answer: whether the order was placed is not
+  known, so repeat the call with the same key.
   """
   placeOrder(input: PlaceOrderInput!): OrderInfo! @auth
 }
