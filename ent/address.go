@@ -232,5 +232,12 @@ func (_m *Address) String() string {
 	return builder.String()
 }
 
+// SetUser sets the user edge to v and marks it loaded, as eager
+// loading does: for edges the caller has just created and holds.
+func (e *AddressEdges) SetUser(v *User) {
+	e.User = v
+	e.loadedTypes[0] = true
+}
+
 // Addresses is a parsable slice of Address.
 type Addresses []*Address

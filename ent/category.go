@@ -229,6 +229,34 @@ func (_m *Category) String() string {
 	return builder.String()
 }
 
+// SetParent sets the parent edge to v and marks it loaded, as eager
+// loading does: for edges the caller has just created and holds.
+func (e *CategoryEdges) SetParent(v *Category) {
+	e.Parent = v
+	e.loadedTypes[0] = true
+}
+
+// SetChildren sets the children edge to v and marks it loaded, as eager
+// loading does: for edges the caller has just created and holds.
+func (e *CategoryEdges) SetChildren(v []*Category) {
+	e.Children = v
+	e.loadedTypes[1] = true
+}
+
+// SetGoods sets the goods edge to v and marks it loaded, as eager
+// loading does: for edges the caller has just created and holds.
+func (e *CategoryEdges) SetGoods(v []*Goods) {
+	e.Goods = v
+	e.loadedTypes[2] = true
+}
+
+// SetSkus sets the skus edge to v and marks it loaded, as eager
+// loading does: for edges the caller has just created and holds.
+func (e *CategoryEdges) SetSkus(v []*SKU) {
+	e.Skus = v
+	e.loadedTypes[3] = true
+}
+
 // NamedChildren returns the Children named value or an error if the edge was not
 // loaded in eager-loading with this name.
 func (_m *Category) NamedChildren(name string) ([]*Category, error) {

@@ -212,6 +212,27 @@ func (_m *Goods) String() string {
 	return builder.String()
 }
 
+// SetCategory sets the category edge to v and marks it loaded, as eager
+// loading does: for edges the caller has just created and holds.
+func (e *GoodsEdges) SetCategory(v *Category) {
+	e.Category = v
+	e.loadedTypes[0] = true
+}
+
+// SetSpecifications sets the specifications edge to v and marks it loaded, as eager
+// loading does: for edges the caller has just created and holds.
+func (e *GoodsEdges) SetSpecifications(v []*GoodsSpecification) {
+	e.Specifications = v
+	e.loadedTypes[1] = true
+}
+
+// SetSkus sets the skus edge to v and marks it loaded, as eager
+// loading does: for edges the caller has just created and holds.
+func (e *GoodsEdges) SetSkus(v []*SKU) {
+	e.Skus = v
+	e.loadedTypes[2] = true
+}
+
 // NamedSpecifications returns the Specifications named value or an error if the edge was not
 // loaded in eager-loading with this name.
 func (_m *Goods) NamedSpecifications(name string) ([]*GoodsSpecification, error) {

@@ -170,6 +170,20 @@ func (_m *GoodsSpecification) String() string {
 	return builder.String()
 }
 
+// SetGoods sets the goods edge to v and marks it loaded, as eager
+// loading does: for edges the caller has just created and holds.
+func (e *GoodsSpecificationEdges) SetGoods(v *Goods) {
+	e.Goods = v
+	e.loadedTypes[0] = true
+}
+
+// SetOptions sets the options edge to v and marks it loaded, as eager
+// loading does: for edges the caller has just created and holds.
+func (e *GoodsSpecificationEdges) SetOptions(v []*SpecificationOption) {
+	e.Options = v
+	e.loadedTypes[1] = true
+}
+
 // NamedOptions returns the Options named value or an error if the edge was not
 // loaded in eager-loading with this name.
 func (_m *GoodsSpecification) NamedOptions(name string) ([]*SpecificationOption, error) {

@@ -5125,6 +5125,7 @@ type OrderInfoMutation struct {
 	expires_at      *time.Time
 	canceled_at     *time.Time
 	cancel_reason   *string
+	cart_owed       *bool
 	clearedFields   map[string]struct{}
 	user            *int
 	cleareduser     bool
@@ -6236,6 +6237,42 @@ func (m *OrderInfoMutation) ResetCancelReason() {
 	delete(m.clearedFields, orderinfo.FieldCancelReason)
 }
 
+// SetCartOwed sets the "cart_owed" field.
+func (m *OrderInfoMutation) SetCartOwed(b bool) {
+	m.cart_owed = &b
+}
+
+// CartOwed returns the value of the "cart_owed" field in the mutation.
+func (m *OrderInfoMutation) CartOwed() (r bool, exists bool) {
+	v := m.cart_owed
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCartOwed returns the old "cart_owed" field's value of the OrderInfo entity.
+// If the OrderInfo object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderInfoMutation) OldCartOwed(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCartOwed is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCartOwed requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCartOwed: %w", err)
+	}
+	return oldValue.CartOwed, nil
+}
+
+// ResetCartOwed resets all changes to the "cart_owed" field.
+func (m *OrderInfoMutation) ResetCartOwed() {
+	m.cart_owed = nil
+}
+
 // ClearUser clears the "user" edge to the User entity.
 func (m *OrderInfoMutation) ClearUser() {
 	m.cleareduser = true
@@ -6405,7 +6442,7 @@ func (m *OrderInfoMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *OrderInfoMutation) Fields() []string {
-	fields := make([]string, 0, 23)
+	fields := make([]string, 0, 24)
 	if m.created_at != nil {
 		fields = append(fields, orderinfo.FieldCreatedAt)
 	}
@@ -6475,6 +6512,9 @@ func (m *OrderInfoMutation) Fields() []string {
 	if m.cancel_reason != nil {
 		fields = append(fields, orderinfo.FieldCancelReason)
 	}
+	if m.cart_owed != nil {
+		fields = append(fields, orderinfo.FieldCartOwed)
+	}
 	return fields
 }
 
@@ -6529,6 +6569,8 @@ func (m *OrderInfoMutation) Field(name string) (ent.Value, bool) {
 		return m.CanceledAt()
 	case orderinfo.FieldCancelReason:
 		return m.CancelReason()
+	case orderinfo.FieldCartOwed:
+		return m.CartOwed()
 	}
 	return nil, false
 }
@@ -6584,6 +6626,8 @@ func (m *OrderInfoMutation) OldField(ctx context.Context, name string) (ent.Valu
 		return m.OldCanceledAt(ctx)
 	case orderinfo.FieldCancelReason:
 		return m.OldCancelReason(ctx)
+	case orderinfo.FieldCartOwed:
+		return m.OldCartOwed(ctx)
 	}
 	return nil, fmt.Errorf("unknown OrderInfo field %s", name)
 }
@@ -6753,6 +6797,13 @@ func (m *OrderInfoMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetCancelReason(v)
+		return nil
+	case orderinfo.FieldCartOwed:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCartOwed(v)
 		return nil
 	}
 	return fmt.Errorf("unknown OrderInfo field %s", name)
@@ -6967,6 +7018,9 @@ func (m *OrderInfoMutation) ResetField(name string) error {
 		return nil
 	case orderinfo.FieldCancelReason:
 		m.ResetCancelReason()
+		return nil
+	case orderinfo.FieldCartOwed:
+		m.ResetCartOwed()
 		return nil
 	}
 	return fmt.Errorf("unknown OrderInfo field %s", name)

@@ -260,5 +260,12 @@ func (_m *OrderGoods) String() string {
 	return builder.String()
 }
 
+// SetOrder sets the order edge to v and marks it loaded, as eager
+// loading does: for edges the caller has just created and holds.
+func (e *OrderGoodsEdges) SetOrder(v *OrderInfo) {
+	e.Order = v
+	e.loadedTypes[0] = true
+}
+
 // OrderGoodsSlice is a parsable slice of OrderGoods.
 type OrderGoodsSlice []*OrderGoods

@@ -66,6 +66,8 @@ type OrderInfo struct {
 	CanceledAt *time.Time `json:"canceled_at,omitempty"`
 	// why the merchant canceled it, up to 200 characters
 	CancelReason *string `json:"cancel_reason,omitempty"`
+	// its lines may still be in the shopper's cart
+	CartOwed bool `json:"cart_owed,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the OrderInfoQuery when eager-loading is set.
 	Edges        OrderInfoEdges `json:"edges"`
@@ -126,6 +128,8 @@ func (*OrderInfo) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case orderinfo.FieldStatus:
 			values[i] = new(orderstate.Status)
+		case orderinfo.FieldCartOwed:
+			values[i] = new(sql.NullBool)
 		case orderinfo.FieldID, orderinfo.FieldUserID, orderinfo.FieldTotalCount, orderinfo.FieldTotalAmount, orderinfo.FieldFreight:
 			values[i] = new(sql.NullInt64)
 		case orderinfo.FieldOrderNo, orderinfo.FieldIdempotencyKey, orderinfo.FieldReceiver, orderinfo.FieldMobile, orderinfo.FieldProvince, orderinfo.FieldCity, orderinfo.FieldDistrict, orderinfo.FieldDetail, orderinfo.FieldPayMethod, orderinfo.FieldTradeNo, orderinfo.FieldCarrier, orderinfo.FieldTrackingNo, orderinfo.FieldCancelReason:
@@ -298,6 +302,12 @@ func (_m *OrderInfo) assignValues(columns []string, values []any) error {
 				_m.CancelReason = new(string)
 				*_m.CancelReason = value.String
 			}
+		case orderinfo.FieldCartOwed:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field cart_owed", values[i])
+			} else if value.Valid {
+				_m.CartOwed = value.Bool
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -431,8 +441,32 @@ func (_m *OrderInfo) String() string {
 		builder.WriteString("cancel_reason=")
 		builder.WriteString(*v)
 	}
+	builder.WriteString(", ")
+	builder.WriteString("cart_owed=")
+	builder.WriteString(fmt.Sprintf("%v", _m.CartOwed))
 	builder.WriteByte(')')
 	return builder.String()
+}
+
+// SetUser sets the user edge to v and marks it loaded, as eager
+// loading does: for edges the caller has just created and holds.
+func (e *OrderInfoEdges) SetUser(v *User) {
+	e.User = v
+	e.loadedTypes[0] = true
+}
+
+// SetLines sets the lines edge to v and marks it loaded, as eager
+// loading does: for edges the caller has just created and holds.
+func (e *OrderInfoEdges) SetLines(v []*OrderGoods) {
+	e.Lines = v
+	e.loadedTypes[1] = true
+}
+
+// SetPayments sets the payments edge to v and marks it loaded, as eager
+// loading does: for edges the caller has just created and holds.
+func (e *OrderInfoEdges) SetPayments(v []*Payment) {
+	e.Payments = v
+	e.loadedTypes[2] = true
 }
 
 // NamedLines returns the Lines named value or an error if the edge was not

@@ -237,6 +237,20 @@ func (_c *OrderInfoCreate) SetNillableCancelReason(v *string) *OrderInfoCreate {
 	return _c
 }
 
+// SetCartOwed sets the "cart_owed" field.
+func (_c *OrderInfoCreate) SetCartOwed(v bool) *OrderInfoCreate {
+	_c.mutation.SetCartOwed(v)
+	return _c
+}
+
+// SetNillableCartOwed sets the "cart_owed" field if the given value is not nil.
+func (_c *OrderInfoCreate) SetNillableCartOwed(v *bool) *OrderInfoCreate {
+	if v != nil {
+		_c.SetCartOwed(*v)
+	}
+	return _c
+}
+
 // SetUser sets the "user" edge to the User entity.
 func (_c *OrderInfoCreate) SetUser(v *User) *OrderInfoCreate {
 	return _c.SetUserID(v.ID)
@@ -314,6 +328,10 @@ func (_c *OrderInfoCreate) defaults() {
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
 		v := orderinfo.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
+	}
+	if _, ok := _c.mutation.CartOwed(); !ok {
+		v := orderinfo.DefaultCartOwed
+		_c.mutation.SetCartOwed(v)
 	}
 }
 
@@ -447,6 +465,9 @@ func (_c *OrderInfoCreate) check() error {
 			return &ValidationError{Name: "cancel_reason", err: fmt.Errorf(`ent: validator failed for field "OrderInfo.cancel_reason": %w`, err)}
 		}
 	}
+	if _, ok := _c.mutation.CartOwed(); !ok {
+		return &ValidationError{Name: "cart_owed", err: errors.New(`ent: missing required field "OrderInfo.cart_owed"`)}
+	}
 	if len(_c.mutation.UserIDs()) == 0 {
 		return &ValidationError{Name: "user", err: errors.New(`ent: missing required edge "OrderInfo.user"`)}
 	}
@@ -564,6 +585,10 @@ func (_c *OrderInfoCreate) createSpec() (*OrderInfo, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.CancelReason(); ok {
 		_spec.SetField(orderinfo.FieldCancelReason, field.TypeString, value)
 		_node.CancelReason = &value
+	}
+	if value, ok := _c.mutation.CartOwed(); ok {
+		_spec.SetField(orderinfo.FieldCartOwed, field.TypeBool, value)
+		_node.CartOwed = value
 	}
 	if nodes := _c.mutation.UserIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -819,6 +844,18 @@ func (u *OrderInfoUpsert) UpdateCancelReason() *OrderInfoUpsert {
 // ClearCancelReason clears the value of the "cancel_reason" field.
 func (u *OrderInfoUpsert) ClearCancelReason() *OrderInfoUpsert {
 	u.SetNull(orderinfo.FieldCancelReason)
+	return u
+}
+
+// SetCartOwed sets the "cart_owed" field.
+func (u *OrderInfoUpsert) SetCartOwed(v bool) *OrderInfoUpsert {
+	u.Set(orderinfo.FieldCartOwed, v)
+	return u
+}
+
+// UpdateCartOwed sets the "cart_owed" field to the value that was provided on create.
+func (u *OrderInfoUpsert) UpdateCartOwed() *OrderInfoUpsert {
+	u.SetExcluded(orderinfo.FieldCartOwed)
 	return u
 }
 
@@ -1085,6 +1122,20 @@ func (u *OrderInfoUpsertOne) UpdateCancelReason() *OrderInfoUpsertOne {
 func (u *OrderInfoUpsertOne) ClearCancelReason() *OrderInfoUpsertOne {
 	return u.Update(func(s *OrderInfoUpsert) {
 		s.ClearCancelReason()
+	})
+}
+
+// SetCartOwed sets the "cart_owed" field.
+func (u *OrderInfoUpsertOne) SetCartOwed(v bool) *OrderInfoUpsertOne {
+	return u.Update(func(s *OrderInfoUpsert) {
+		s.SetCartOwed(v)
+	})
+}
+
+// UpdateCartOwed sets the "cart_owed" field to the value that was provided on create.
+func (u *OrderInfoUpsertOne) UpdateCartOwed() *OrderInfoUpsertOne {
+	return u.Update(func(s *OrderInfoUpsert) {
+		s.UpdateCartOwed()
 	})
 }
 
@@ -1517,6 +1568,20 @@ func (u *OrderInfoUpsertBulk) UpdateCancelReason() *OrderInfoUpsertBulk {
 func (u *OrderInfoUpsertBulk) ClearCancelReason() *OrderInfoUpsertBulk {
 	return u.Update(func(s *OrderInfoUpsert) {
 		s.ClearCancelReason()
+	})
+}
+
+// SetCartOwed sets the "cart_owed" field.
+func (u *OrderInfoUpsertBulk) SetCartOwed(v bool) *OrderInfoUpsertBulk {
+	return u.Update(func(s *OrderInfoUpsert) {
+		s.SetCartOwed(v)
+	})
+}
+
+// UpdateCartOwed sets the "cart_owed" field to the value that was provided on create.
+func (u *OrderInfoUpsertBulk) UpdateCartOwed() *OrderInfoUpsertBulk {
+	return u.Update(func(s *OrderInfoUpsert) {
+		s.UpdateCartOwed()
 	})
 }
 

@@ -199,6 +199,20 @@ func (_u *OrderInfoUpdate) ClearCancelReason() *OrderInfoUpdate {
 	return _u
 }
 
+// SetCartOwed sets the "cart_owed" field.
+func (_u *OrderInfoUpdate) SetCartOwed(v bool) *OrderInfoUpdate {
+	_u.mutation.SetCartOwed(v)
+	return _u
+}
+
+// SetNillableCartOwed sets the "cart_owed" field if the given value is not nil.
+func (_u *OrderInfoUpdate) SetNillableCartOwed(v *bool) *OrderInfoUpdate {
+	if v != nil {
+		_u.SetCartOwed(*v)
+	}
+	return _u
+}
+
 // AddLineIDs adds the "lines" edge to the OrderGoods entity by IDs.
 func (_u *OrderInfoUpdate) AddLineIDs(ids ...int) *OrderInfoUpdate {
 	_u.mutation.AddLineIDs(ids...)
@@ -408,6 +422,9 @@ func (_u *OrderInfoUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.CancelReasonCleared() {
 		_spec.ClearField(orderinfo.FieldCancelReason, field.TypeString)
+	}
+	if value, ok := _u.mutation.CartOwed(); ok {
+		_spec.SetField(orderinfo.FieldCartOwed, field.TypeBool, value)
 	}
 	if _u.mutation.LinesCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -688,6 +705,20 @@ func (_u *OrderInfoUpdateOne) ClearCancelReason() *OrderInfoUpdateOne {
 	return _u
 }
 
+// SetCartOwed sets the "cart_owed" field.
+func (_u *OrderInfoUpdateOne) SetCartOwed(v bool) *OrderInfoUpdateOne {
+	_u.mutation.SetCartOwed(v)
+	return _u
+}
+
+// SetNillableCartOwed sets the "cart_owed" field if the given value is not nil.
+func (_u *OrderInfoUpdateOne) SetNillableCartOwed(v *bool) *OrderInfoUpdateOne {
+	if v != nil {
+		_u.SetCartOwed(*v)
+	}
+	return _u
+}
+
 // AddLineIDs adds the "lines" edge to the OrderGoods entity by IDs.
 func (_u *OrderInfoUpdateOne) AddLineIDs(ids ...int) *OrderInfoUpdateOne {
 	_u.mutation.AddLineIDs(ids...)
@@ -927,6 +958,9 @@ func (_u *OrderInfoUpdateOne) sqlSave(ctx context.Context) (_node *OrderInfo, er
 	}
 	if _u.mutation.CancelReasonCleared() {
 		_spec.ClearField(orderinfo.FieldCancelReason, field.TypeString)
+	}
+	if value, ok := _u.mutation.CartOwed(); ok {
+		_spec.SetField(orderinfo.FieldCartOwed, field.TypeBool, value)
 	}
 	if _u.mutation.LinesCleared() {
 		edge := &sqlgraph.EdgeSpec{

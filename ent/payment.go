@@ -242,5 +242,12 @@ func (_m *Payment) String() string {
 	return builder.String()
 }
 
+// SetOrder sets the order edge to v and marks it loaded, as eager
+// loading does: for edges the caller has just created and holds.
+func (e *PaymentEdges) SetOrder(v *OrderInfo) {
+	e.Order = v
+	e.loadedTypes[0] = true
+}
+
 // Payments is a parsable slice of Payment.
 type Payments []*Payment

@@ -471,6 +471,10 @@ func init() {
 	orderinfoDescCancelReason := orderinfoFields[20].Descriptor()
 	// orderinfo.CancelReasonValidator is a validator for the "cancel_reason" field. It is called by the builders before save.
 	orderinfo.CancelReasonValidator = orderinfoDescCancelReason.Validators[0].(func(string) error)
+	// orderinfoDescCartOwed is the schema descriptor for cart_owed field.
+	orderinfoDescCartOwed := orderinfoFields[21].Descriptor()
+	// orderinfo.DefaultCartOwed holds the default value on creation for the cart_owed field.
+	orderinfo.DefaultCartOwed = orderinfoDescCartOwed.Default.(bool)
 	paymentMixin := schema.Payment{}.Mixin()
 	paymentMixinFields0 := paymentMixin[0].Fields()
 	_ = paymentMixinFields0

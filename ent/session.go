@@ -237,5 +237,12 @@ func (_m *Session) String() string {
 	return builder.String()
 }
 
+// SetUser sets the user edge to v and marks it loaded, as eager
+// loading does: for edges the caller has just created and holds.
+func (e *SessionEdges) SetUser(v *User) {
+	e.User = v
+	e.loadedTypes[0] = true
+}
+
 // Sessions is a parsable slice of Session.
 type Sessions []*Session

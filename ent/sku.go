@@ -305,6 +305,27 @@ func (_m *SKU) String() string {
 	return builder.String()
 }
 
+// SetCategory sets the category edge to v and marks it loaded, as eager
+// loading does: for edges the caller has just created and holds.
+func (e *SKUEdges) SetCategory(v *Category) {
+	e.Category = v
+	e.loadedTypes[0] = true
+}
+
+// SetGoods sets the goods edge to v and marks it loaded, as eager
+// loading does: for edges the caller has just created and holds.
+func (e *SKUEdges) SetGoods(v *Goods) {
+	e.Goods = v
+	e.loadedTypes[1] = true
+}
+
+// SetOptions sets the options edge to v and marks it loaded, as eager
+// loading does: for edges the caller has just created and holds.
+func (e *SKUEdges) SetOptions(v []*SpecificationOption) {
+	e.Options = v
+	e.loadedTypes[2] = true
+}
+
 // NamedOptions returns the Options named value or an error if the edge was not
 // loaded in eager-loading with this name.
 func (_m *SKU) NamedOptions(name string) ([]*SpecificationOption, error) {

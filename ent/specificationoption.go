@@ -170,6 +170,20 @@ func (_m *SpecificationOption) String() string {
 	return builder.String()
 }
 
+// SetSpecification sets the specification edge to v and marks it loaded, as eager
+// loading does: for edges the caller has just created and holds.
+func (e *SpecificationOptionEdges) SetSpecification(v *GoodsSpecification) {
+	e.Specification = v
+	e.loadedTypes[0] = true
+}
+
+// SetSkus sets the skus edge to v and marks it loaded, as eager
+// loading does: for edges the caller has just created and holds.
+func (e *SpecificationOptionEdges) SetSkus(v []*SKU) {
+	e.Skus = v
+	e.loadedTypes[1] = true
+}
+
 // NamedSkus returns the Skus named value or an error if the edge was not
 // loaded in eager-loading with this name.
 func (_m *SpecificationOption) NamedSkus(name string) ([]*SKU, error) {

@@ -220,6 +220,27 @@ func (_m *User) String() string {
 	return builder.String()
 }
 
+// SetAddresses sets the addresses edge to v and marks it loaded, as eager
+// loading does: for edges the caller has just created and holds.
+func (e *UserEdges) SetAddresses(v []*Address) {
+	e.Addresses = v
+	e.loadedTypes[0] = true
+}
+
+// SetOrders sets the orders edge to v and marks it loaded, as eager
+// loading does: for edges the caller has just created and holds.
+func (e *UserEdges) SetOrders(v []*OrderInfo) {
+	e.Orders = v
+	e.loadedTypes[1] = true
+}
+
+// SetSessions sets the sessions edge to v and marks it loaded, as eager
+// loading does: for edges the caller has just created and holds.
+func (e *UserEdges) SetSessions(v []*Session) {
+	e.Sessions = v
+	e.loadedTypes[2] = true
+}
+
 // NamedAddresses returns the Addresses named value or an error if the edge was not
 // loaded in eager-loading with this name.
 func (_m *User) NamedAddresses(name string) ([]*Address, error) {

@@ -78,7 +78,7 @@ func (d deadline) InterceptField(ctx context.Context, next graphql.Resolver) (an
 	if err != nil && unavailable(ctx, err) {
 		d.log.WarnContext(ctx, "graphql: a dependency did not answer", "err", err,
 			"path", graphql.GetFieldContext(ctx).Path().String())
-		return res, apperr.Unavailable()
+		return res, apperr.Unavailable{Cause: err}
 	}
 	return res, err
 }
@@ -87,7 +87,7 @@ func (d deadline) InterceptField(ctx context.Context, next graphql.Resolver) (an
 // coded error.
 func (d deadline) present(ctx context.Context, cause error) *gqlerror.Error {
 	d.log.WarnContext(ctx, "graphql: the operation ran out of time before its fields", "err", cause)
-	e := apperr.Unavailable()
+	e := apperr.Unavailable{Cause: cause}
 	ext := map[string]any{"code": e.Code()}
 	for k, v := range e.Extensions() {
 		ext[k] = v

@@ -12,6 +12,18 @@ import (
 	"github.com/storefront/storefront/graph/generated"
 )
 
+// Lines is the resolver for the lines field. An order that comes with its
+// lines (placeOrder, the order service's lookups) answers from them: Ent's
+// own resolver would query them again under GraphQL, where it looks only
+// for lines loaded under the field's alias. Orders from a query load them
+// as the query's field collection planned.
+func (r *orderInfoResolver) Lines(ctx context.Context, obj *ent.OrderInfo) ([]*ent.OrderGoods, error) {
+	if lines, err := obj.Edges.LinesOrErr(); err == nil {
+		return lines, nil
+	}
+	return obj.Lines(ctx)
+}
+
 // Node is the resolver for the node field.
 func (r *queryResolver) Node(ctx context.Context, id int) (ent.Noder, error) {
 	return r.node(ctx, id)

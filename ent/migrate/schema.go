@@ -205,6 +205,7 @@ var (
 		{Name: "expires_at", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"mysql": "datetime(6)"}},
 		{Name: "canceled_at", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"mysql": "datetime(6)"}},
 		{Name: "cancel_reason", Type: field.TypeString, Nullable: true, Size: 800},
+		{Name: "cart_owed", Type: field.TypeBool, Default: false},
 		{Name: "user_id", Type: field.TypeInt},
 	}
 	// OrdersTable holds the schema information for the "orders" table.
@@ -215,7 +216,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "orders_users_orders",
-				Columns:    []*schema.Column{OrdersColumns[23]},
+				Columns:    []*schema.Column{OrdersColumns[24]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -224,22 +225,27 @@ var (
 			{
 				Name:    "orderinfo_user_id_idempotency_key",
 				Unique:  true,
-				Columns: []*schema.Column{OrdersColumns[23], OrdersColumns[4]},
+				Columns: []*schema.Column{OrdersColumns[24], OrdersColumns[4]},
 			},
 			{
 				Name:    "orderinfo_user_id_created_at",
 				Unique:  false,
-				Columns: []*schema.Column{OrdersColumns[23], OrdersColumns[1]},
+				Columns: []*schema.Column{OrdersColumns[24], OrdersColumns[1]},
 			},
 			{
 				Name:    "orderinfo_user_id_status_created_at",
 				Unique:  false,
-				Columns: []*schema.Column{OrdersColumns[23], OrdersColumns[15], OrdersColumns[1]},
+				Columns: []*schema.Column{OrdersColumns[24], OrdersColumns[15], OrdersColumns[1]},
 			},
 			{
 				Name:    "orderinfo_status_expires_at",
 				Unique:  false,
 				Columns: []*schema.Column{OrdersColumns[15], OrdersColumns[20]},
+			},
+			{
+				Name:    "orderinfo_cart_owed_user_id",
+				Unique:  false,
+				Columns: []*schema.Column{OrdersColumns[23], OrdersColumns[24]},
 			},
 		},
 	}

@@ -63,6 +63,8 @@ const (
 	FieldCanceledAt = "canceled_at"
 	// FieldCancelReason holds the string denoting the cancel_reason field in the database.
 	FieldCancelReason = "cancel_reason"
+	// FieldCartOwed holds the string denoting the cart_owed field in the database.
+	FieldCartOwed = "cart_owed"
 	// EdgeUser holds the string denoting the user edge name in mutations.
 	EdgeUser = "user"
 	// EdgeLines holds the string denoting the lines edge name in mutations.
@@ -120,6 +122,7 @@ var Columns = []string{
 	FieldExpiresAt,
 	FieldCanceledAt,
 	FieldCancelReason,
+	FieldCartOwed,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -169,6 +172,8 @@ var (
 	TrackingNoValidator func(string) error
 	// CancelReasonValidator is a validator for the "cancel_reason" field. It is called by the builders before save.
 	CancelReasonValidator func(string) error
+	// DefaultCartOwed holds the default value on creation for the "cart_owed" field.
+	DefaultCartOwed bool
 )
 
 // PayMethod defines the type for the "pay_method" enum field.
@@ -315,6 +320,11 @@ func ByCanceledAt(opts ...sql.OrderTermOption) OrderOption {
 // ByCancelReason orders the results by the cancel_reason field.
 func ByCancelReason(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldCancelReason, opts...).ToFunc()
+}
+
+// ByCartOwed orders the results by the cart_owed field.
+func ByCartOwed(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCartOwed, opts...).ToFunc()
 }
 
 // ByUserField orders the results by user field.

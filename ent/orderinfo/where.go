@@ -169,6 +169,11 @@ func CancelReason(v string) predicate.OrderInfo {
 	return predicate.OrderInfo(sql.FieldEQ(FieldCancelReason, v))
 }
 
+// CartOwed applies equality check predicate on the "cart_owed" field. It's identical to CartOwedEQ.
+func CartOwed(v bool) predicate.OrderInfo {
+	return predicate.OrderInfo(sql.FieldEQ(FieldCartOwed, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.OrderInfo {
 	return predicate.OrderInfo(sql.FieldEQ(FieldCreatedAt, v))
@@ -1445,6 +1450,16 @@ func CancelReasonEqualFold(v string) predicate.OrderInfo {
 // CancelReasonContainsFold applies the ContainsFold predicate on the "cancel_reason" field.
 func CancelReasonContainsFold(v string) predicate.OrderInfo {
 	return predicate.OrderInfo(sql.FieldContainsFold(FieldCancelReason, v))
+}
+
+// CartOwedEQ applies the EQ predicate on the "cart_owed" field.
+func CartOwedEQ(v bool) predicate.OrderInfo {
+	return predicate.OrderInfo(sql.FieldEQ(FieldCartOwed, v))
+}
+
+// CartOwedNEQ applies the NEQ predicate on the "cart_owed" field.
+func CartOwedNEQ(v bool) predicate.OrderInfo {
+	return predicate.OrderInfo(sql.FieldNEQ(FieldCartOwed, v))
 }
 
 // HasUser applies the HasEdge predicate on the "user" edge.

@@ -57,6 +57,12 @@ func (OrderInfo) Fields() []ent.Field {
 		field.Time("canceled_at").Optional().Nillable().SchemaType(datetime6),
 		field.String("cancel_reason").Optional().Nillable().MaxLen(800).
 			Comment("why the merchant canceled it, up to 200 characters"),
+		// Set in the insert, cleared once the order's lines have left the
+		// shopper's Redis cart: the clean-up after COMMIT is owed until
+		// then, and durable with the order (internal/order/cartclean.go).
+		field.Bool("cart_owed").Default(false).
+			Annotations(entgql.Skip(entgql.SkipAll)).
+			Comment("its lines may still be in the shopper's cart"),
 	}
 }
 
@@ -77,6 +83,9 @@ func (OrderInfo) Indexes() []ent.Index {
 		index.Fields("user_id", "status", "created_at"),
 		// The expiry sweeper's scan.
 		index.Fields("status", "expires_at"),
+		// The cart cleaner's scan, and a checkout's look for what the
+		// shopper's orders still owe the cart.
+		index.Fields("cart_owed", "user_id"),
 	}
 }
 

@@ -420,6 +420,8 @@ type OrderGoodsResolver interface {
 	Amount(ctx context.Context, obj *ent.OrderGoods) (money.Fen, error)
 }
 type OrderInfoResolver interface {
+	Lines(ctx context.Context, obj *ent.OrderInfo) ([]*ent.OrderGoods, error)
+
 	StatusCode(ctx context.Context, obj *ent.OrderInfo) (int, error)
 	Payable(ctx context.Context, obj *ent.OrderInfo) (money.Fen, error)
 }
@@ -2736,7 +2738,9 @@ type User implements Node {
   (extensions.skuId, extensions.limit, extensions.left: units you may still
   buy), UNPAID_LIMIT (extensions.limit: pay or cancel an unpaid order
   first; ALIPAY only), NOT_FOUND for an address that is not yours,
-  BAD_USER_INPUT.
+  BAD_USER_INPUT, and UNAVAILABLE (extensions.retryable: true) when the
+  database or Redis did not answer: whether the order was placed is not
+  known, so repeat the call with the same key.
   """
   placeOrder(input: PlaceOrderInput!): OrderInfo! @auth
 }
@@ -8094,7 +8098,7 @@ func (ec *executionContext) _OrderInfo_lines(ctx context.Context, field graphql.
 			return ec.fieldContext_OrderInfo_lines(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Lines(ctx)
+			return ec.Resolvers.OrderInfo().Lines(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*ent.OrderGoods) graphql.Marshaler {
@@ -8109,7 +8113,7 @@ func (ec *executionContext) fieldContext_OrderInfo_lines(_ context.Context, fiel
 		Object:     "OrderInfo",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: false,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_OrderGoods(ctx, field)
 		},

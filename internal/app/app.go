@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
@@ -252,12 +253,18 @@ func (a *App) openRedis(cfg config.Config) error {
 	return nil
 }
 
-// RunBackground runs the periodic work (the expiry sweeper) until ctx
-// ends. Every instance may run it: the sweep's updates are conditional.
+// RunBackground runs the periodic work until ctx ends: the expiry sweeper,
+// and the cleaner of carts that orders placed while Redis did not answer
+// still owe their lines. Every instance may run it: the updates of both
+// are conditional.
 func (a *App) RunBackground(ctx context.Context, cfg config.Config) {
-	if cfg.SweepInterval > 0 {
-		a.Payments.RunSweeper(ctx, cfg.SweepInterval)
+	if cfg.SweepInterval <= 0 {
+		return
 	}
+	var wg sync.WaitGroup
+	wg.Go(func() { a.Orders.RunCartCleaner(ctx, cfg.SweepInterval) })
+	wg.Go(func() { a.Payments.RunSweeper(ctx, cfg.SweepInterval) })
+	wg.Wait()
 }
 
 // readiness names what /readyz checks.

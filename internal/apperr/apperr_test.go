@@ -29,3 +29,18 @@ func TestWithCopies(t *testing.T) {
 		t.Fatalf("With changed the original or lost the value: %v %v", base.Extensions(), a.Extensions())
 	}
 }
+
+func TestUnavailableIsRetryableAndHidesItsCause(t *testing.T) {
+	cause := errors.New("dial tcp 10.0.0.7:3306: connect: connection refused")
+	err := fmt.Errorf("placing: %w", Unavailable{Cause: cause})
+	if CodeOf(err) != CodeUnavailable {
+		t.Fatalf("CodeOf = %q", CodeOf(err))
+	}
+	var c Coded
+	if !errors.As(err, &c) || c.Extensions()["retryable"] != true || c.Error() == cause.Error() {
+		t.Fatalf("client sees %q %v", c.Error(), c.Extensions())
+	}
+	if !errors.Is(err, cause) {
+		t.Fatal("the cause is lost for the logs")
+	}
+}

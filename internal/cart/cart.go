@@ -4,10 +4,14 @@
 //
 // # Key layout
 //
-// A cart is ONE Redis hash, so every operation touches one key (Merge: two):
+// A cart is ONE Redis hash, so every operation touches one key (Merge and
+// RemovePurchased: two):
 //
 //	<prefix>cart:{u<userID>}    a shopper's cart, e.g. sf:cart:{u42}; no TTL
 //	<prefix>cart:{g<token>}     a guest's cart; expires after 30 idle days
+//	<prefix>cart:{u<userID>}:bought:<orderID>
+//	                            an order's lines were taken out of the cart
+//	                            (RemovePurchased); expires after 7 days
 //
 // field = SKU id in decimal ("17"), value = "<count>:<selected>:<seq>", e.g.
 // "3:1:7": 3 units, selected (1) or not (0), and the add sequence: the line
@@ -85,6 +89,10 @@ const (
 	// GuestRevisit is how long after its creation a read counts as a later
 	// visit (the usual idle gap that ends a web session).
 	GuestRevisit = 30 * time.Minute
+	// PurchasedMemory is how long a cart remembers that an order's lines
+	// were taken out (RemovePurchased): longer than any clean-up an order
+	// may still owe stays unfinished.
+	PurchasedMemory = 7 * 24 * time.Hour
 )
 
 // GuestCartRule bounds the guest carts one client address opens: a
@@ -412,25 +420,34 @@ func (s *Store) Selected(ctx context.Context, o Owner) ([]Line, error) {
 	return slices.DeleteFunc(ls, func(l Line) bool { return !l.Selected }), nil
 }
 
-// RemovePurchased takes what an order bought out of the cart once the order
-// has committed. Each line loses only the purchased count: units of the same
-// SKU added while the order was being placed stay (with the line's
-// selection and position); a line left with nothing is deleted.
-func (s *Store) RemovePurchased(ctx context.Context, o Owner, lines []Line) error {
+// RemovePurchased takes what order orderID bought out of the cart once the
+// order has committed. Each line loses only the purchased count: units of
+// the same SKU added while the order was being placed stay (with the
+// line's selection and position); a line left with nothing is deleted.
+//
+// It applies once per order: the cart keeps a mark of the order for
+// PurchasedMemory, set in the same atomic step, so a second call for the
+// order (a retry after a lost answer, a clean-up that an order still owes)
+// changes nothing, and never takes units added since.
+func (s *Store) RemovePurchased(ctx context.Context, o Owner, orderID int, lines []Line) error {
 	k, err := s.keyOf(o)
 	if err != nil {
 		return err
 	}
-	args := k.args()
+	if orderID <= 0 {
+		return apperr.BadInput("malformed order id")
+	}
+	args := k.args(PurchasedMemory.Milliseconds())
 	for _, l := range lines {
 		if l.Count > 0 {
 			args = append(args, l.SKUID, l.Count)
 		}
 	}
-	if len(args) == 3 {
+	if len(args) == 4 {
 		return nil
 	}
-	if err := removePurchasedScript.Run(ctx, s.rdb, []string{k.key}, args...).Err(); err != nil {
+	keys := []string{k.key, k.key + ":bought:" + strconv.Itoa(orderID)}
+	if err := removePurchasedScript.Run(ctx, s.rdb, keys, args...).Err(); err != nil {
 		return fmt.Errorf("cart: remove purchased: %w", err)
 	}
 	return nil

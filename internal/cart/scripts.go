@@ -153,13 +153,16 @@ if #h > 0 then touch(KEYS[1], false) end
 return h
 `)
 
-// removePurchasedScript: KEYS[1] cart; ARGV ttl, newTTL, revisit, then
-// sku, count pairs.
+// removePurchasedScript: KEYS[1] cart, KEYS[2] the order's mark; ARGV
+// ttl, newTTL, revisit, the mark's lifetime (ms), then sku, count pairs.
 // Each line keeps what was added beyond the purchase (current - purchased);
-// a line left with <= 0 is deleted.
+// a line left with <= 0 is deleted. The mark, set in the same step, makes
+// a second run for the order (a retry whose first answer was lost) change
+// nothing. Returns 1, or 0 when the order's lines were taken out before.
 var removePurchasedScript = redis.NewScript(luaLine + `
-local key = KEYS[1]
-for i = 4, #ARGV, 2 do
+local key, mark = KEYS[1], KEYS[2]
+if redis.call('EXISTS', mark) == 1 then return 0 end
+for i = 5, #ARGV, 2 do
   local sku, bought = ARGV[i], tonumber(ARGV[i + 1])
   local cur = redis.call('HGET', key, sku)
   if cur then
@@ -172,6 +175,7 @@ for i = 4, #ARGV, 2 do
   end
 end
 touch(key, true)
+redis.call('SET', mark, '1', 'PX', ARGV[4])
 return 1
 `)
 

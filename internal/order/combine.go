@@ -208,7 +208,9 @@ func (s *Service) decide(ctx context.Context, batch []*ticket, outs []outcome) {
 	for i, t := range batch {
 		refs[i] = address.Ref{UserID: t.in.UserID, ID: t.in.AddressID}
 	}
-	addrs, err := s.addresses.GetMany(ctx, refs)
+	actx, cancel := lookup(ctx)
+	addrs, err := s.addresses.GetMany(actx, refs)
+	cancel()
 	if err != nil {
 		all(outcome{err: err})
 		return
@@ -317,7 +319,7 @@ func (s *Service) insertBatch(ctx context.Context, skus map[int]*ent.SKU, batch 
 				return err
 			}
 			for j, o := range placed {
-				o.Edges.Lines = saved[j : j+1 : j+1]
+				o.Edges.SetLines(saved[j : j+1 : j+1])
 			}
 			if err := s.faultBeforeStock(ctx, tx); err != nil {
 				return err

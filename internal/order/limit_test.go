@@ -29,7 +29,7 @@ type fullCart struct{ lines []cart.Line }
 func (c fullCart) Selected(context.Context, cart.Owner) ([]cart.Line, error) {
 	return append([]cart.Line(nil), c.lines...), nil
 }
-func (fullCart) RemovePurchased(context.Context, cart.Owner, []cart.Line) error { return nil }
+func (fullCart) RemovePurchased(context.Context, cart.Owner, int, []cart.Line) error { return nil }
 
 // limitedService is an order service over s's database whose carts always
 // hold lines.

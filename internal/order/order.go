@@ -21,7 +21,7 @@ package order
 import (
 	"context"
 	"crypto/rand"
-
+	"errors"
 	"fmt"
 	"log/slog"
 	"math/big"
@@ -45,7 +45,9 @@ import (
 // Carts is what placing an order needs of the cart.
 type Carts interface {
 	Selected(ctx context.Context, o cart.Owner) ([]cart.Line, error)
-	RemovePurchased(ctx context.Context, o cart.Owner, lines []cart.Line) error
+	// RemovePurchased takes an order's lines out of the cart, once per
+	// order however often it is called.
+	RemovePurchased(ctx context.Context, o cart.Owner, orderID int, lines []cart.Line) error
 }
 
 // Addresses finds buyers' addresses (NOT_FOUND for anyone else's).
@@ -139,19 +141,37 @@ func (s *Service) Place(ctx context.Context, in PlaceInput) (*ent.OrderInfo, err
 	// any stock is taken), and every failure looks the key up below. The
 	// common case, a new order, saves a statement.
 	placed, err := s.place(ctx, in)
-	if err != nil {
-		// This key's order exists: placed by an earlier call (a replay), or
-		// by a racing one that committed meanwhile and emptied the cart or
-		// took the last units. That order is the answer.
-		if o, kerr := s.byKey(ctx, in.UserID, in.IdempotencyKey); kerr == nil && o != nil {
-			return o, nil
-		}
-		return nil, err
+	if err == nil {
+		return placed, nil
 	}
-	return placed, nil
+	// This key's order may exist: placed by an earlier call (a replay), or
+	// by a racing one that committed meanwhile and emptied the cart or took
+	// the last units. That order is the answer.
+	o, kerr := s.byKey(ctx, in.UserID, in.IdempotencyKey)
+	switch {
+	case kerr != nil:
+		// Nobody knows whether the order exists, so every refusal could
+		// be a lie (CART_EMPTY, when the cart is empty because it was
+		// placed): the client must try again.
+		s.log.WarnContext(ctx, "order: the idempotency key lookup failed", "user", in.UserID, "err", kerr, "placing", err)
+		return nil, apperr.Unavailable{Cause: errors.Join(err, kerr)}
+	case o != nil:
+		return o, nil
+	case apperr.CodeOf(err) == "" && unreachable(err):
+		// No order, and the database or Redis did not answer: not a
+		// refusal, a reason to try again.
+		s.log.WarnContext(ctx, "order: placing failed", "user", in.UserID, "err", err)
+		return nil, apperr.Unavailable{Cause: err}
+	}
+	return nil, err
 }
 
 func (s *Service) place(ctx context.Context, in PlaceInput) (*ent.OrderInfo, error) {
+	// Lines that an earlier order bought but could not take out of the
+	// cart (Redis did not answer) leave it first.
+	if err := s.settleCart(ctx, in.UserID); err != nil {
+		return nil, err
+	}
 	owner := cart.User(in.UserID)
 	lines, err := s.carts.Selected(ctx, owner)
 	if err != nil {
@@ -169,7 +189,10 @@ func (s *Service) place(ctx context.Context, in PlaceInput) (*ent.OrderInfo, err
 		placed, err = s.combined(ctx, in, lines[0])
 	} else {
 		var addr *ent.Address
-		if addr, err = s.addresses.Get(ctx, in.UserID, in.AddressID); err == nil {
+		actx, cancel := lookup(ctx)
+		addr, err = s.addresses.Get(actx, in.UserID, in.AddressID)
+		cancel()
+		if err == nil {
 			placed, err = s.alone(ctx, in, addr, lines)
 		}
 	}
@@ -177,10 +200,10 @@ func (s *Service) place(ctx context.Context, in PlaceInput) (*ent.OrderInfo, err
 		return nil, err
 	}
 	// The order stands whatever happens to the cart now, and the cart is
-	// cleared even if the client has gone: a line left behind would be
-	// bought again at the next checkout.
-	if err := s.carts.RemovePurchased(context.WithoutCancel(ctx), owner, lines); err != nil {
-		s.log.ErrorContext(ctx, "order placed but its lines stay in the cart", "order", placed.OrderNo, "err", err)
+	// cleared even if the client has gone; when Redis does not answer, the
+	// order still owes it (cartclean.go).
+	if err := s.clearCart(ctx, placed); err != nil {
+		s.log.WarnContext(ctx, "order placed; its lines leave the cart later", "order", placed.OrderNo, "err", err)
 	}
 	return placed, nil
 }
@@ -205,8 +228,12 @@ func (s *Service) alone(ctx context.Context, in PlaceInput, addr *ent.Address, l
 		if err == nil || !database.IsUniqueViolation(err) || attempt == 3 {
 			break
 		}
-		if o, kerr := s.byKey(ctx, in.UserID, in.IdempotencyKey); kerr != nil || o != nil {
-			return o, kerr
+		o, kerr := s.byKey(ctx, in.UserID, in.IdempotencyKey)
+		if kerr != nil {
+			return nil, apperr.Unavailable{Cause: kerr}
+		}
+		if o != nil {
+			return o, nil
 		}
 	}
 	if err != nil {
@@ -227,6 +254,8 @@ func unwrap(o *ent.OrderInfo) *ent.OrderInfo {
 
 // byKey returns the user's order placed with key, with its lines, or nil.
 func (s *Service) byKey(ctx context.Context, userID int, key string) (*ent.OrderInfo, error) {
+	ctx, cancel := lookup(ctx)
+	defer cancel()
 	o, err := s.db.Client.OrderInfo.Query().
 		Where(orderinfo.UserID(userID), orderinfo.IdempotencyKey(key)).
 		WithLines().
@@ -260,6 +289,8 @@ func (s *Service) priced(ctx context.Context, lines []cart.Line) (map[int]*ent.S
 // onSale reads the SKUs by id; one that is gone or not launched is
 // SKU_UNAVAILABLE.
 func (s *Service) onSale(ctx context.Context, ids []int) (map[int]*ent.SKU, error) {
+	ctx, cancel := lookup(ctx)
+	defer cancel()
 	rows, err := s.db.Client.SKU.Query().Where(sku.IDIn(ids...)).All(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("order: reading skus: %w", err)
@@ -300,10 +331,11 @@ func (s *Service) insert(ctx context.Context, tx *ent.Tx, in PlaceInput, addr *e
 	for i, l := range lines {
 		builders[i] = lineRow(tx, o.ID, skus[l.SKUID], l.Count, now)
 	}
-	o.Edges.Lines, err = tx.OrderGoods.CreateBulk(builders...).Save(ctx)
+	saved, err := tx.OrderGoods.CreateBulk(builders...).Save(ctx)
 	if err != nil {
 		return nil, err
 	}
+	o.Edges.SetLines(saved)
 	if err := s.faultBeforeStock(ctx, tx); err != nil {
 		return nil, err
 	}
@@ -350,6 +382,7 @@ func (s *Service) orderRow(tx *ent.Tx, in PlaceInput, addr *ent.Address, lines [
 		SetTotalAmount(goods).
 		SetFreight(s.cfg.Freight.For(goods)).
 		SetPayMethod(in.PayMethod).
+		SetCartOwed(true).
 		SetCreatedAt(now)
 	if in.PayMethod == orderinfo.PayMethodALIPAY {
 		create.SetStatus(orderstate.Unpaid).SetExpiresAt(now.Add(s.cfg.PayWithin))
@@ -413,6 +446,8 @@ func (s *Service) Owned(ctx context.Context, userID, id int) (*ent.OrderInfo, er
 }
 
 func owned(ctx context.Context, q *ent.OrderInfoQuery, userID, id int) (*ent.OrderInfo, error) {
+	ctx, cancel := lookup(ctx)
+	defer cancel()
 	o, err := q.Where(orderinfo.ID(id), orderinfo.UserID(userID)).Only(ctx)
 	if ent.IsNotFound(err) {
 		return nil, apperr.NotFound("order")

@@ -15,6 +15,8 @@ import (
 // no one's, so the time it takes tells the two apart no better than the
 // answer does. Other tables own nothing here.
 func (s *Service) OwnedIDs(ctx context.Context, userID int, table string, ids []int) ([]int, error) {
+	ctx, cancel := lookup(ctx)
+	defer cancel()
 	c := s.db.Client
 	var (
 		owned []int
