@@ -13,6 +13,7 @@ import (
 	"github.com/storefront/storefront/ent"
 	"github.com/storefront/storefront/internal/app"
 	"github.com/storefront/storefront/internal/config"
+	"github.com/storefront/storefront/internal/faultproxy"
 	"github.com/storefront/storefront/internal/gqltest"
 	"github.com/storefront/storefront/internal/order"
 	"github.com/storefront/storefront/internal/testenv"
@@ -26,7 +27,7 @@ import (
 // client's retry with the same key places exactly one order.
 func TestACheckoutDuringADatabaseFreezeAnswersUnavailableAndItsRetryPlacesOneOrder(t *testing.T) {
 	t.Parallel()
-	var proxy *testenv.Proxy
+	var proxy *faultproxy.Proxy
 	var froze atomic.Bool
 	freezeOnce := order.WithFaultBeforeStock(func(context.Context, *ent.Tx) error {
 		if !froze.Swap(true) {
@@ -40,7 +41,7 @@ func TestACheckoutDuringADatabaseFreezeAnswersUnavailableAndItsRetryPlacesOneOrd
 			if err != nil {
 				t.Fatal(err)
 			}
-			proxy = testenv.NewProxy(t, mc.Addr)
+			proxy = faultproxy.Start(t, mc.Addr)
 			c.MySQLDSN = proxy.MySQLDSN(t, c.MySQLDSN)
 			c.RequestTimeout = 2 * time.Second
 		},

@@ -10,6 +10,7 @@ import (
 	"github.com/go-sql-driver/mysql"
 
 	"github.com/storefront/storefront/internal/database"
+	"github.com/storefront/storefront/internal/faultproxy"
 	"github.com/storefront/storefront/internal/testenv"
 )
 
@@ -24,7 +25,7 @@ func TestAStatementToAFrozenDatabaseFailsRetryablyAfterTheReadTimeout(t *testing
 	if err != nil {
 		t.Fatal(err)
 	}
-	proxy := testenv.NewProxy(t, cfg.Addr)
+	proxy := faultproxy.Start(t, cfg.Addr)
 	db, err := database.Open(t.Context(), database.Config{MySQLDSN: proxy.MySQLDSN(t, env.DSN), ReadTimeout: time.Second})
 	if err != nil {
 		t.Fatal(err)

@@ -1,9 +1,11 @@
 // Package faultproxy is a TCP proxy that a test puts between a server under
 // test and its MariaDB or Redis, to cut the line at a chosen moment and mend
-// it later. The faults are real: the server's open connections are dropped
-// and its new ones fail, while the database or Redis behind keeps running
-// with its data, the way a network partition or a restarting peer looks
-// from the server. Only tests import it.
+// it later, or to freeze it and thaw it. The faults are real: the server's
+// open connections are dropped and its new ones fail (Cut), or no byte
+// moves while connections stay open (Freeze), while the database or Redis
+// behind keeps running with its data, the way a network partition, a
+// restarting peer or a stalled server looks from the server. Only tests
+// import it.
 package faultproxy
 
 import (
@@ -12,6 +14,8 @@ import (
 	"net"
 	"sync"
 	"testing"
+
+	"github.com/go-sql-driver/mysql"
 )
 
 // Proxy forwards connections to one target until it is cut.
@@ -26,7 +30,10 @@ type Proxy struct {
 	// line is cut when the answer comes back, which the client never gets.
 	answered bool
 	conns    map[net.Conn]struct{}
-	wg       sync.WaitGroup
+	// thawed is closed while bytes flow; done when the test ends.
+	thawed chan struct{}
+	done   chan struct{}
+	wg     sync.WaitGroup
 }
 
 // Start listens on a free port of 127.0.0.1 and forwards every connection
@@ -37,15 +44,65 @@ func Start(t testing.TB, target string) *Proxy {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &Proxy{ln: ln, target: target, conns: map[net.Conn]struct{}{}}
+	p := &Proxy{ln: ln, target: target, conns: map[net.Conn]struct{}{},
+		thawed: make(chan struct{}), done: make(chan struct{})}
+	close(p.thawed)
 	p.wg.Add(1)
 	go p.accept()
 	t.Cleanup(func() {
 		_ = ln.Close()
+		close(p.done) // nothing stays held by a freeze
 		p.Cut()
 		p.wg.Wait()
 	})
 	return p
+}
+
+// MySQLDSN returns dsn with its address replaced by the proxy's.
+func (p *Proxy) MySQLDSN(t testing.TB, dsn string) string {
+	t.Helper()
+	cfg, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Net, cfg.Addr = "tcp", p.Addr()
+	return cfg.FormatDSN()
+}
+
+// Freeze stops forwarding in both directions, as a server that froze
+// (SIGSTOP, a stalled disk, a dead network path) looks to its clients:
+// connections stay open and new ones are accepted, but no byte moves until
+// Thaw.
+func (p *Proxy) Freeze() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	select {
+	case <-p.thawed:
+		p.thawed = make(chan struct{})
+	default:
+	}
+}
+
+// Thaw forwards again, the bytes held during the freeze first.
+func (p *Proxy) Thaw() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	select {
+	case <-p.thawed:
+	default:
+		close(p.thawed)
+	}
+}
+
+// hold waits while the proxy is frozen.
+func (p *Proxy) hold() {
+	p.mu.Lock()
+	thawed := p.thawed
+	p.mu.Unlock()
+	select {
+	case <-thawed:
+	case <-p.done:
+	}
 }
 
 // Addr is the proxy's host:port, to hand to the server instead of the
@@ -169,6 +226,7 @@ func (p *Proxy) forward(server, client net.Conn, matched chan struct{}) error {
 	for {
 		n, err := client.Read(buf)
 		if n > 0 {
+			p.hold()
 			p.mu.Lock()
 			pattern, answered := p.cutOn, p.answered
 			p.mu.Unlock()
@@ -203,6 +261,7 @@ func (p *Proxy) back(client, server net.Conn, matched chan struct{}) error {
 	for {
 		n, err := server.Read(buf)
 		if n > 0 {
+			p.hold()
 			select {
 			case <-matched:
 				p.Cut()
