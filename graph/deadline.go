@@ -2,18 +2,15 @@ package graph
 
 import (
 	"context"
-	"errors"
 	"log/slog"
-	"net"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/redis/go-redis/v9"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/storefront/storefront/internal/apperr"
-	"github.com/storefront/storefront/internal/database"
+	"github.com/storefront/storefront/internal/outage"
 )
 
 // DefaultRequestTimeout is an operation's deadline when Options sets none.
@@ -102,14 +99,5 @@ func unavailable(ctx context.Context, err error) bool {
 	if apperr.CodeOf(err) != "" {
 		return false
 	}
-	if ctx.Err() != nil {
-		return true // the deadline passed (or the client left)
-	}
-	if errors.Is(err, context.DeadlineExceeded) || database.IsRetryable(err) {
-		return true
-	}
-	// Redis (and any other network dependency) timed out, refused or
-	// dropped the connection.
-	var ne *net.OpError
-	return errors.As(err, &ne) || errors.Is(err, redis.ErrPoolTimeout)
+	return ctx.Err() != nil || outage.Is(err) // the deadline passed (or the client left)
 }

@@ -2,6 +2,7 @@ package database
 
 import (
 	"context"
+	"database/sql"
 	"database/sql/driver"
 	"errors"
 	"io"
@@ -24,6 +25,10 @@ const (
 	mysqlErrConCount         = 1040 // ER_CON_COUNT_ERROR: the server's max_connections
 	mysqlErrTooManyUserConns = 1203 // ER_TOO_MANY_USER_CONNECTIONS: the server's max_user_connections
 	mysqlErrUserLimitReached = 1226 // ER_USER_LIMIT_REACHED: the account's MAX_USER_CONNECTIONS (or hourly) resource
+
+	// The server, not the request, ended the work.
+	mysqlErrServerShutdown   = 1053 // ER_SERVER_SHUTDOWN
+	mysqlErrConnectionKilled = 1927 // ER_CONNECTION_KILLED
 )
 
 // SQLite result codes (primary codes are the low byte of extended codes).
@@ -67,6 +72,25 @@ func IsRetryable(err error) bool {
 	return errors.Is(err, driver.ErrBadConn) ||
 		errors.Is(err, mysql.ErrInvalidConn) ||
 		errors.Is(err, io.ErrUnexpectedEOF)
+}
+
+// IsUnreachable reports whether err says that the database did not answer
+// (in time), or ended the connection, rather than what it decided: every
+// retryable failure, the retry policy giving up on them, a connection the
+// server shut down or killed, or one that closed under the caller. What was
+// asked may or may not have happened.
+func IsUnreachable(err error) bool {
+	if err == nil || errors.Is(err, context.Canceled) {
+		return false
+	}
+	if IsRetryable(err) || errors.Is(err, ErrRetriesExhausted) ||
+		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, sql.ErrConnDone) || errors.Is(err, io.EOF) {
+		return true
+	}
+	if me, ok := errors.AsType[*mysql.MySQLError](err); ok {
+		return me.Number == mysqlErrServerShutdown || me.Number == mysqlErrConnectionKilled
+	}
+	return false
 }
 
 // IsUniqueViolation reports whether err comes from a unique index or primary

@@ -40,6 +40,7 @@ import (
 	"github.com/storefront/storefront/internal/database"
 	"github.com/storefront/storefront/internal/money"
 	"github.com/storefront/storefront/internal/orderstate"
+	"github.com/storefront/storefront/internal/outage"
 )
 
 // Carts is what placing an order needs of the cart.
@@ -157,7 +158,7 @@ func (s *Service) Place(ctx context.Context, in PlaceInput) (*ent.OrderInfo, err
 		return nil, apperr.Unavailable{Cause: errors.Join(err, kerr)}
 	case o != nil:
 		return o, nil
-	case apperr.CodeOf(err) == "" && unreachable(err):
+	case apperr.CodeOf(err) == "" && outage.Is(err):
 		// No order, and the database or Redis did not answer: not a
 		// refusal, a reason to try again.
 		s.log.WarnContext(ctx, "order: placing failed", "user", in.UserID, "err", err)
