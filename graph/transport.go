@@ -16,13 +16,6 @@ import (
 	"github.com/storefront/storefront/internal/apperr"
 )
 
-// Codes of HTTP-level refusals: the request never became a GraphQL
-// operation.
-const (
-	codeMethodNotAllowed     = "METHOD_NOT_ALLOWED"
-	codeUnsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE"
-)
-
 // The two response media types of the GraphQL-over-HTTP spec.
 const (
 	mediaJSON     = "application/json"
@@ -66,7 +59,7 @@ func (httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 		}
 	case http.MethodPost:
 		if msg := jsonBody(r.Header.Get("Content-Type")); msg != "" {
-			refuse(http.StatusUnsupportedMediaType, codeUnsupportedMediaType, "%s", msg)
+			refuse(http.StatusUnsupportedMediaType, apperr.CodeUnsupportedMediaType, "%s", msg)
 			return
 		}
 		// The server bounded the body before it got here, and answered
@@ -84,7 +77,7 @@ func (httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 		return
 	default:
 		w.Header().Set("Allow", "GET, POST, OPTIONS")
-		refuse(http.StatusMethodNotAllowed, codeMethodNotAllowed, "send GraphQL requests with POST (or queries with GET)")
+		refuse(http.StatusMethodNotAllowed, apperr.CodeMethodNotAllowed, "send GraphQL requests with POST (or queries with GET)")
 		return
 	}
 	// Without a document there is nothing to parse: the request is not
@@ -112,7 +105,7 @@ func (httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 	// A mutation on GET could be run by a link or an image on any page.
 	if r.Method == http.MethodGet && oc.Operation.Operation != ast.Query {
 		w.Header().Set("Allow", http.MethodPost)
-		refuse(http.StatusMethodNotAllowed, codeMethodNotAllowed, "only queries may be sent with GET; send a %s with POST", oc.Operation.Operation)
+		refuse(http.StatusMethodNotAllowed, apperr.CodeMethodNotAllowed, "only queries may be sent with GET; send a %s with POST", oc.Operation.Operation)
 		return
 	}
 	responses, ctx := exec.DispatchOperation(ctx, oc)

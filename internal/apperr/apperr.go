@@ -24,9 +24,13 @@ const (
 	CodePaymentFailed     = "PAYMENT_FAILED"
 	CodeRateLimited       = "RATE_LIMITED"
 	CodeDepthLimit        = "DEPTH_LIMIT_EXCEEDED"
-	CodeComplexityLimit   = "COMPLEXITY_LIMIT_EXCEEDED"
-	CodeFieldLimit        = "FIELD_LIMIT_EXCEEDED" // costly fields over their per-request budget
-	CodeInternal          = "INTERNAL"
+	// HTTP-level refusals of /graphql, before any document is read.
+	CodeMethodNotAllowed     = "METHOD_NOT_ALLOWED"
+	CodeUnsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE"
+	CodeRequestTooLarge      = "REQUEST_TOO_LARGE"
+	CodeComplexityLimit      = "COMPLEXITY_LIMIT_EXCEEDED"
+	CodeFieldLimit           = "FIELD_LIMIT_EXCEEDED" // costly fields over their per-request budget
+	CodeInternal             = "INTERNAL"
 )
 
 // Coded is implemented by every error a client may see as is. Domain

@@ -156,7 +156,7 @@ var Vars = []Var{
 	{"alipay-gateway", "STOREFRONT_ALIPAY_GATEWAY", "", "gateway URL; empty: Alipay's own for the mode"},
 	{"alipay-production", "STOREFRONT_ALIPAY_PRODUCTION", "false", "use Alipay's production environment"},
 	{"alipay-seller-id", "STOREFRONT_ALIPAY_SELLER_ID", "", "the merchant's Alipay user id (2088...); when set, notifications paid to another account are refused"},
-	{"sweep-interval", "STOREFRONT_SWEEP_INTERVAL", "30s", "how often expired unpaid orders are settled (0: never, for tests)"},
+	{"sweep-interval", "STOREFRONT_SWEEP_INTERVAL", "30s", "how often expired unpaid orders are settled, owed refunds finished and owed cart clean-ups retried (0: never, for tests)"},
 	{"trust-proxy", "STOREFRONT_TRUST_PROXY", "false", "take the client address from X-Forwarded-For (only behind a proxy that sets it)"},
 	{"cors-origins", "STOREFRONT_CORS_ORIGINS", "embedded only", "comma-separated origins (scheme://host[:port], one * wildcard each, or * for any) whose browser apps may call /graphql (default: in embedded mode the public URL's origin, http://localhost:* and http://127.0.0.1:*; none with MySQL)"},
 }

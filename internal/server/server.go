@@ -18,6 +18,7 @@ import (
 
 	"github.com/rs/cors"
 
+	"github.com/storefront/storefront/internal/apperr"
 	"github.com/storefront/storefront/internal/auth"
 )
 
@@ -151,7 +152,7 @@ func limitBody(max int64, next http.Handler) http.Handler {
 }
 
 func tooLarge(w http.ResponseWriter, max int64) {
-	writeJSON(w, http.StatusRequestEntityTooLarge, graphQLError("request body too large", "REQUEST_TOO_LARGE", map[string]any{"maxBytes": max}))
+	writeJSON(w, http.StatusRequestEntityTooLarge, graphQLError("request body too large", apperr.CodeRequestTooLarge, map[string]any{"maxBytes": max}))
 }
 
 // graphQLError is the body of a GraphQL response with one error, code in
