@@ -10974,6 +10974,7 @@ type UserMutation struct {
 	mobile           *string
 	password_hash    *string
 	active           *bool
+	cart_owed        *bool
 	clearedFields    map[string]struct{}
 	addresses        map[int]struct{}
 	removedaddresses map[int]struct{}
@@ -11303,6 +11304,42 @@ func (m *UserMutation) ResetActive() {
 	m.active = nil
 }
 
+// SetCartOwed sets the "cart_owed" field.
+func (m *UserMutation) SetCartOwed(b bool) {
+	m.cart_owed = &b
+}
+
+// CartOwed returns the value of the "cart_owed" field in the mutation.
+func (m *UserMutation) CartOwed() (r bool, exists bool) {
+	v := m.cart_owed
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCartOwed returns the old "cart_owed" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldCartOwed(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCartOwed is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCartOwed requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCartOwed: %w", err)
+	}
+	return oldValue.CartOwed, nil
+}
+
+// ResetCartOwed resets all changes to the "cart_owed" field.
+func (m *UserMutation) ResetCartOwed() {
+	m.cart_owed = nil
+}
+
 // AddAddressIDs adds the "addresses" edge to the Address entity by ids.
 func (m *UserMutation) AddAddressIDs(ids ...int) {
 	if m.addresses == nil {
@@ -11499,7 +11536,7 @@ func (m *UserMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *UserMutation) Fields() []string {
-	fields := make([]string, 0, 6)
+	fields := make([]string, 0, 7)
 	if m.created_at != nil {
 		fields = append(fields, user.FieldCreatedAt)
 	}
@@ -11517,6 +11554,9 @@ func (m *UserMutation) Fields() []string {
 	}
 	if m.active != nil {
 		fields = append(fields, user.FieldActive)
+	}
+	if m.cart_owed != nil {
+		fields = append(fields, user.FieldCartOwed)
 	}
 	return fields
 }
@@ -11538,6 +11578,8 @@ func (m *UserMutation) Field(name string) (ent.Value, bool) {
 		return m.PasswordHash()
 	case user.FieldActive:
 		return m.Active()
+	case user.FieldCartOwed:
+		return m.CartOwed()
 	}
 	return nil, false
 }
@@ -11559,6 +11601,8 @@ func (m *UserMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldPasswordHash(ctx)
 	case user.FieldActive:
 		return m.OldActive(ctx)
+	case user.FieldCartOwed:
+		return m.OldCartOwed(ctx)
 	}
 	return nil, fmt.Errorf("unknown User field %s", name)
 }
@@ -11609,6 +11653,13 @@ func (m *UserMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetActive(v)
+		return nil
+	case user.FieldCartOwed:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCartOwed(v)
 		return nil
 	}
 	return fmt.Errorf("unknown User field %s", name)
@@ -11676,6 +11727,9 @@ func (m *UserMutation) ResetField(name string) error {
 		return nil
 	case user.FieldActive:
 		m.ResetActive()
+		return nil
+	case user.FieldCartOwed:
+		m.ResetCartOwed()
 		return nil
 	}
 	return fmt.Errorf("unknown User field %s", name)

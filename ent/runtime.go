@@ -739,4 +739,8 @@ func init() {
 	userDescActive := userFields[3].Descriptor()
 	// user.DefaultActive holds the default value on creation for the active field.
 	user.DefaultActive = userDescActive.Default.(bool)
+	// userDescCartOwed is the schema descriptor for cart_owed field.
+	userDescCartOwed := userFields[4].Descriptor()
+	// user.DefaultCartOwed holds the default value on creation for the cart_owed field.
+	user.DefaultCartOwed = userDescCartOwed.Default.(bool)
 }

@@ -29,6 +29,8 @@ type User struct {
 	PasswordHash string `json:"-"`
 	// Active holds the value of the "active" field.
 	Active bool `json:"active,omitempty"`
+	// CartOwed holds the value of the "cart_owed" field.
+	CartOwed bool `json:"cart_owed,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the UserQuery when eager-loading is set.
 	Edges        UserEdges `json:"edges"`
@@ -84,7 +86,7 @@ func (*User) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case user.FieldActive:
+		case user.FieldActive, user.FieldCartOwed:
 			values[i] = new(sql.NullBool)
 		case user.FieldID:
 			values[i] = new(sql.NullInt64)
@@ -148,6 +150,12 @@ func (_m *User) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field active", values[i])
 			} else if value.Valid {
 				_m.Active = value.Bool
+			}
+		case user.FieldCartOwed:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field cart_owed", values[i])
+			} else if value.Valid {
+				_m.CartOwed = value.Bool
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -216,6 +224,9 @@ func (_m *User) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("active=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Active))
+	builder.WriteString(", ")
+	builder.WriteString("cart_owed=")
+	builder.WriteString(fmt.Sprintf("%v", _m.CartOwed))
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -85,6 +85,20 @@ func (_c *UserCreate) SetNillableActive(v *bool) *UserCreate {
 	return _c
 }
 
+// SetCartOwed sets the "cart_owed" field.
+func (_c *UserCreate) SetCartOwed(v bool) *UserCreate {
+	_c.mutation.SetCartOwed(v)
+	return _c
+}
+
+// SetNillableCartOwed sets the "cart_owed" field if the given value is not nil.
+func (_c *UserCreate) SetNillableCartOwed(v *bool) *UserCreate {
+	if v != nil {
+		_c.SetCartOwed(*v)
+	}
+	return _c
+}
+
 // AddAddressIDs adds the "addresses" edge to the Address entity by IDs.
 func (_c *UserCreate) AddAddressIDs(ids ...int) *UserCreate {
 	_c.mutation.AddAddressIDs(ids...)
@@ -177,6 +191,10 @@ func (_c *UserCreate) defaults() {
 		v := user.DefaultActive
 		_c.mutation.SetActive(v)
 	}
+	if _, ok := _c.mutation.CartOwed(); !ok {
+		v := user.DefaultCartOwed
+		_c.mutation.SetCartOwed(v)
+	}
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -213,6 +231,9 @@ func (_c *UserCreate) check() error {
 	}
 	if _, ok := _c.mutation.Active(); !ok {
 		return &ValidationError{Name: "active", err: errors.New(`ent: missing required field "User.active"`)}
+	}
+	if _, ok := _c.mutation.CartOwed(); !ok {
+		return &ValidationError{Name: "cart_owed", err: errors.New(`ent: missing required field "User.cart_owed"`)}
 	}
 	return nil
 }
@@ -264,6 +285,10 @@ func (_c *UserCreate) createSpec() (*User, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Active(); ok {
 		_spec.SetField(user.FieldActive, field.TypeBool, value)
 		_node.Active = value
+	}
+	if value, ok := _c.mutation.CartOwed(); ok {
+		_spec.SetField(user.FieldCartOwed, field.TypeBool, value)
+		_node.CartOwed = value
 	}
 	if nodes := _c.mutation.AddressesIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -425,6 +450,18 @@ func (u *UserUpsert) UpdateActive() *UserUpsert {
 	return u
 }
 
+// SetCartOwed sets the "cart_owed" field.
+func (u *UserUpsert) SetCartOwed(v bool) *UserUpsert {
+	u.Set(user.FieldCartOwed, v)
+	return u
+}
+
+// UpdateCartOwed sets the "cart_owed" field to the value that was provided on create.
+func (u *UserUpsert) UpdateCartOwed() *UserUpsert {
+	u.SetExcluded(user.FieldCartOwed)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -537,6 +574,20 @@ func (u *UserUpsertOne) SetActive(v bool) *UserUpsertOne {
 func (u *UserUpsertOne) UpdateActive() *UserUpsertOne {
 	return u.Update(func(s *UserUpsert) {
 		s.UpdateActive()
+	})
+}
+
+// SetCartOwed sets the "cart_owed" field.
+func (u *UserUpsertOne) SetCartOwed(v bool) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.SetCartOwed(v)
+	})
+}
+
+// UpdateCartOwed sets the "cart_owed" field to the value that was provided on create.
+func (u *UserUpsertOne) UpdateCartOwed() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateCartOwed()
 	})
 }
 
@@ -818,6 +869,20 @@ func (u *UserUpsertBulk) SetActive(v bool) *UserUpsertBulk {
 func (u *UserUpsertBulk) UpdateActive() *UserUpsertBulk {
 	return u.Update(func(s *UserUpsert) {
 		s.UpdateActive()
+	})
+}
+
+// SetCartOwed sets the "cart_owed" field.
+func (u *UserUpsertBulk) SetCartOwed(v bool) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.SetCartOwed(v)
+	})
+}
+
+// UpdateCartOwed sets the "cart_owed" field to the value that was provided on create.
+func (u *UserUpsertBulk) UpdateCartOwed() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateCartOwed()
 	})
 }
 

@@ -94,6 +94,20 @@ func (_u *UserUpdate) SetNillableActive(v *bool) *UserUpdate {
 	return _u
 }
 
+// SetCartOwed sets the "cart_owed" field.
+func (_u *UserUpdate) SetCartOwed(v bool) *UserUpdate {
+	_u.mutation.SetCartOwed(v)
+	return _u
+}
+
+// SetNillableCartOwed sets the "cart_owed" field if the given value is not nil.
+func (_u *UserUpdate) SetNillableCartOwed(v *bool) *UserUpdate {
+	if v != nil {
+		_u.SetCartOwed(*v)
+	}
+	return _u
+}
+
 // AddAddressIDs adds the "addresses" edge to the Address entity by IDs.
 func (_u *UserUpdate) AddAddressIDs(ids ...int) *UserUpdate {
 	_u.mutation.AddAddressIDs(ids...)
@@ -295,6 +309,9 @@ func (_u *UserUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.Active(); ok {
 		_spec.SetField(user.FieldActive, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.CartOwed(); ok {
+		_spec.SetField(user.FieldCartOwed, field.TypeBool, value)
 	}
 	if _u.mutation.AddressesCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -511,6 +528,20 @@ func (_u *UserUpdateOne) SetActive(v bool) *UserUpdateOne {
 func (_u *UserUpdateOne) SetNillableActive(v *bool) *UserUpdateOne {
 	if v != nil {
 		_u.SetActive(*v)
+	}
+	return _u
+}
+
+// SetCartOwed sets the "cart_owed" field.
+func (_u *UserUpdateOne) SetCartOwed(v bool) *UserUpdateOne {
+	_u.mutation.SetCartOwed(v)
+	return _u
+}
+
+// SetNillableCartOwed sets the "cart_owed" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillableCartOwed(v *bool) *UserUpdateOne {
+	if v != nil {
+		_u.SetCartOwed(*v)
 	}
 	return _u
 }
@@ -746,6 +777,9 @@ func (_u *UserUpdateOne) sqlSave(ctx context.Context) (_node *User, err error) {
 	}
 	if value, ok := _u.mutation.Active(); ok {
 		_spec.SetField(user.FieldActive, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.CartOwed(); ok {
+		_spec.SetField(user.FieldCartOwed, field.TypeBool, value)
 	}
 	if _u.mutation.AddressesCleared() {
 		edge := &sqlgraph.EdgeSpec{

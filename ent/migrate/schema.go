@@ -430,6 +430,7 @@ var (
 		{Name: "mobile", Type: field.TypeString, Unique: true, Size: 11},
 		{Name: "password_hash", Type: field.TypeString},
 		{Name: "active", Type: field.TypeBool, Default: true},
+		{Name: "cart_owed", Type: field.TypeBool, Default: false},
 	}
 	// UsersTable holds the schema information for the "users" table.
 	UsersTable = &schema.Table{

@@ -26,6 +26,8 @@ const (
 	FieldPasswordHash = "password_hash"
 	// FieldActive holds the string denoting the active field in the database.
 	FieldActive = "active"
+	// FieldCartOwed holds the string denoting the cart_owed field in the database.
+	FieldCartOwed = "cart_owed"
 	// EdgeAddresses holds the string denoting the addresses edge name in mutations.
 	EdgeAddresses = "addresses"
 	// EdgeOrders holds the string denoting the orders edge name in mutations.
@@ -66,6 +68,7 @@ var Columns = []string{
 	FieldMobile,
 	FieldPasswordHash,
 	FieldActive,
+	FieldCartOwed,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -93,6 +96,8 @@ var (
 	PasswordHashValidator func(string) error
 	// DefaultActive holds the default value on creation for the "active" field.
 	DefaultActive bool
+	// DefaultCartOwed holds the default value on creation for the "cart_owed" field.
+	DefaultCartOwed bool
 )
 
 // OrderOption defines the ordering options for the User queries.
@@ -131,6 +136,11 @@ func ByPasswordHash(opts ...sql.OrderTermOption) OrderOption {
 // ByActive orders the results by the active field.
 func ByActive(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldActive, opts...).ToFunc()
+}
+
+// ByCartOwed orders the results by the cart_owed field.
+func ByCartOwed(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCartOwed, opts...).ToFunc()
 }
 
 // ByAddressesCount orders the results by addresses count.

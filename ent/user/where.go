@@ -85,6 +85,11 @@ func Active(v bool) predicate.User {
 	return predicate.User(sql.FieldEQ(FieldActive, v))
 }
 
+// CartOwed applies equality check predicate on the "cart_owed" field. It's identical to CartOwedEQ.
+func CartOwed(v bool) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldCartOwed, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.User {
 	return predicate.User(sql.FieldEQ(FieldCreatedAt, v))
@@ -368,6 +373,16 @@ func ActiveEQ(v bool) predicate.User {
 // ActiveNEQ applies the NEQ predicate on the "active" field.
 func ActiveNEQ(v bool) predicate.User {
 	return predicate.User(sql.FieldNEQ(FieldActive, v))
+}
+
+// CartOwedEQ applies the EQ predicate on the "cart_owed" field.
+func CartOwedEQ(v bool) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldCartOwed, v))
+}
+
+// CartOwedNEQ applies the NEQ predicate on the "cart_owed" field.
+func CartOwedNEQ(v bool) predicate.User {
+	return predicate.User(sql.FieldNEQ(FieldCartOwed, v))
 }
 
 // HasAddresses applies the HasEdge predicate on the "addresses" edge.

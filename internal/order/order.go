@@ -85,6 +85,8 @@ type Service struct {
 	beforeStock func(ctx context.Context, tx *ent.Tx) error
 	// batches combines concurrent orders for one SKU (combine.go).
 	batches combiner
+	// cleared groups the records of finished cart clean-ups (cartclean.go).
+	cleared clearedCarts
 }
 
 // Option adjusts a Service.
@@ -205,6 +207,10 @@ func (s *Service) place(ctx context.Context, in PlaceInput) (*ent.OrderInfo, err
 	// order still owes it (cartclean.go).
 	if err := s.clearCart(ctx, placed); err != nil {
 		s.log.WarnContext(ctx, "order placed; its lines leave the cart later", "order", placed.OrderNo, "err", err)
+		if err := s.markOwed(ctx, in.UserID, true); err != nil {
+			// The order is still owed: the cleaner finishes it.
+			s.log.WarnContext(ctx, "order: marking the cart owed", "order", placed.OrderNo, "err", err)
+		}
 	}
 	return placed, nil
 }
