@@ -7,6 +7,7 @@ package partner
 import (
 	"context"
 	"errors"
+	"fmt"
 	"regexp"
 	"strings"
 	"time"
@@ -294,6 +295,15 @@ func (s *Service) ShipOrder(ctx context.Context, p apikey.Partner, orderID int, 
 	if err != nil {
 		return nil, err
 	}
+	return s.orderAfter(ctx, orderID, n == 1, func(o *ent.OrderInfo) string {
+		return fmt.Sprintf("the order is %s; only an UNSEND order can be shipped", o.Status)
+	})
+}
+
+// orderAfter reads the order a conditional update was about: it does not
+// exist (NOT_FOUND), or the update did not apply and why says why
+// (ORDER_STATE), or it did and the order is the answer.
+func (s *Service) orderAfter(ctx context.Context, orderID int, applied bool, why func(*ent.OrderInfo) string) (*ent.OrderInfo, error) {
 	o, err := s.db.Client.OrderInfo.Get(ctx, orderID)
 	if ent.IsNotFound(err) {
 		return nil, apperr.NotFound("order")
@@ -301,8 +311,8 @@ func (s *Service) ShipOrder(ctx context.Context, p apikey.Partner, orderID int, 
 	if err != nil {
 		return nil, err
 	}
-	if n == 0 {
-		return nil, apperr.New(apperr.CodeOrderState, "the order is %s; only an UNSEND order can be shipped", o.Status).With("status", o.Status.String())
+	if !applied {
+		return nil, apperr.New(apperr.CodeOrderState, "%s", why(o)).With("status", o.Status.String())
 	}
 	return o, nil
 }
@@ -322,17 +332,9 @@ func (s *Service) CancelOrder(ctx context.Context, p apikey.Partner, orderID int
 	if err != nil {
 		return nil, err
 	}
-	o, err := s.db.Client.OrderInfo.Get(ctx, orderID)
-	if ent.IsNotFound(err) {
-		return nil, apperr.NotFound("order")
-	}
-	if err != nil {
-		return nil, err
-	}
-	if !did {
-		return nil, apperr.New(apperr.CodeOrderState, "the order is %s (%s); only an UNSEND CASH order can be canceled here", o.Status, o.PayMethod).With("status", o.Status.String())
-	}
-	return o, nil
+	return s.orderAfter(ctx, orderID, did, func(o *ent.OrderInfo) string {
+		return fmt.Sprintf("the order is %s (%s); only an UNSEND CASH order can be canceled here", o.Status, o.PayMethod)
+	})
 }
 
 // OrderFilter narrows the partner's order listing.
