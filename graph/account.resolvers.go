@@ -13,7 +13,6 @@ import (
 	"github.com/storefront/storefront/graph/model"
 	"github.com/storefront/storefront/internal/address"
 	"github.com/storefront/storefront/internal/auth"
-	"github.com/storefront/storefront/internal/cart"
 )
 
 // Register is the resolver for the register field.
@@ -23,21 +22,7 @@ func (r *mutationResolver) Register(ctx context.Context, input model.RegisterInp
 
 // Login is the resolver for the login field.
 func (r *mutationResolver) Login(ctx context.Context, input model.LoginInput) (*auth.Tokens, error) {
-	if input.GuestCartToken != nil {
-		if err := cart.ValidateGuestToken(*input.GuestCartToken); err != nil {
-			return nil, err
-		}
-	}
-	tokens, err := r.Auth.Login(ctx, input.Account, input.Password, auth.ClientFrom(ctx))
-	if err != nil || input.GuestCartToken == nil {
-		return tokens, err
-	}
-	// The login stands even if the merge fails: the guest cart is still
-	// there and mergeCart can be retried.
-	if _, err := r.Carts.Merge(ctx, *input.GuestCartToken, tokens.User.ID); err != nil {
-		r.Log.ErrorContext(ctx, "merging the guest cart at login", "err", err, "user", tokens.User.ID)
-	}
-	return tokens, nil
+	return r.SignIn.Login(ctx, input.Account, input.Password, auth.ClientFrom(ctx), input.GuestCartToken)
 }
 
 // RefreshToken is the resolver for the refreshToken field.
