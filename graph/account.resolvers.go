@@ -13,7 +13,6 @@ import (
 	"github.com/storefront/storefront/graph/model"
 	"github.com/storefront/storefront/internal/address"
 	"github.com/storefront/storefront/internal/auth"
-	"github.com/storefront/storefront/internal/cart"
 )
 
 // Register is the resolver for the register field.
@@ -23,21 +22,7 @@ func (r *mutationResolver) Register(ctx context.Context, input model.RegisterInp
 
 // Login is the resolver for the login field.
 func (r *mutationResolver) Login(ctx context.Context, input model.LoginInput) (*auth.Tokens, error) {
-	if input.GuestCartToken != nil {
-		if err := cart.ValidateGuestToken(*input.GuestCartToken); err != nil {
-			return nil, err
-		}
-	}
-	tokens, err := r.Auth.Login(ctx, input.Account, input.Password, auth.ClientFrom(ctx))
-	if err != nil || input.GuestCartToken == nil {
-		return tokens, err
-	}
-	// The login stands even if the merge fails: the guest cart is still
-	// there and mergeCart can be retried.
-	if _, err := r.Carts.Merge(ctx, *input.GuestCartToken, tokens.User.ID); err != nil {
-		r.Log.ErrorContext(ctx, "merging the guest cart at login", "err", err, "user", tokens.User.ID)
-	}
-	return tokens, nil
+	return r.SignIn.Login(ctx, input.Account, input.Password, auth.ClientFrom(ctx), input.GuestCartToken)
 }
 
 // RefreshToken is the resolver for the refreshToken field.
@@ -47,64 +32,43 @@ func (r *mutationResolver) RefreshToken(ctx context.Context, refreshToken string
 
 // Logout is the resolver for the logout field.
 func (r *mutationResolver) Logout(ctx context.Context) (bool, error) {
-	p, err := shopper(ctx)
-	if err != nil {
-		return false, err
-	}
+	p := shopperOf(ctx)
 	return true, r.Auth.Logout(ctx, p)
 }
 
 // ChangePassword is the resolver for the changePassword field.
 func (r *mutationResolver) ChangePassword(ctx context.Context, input model.ChangePasswordInput) (bool, error) {
-	p, err := shopper(ctx)
-	if err != nil {
-		return false, err
-	}
+	p := shopperOf(ctx)
 	return true, r.Auth.ChangePassword(ctx, p, auth.ClientFrom(ctx), input.CurrentPassword, input.NewPassword)
 }
 
 // CreateAddress is the resolver for the createAddress field.
 func (r *mutationResolver) CreateAddress(ctx context.Context, input address.Input) (*ent.Address, error) {
-	p, err := shopper(ctx)
-	if err != nil {
-		return nil, err
-	}
+	p := shopperOf(ctx)
 	return r.AddressBook.Create(ctx, p.UserID, input)
 }
 
 // UpdateAddress is the resolver for the updateAddress field.
 func (r *mutationResolver) UpdateAddress(ctx context.Context, id int, input address.Input) (*ent.Address, error) {
-	p, err := shopper(ctx)
-	if err != nil {
-		return nil, err
-	}
+	p := shopperOf(ctx)
 	return r.AddressBook.Update(ctx, p.UserID, id, input)
 }
 
 // DeleteAddress is the resolver for the deleteAddress field.
 func (r *mutationResolver) DeleteAddress(ctx context.Context, id int) (int, error) {
-	p, err := shopper(ctx)
-	if err != nil {
-		return 0, err
-	}
+	p := shopperOf(ctx)
 	return id, r.AddressBook.Delete(ctx, p.UserID, id)
 }
 
 // SetDefaultAddress is the resolver for the setDefaultAddress field.
 func (r *mutationResolver) SetDefaultAddress(ctx context.Context, id int) (*ent.Address, error) {
-	p, err := shopper(ctx)
-	if err != nil {
-		return nil, err
-	}
+	p := shopperOf(ctx)
 	return r.AddressBook.SetDefault(ctx, p.UserID, id)
 }
 
 // Me is the resolver for the me field.
 func (r *queryResolver) Me(ctx context.Context) (*ent.User, error) {
-	p, err := shopper(ctx)
-	if err != nil {
-		return nil, err
-	}
+	p := shopperOf(ctx)
 	return r.Auth.Me(ctx, p)
 }
 
@@ -120,10 +84,7 @@ func (r *queryResolver) MobileAvailable(ctx context.Context, mobile string) (boo
 
 // Addresses is the resolver for the addresses field.
 func (r *queryResolver) Addresses(ctx context.Context) ([]*ent.Address, error) {
-	p, err := shopper(ctx)
-	if err != nil {
-		return nil, err
-	}
+	p := shopperOf(ctx)
 	return r.AddressBook.List(ctx, p.UserID)
 }
 

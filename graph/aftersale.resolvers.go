@@ -18,28 +18,19 @@ import (
 
 // CancelOrder is the resolver for the cancelOrder field.
 func (r *mutationResolver) CancelOrder(ctx context.Context, orderID int) (*ent.OrderInfo, error) {
-	p, err := shopper(ctx)
-	if err != nil {
-		return nil, err
-	}
+	p := shopperOf(ctx)
 	return r.Payments.CancelByBuyer(ctx, p.UserID, orderID)
 }
 
 // ConfirmReceipt is the resolver for the confirmReceipt field.
 func (r *mutationResolver) ConfirmReceipt(ctx context.Context, orderID int) (*ent.OrderInfo, error) {
-	p, err := shopper(ctx)
-	if err != nil {
-		return nil, err
-	}
+	p := shopperOf(ctx)
 	return r.OrderService.ConfirmReceipt(ctx, p.UserID, orderID)
 }
 
 // CommentOrderLines is the resolver for the commentOrderLines field.
 func (r *mutationResolver) CommentOrderLines(ctx context.Context, orderID int, comments []*order.LineComment) (*ent.OrderInfo, error) {
-	p, err := shopper(ctx)
-	if err != nil {
-		return nil, err
-	}
+	p := shopperOf(ctx)
 	in := make([]order.LineComment, len(comments))
 	for i, c := range comments {
 		in[i] = *c
@@ -49,10 +40,7 @@ func (r *mutationResolver) CommentOrderLines(ctx context.Context, orderID int, c
 
 // MyOrders is the resolver for the myOrders field.
 func (r *queryResolver) MyOrders(ctx context.Context, after *paging.Cursor, first *int, before *paging.Cursor, last *int, status []orderstate.Status) (*ent.OrderInfoConnection, error) {
-	p, err := shopper(ctx)
-	if err != nil {
-		return nil, err
-	}
+	p := shopperOf(ctx)
 	page, err := paging.Validate(after, first, before, last)
 	if err != nil {
 		return nil, err
@@ -63,10 +51,7 @@ func (r *queryResolver) MyOrders(ctx context.Context, after *paging.Cursor, firs
 
 // Order is the resolver for the order field.
 func (r *queryResolver) Order(ctx context.Context, id int) (*ent.OrderInfo, error) {
-	p, err := shopper(ctx)
-	if err != nil {
-		return nil, err
-	}
+	p := shopperOf(ctx)
 	return r.OrderService.Get(ctx, p.UserID, id)
 }
 

@@ -78,10 +78,7 @@ func (r *mutationResolver) SelectAllCartLines(ctx context.Context, selected bool
 
 // MergeCart is the resolver for the mergeCart field.
 func (r *mutationResolver) MergeCart(ctx context.Context, guestCartToken string) (*model.Cart, error) {
-	p, err := shopper(ctx)
-	if err != nil {
-		return nil, err
-	}
+	p := shopperOf(ctx)
 	if _, err := r.Carts.Merge(ctx, guestCartToken, p.UserID); err != nil {
 		return nil, err
 	}
@@ -99,10 +96,7 @@ func (r *queryResolver) Cart(ctx context.Context) (*model.Cart, error) {
 
 // CheckoutPreview is the resolver for the checkoutPreview field.
 func (r *queryResolver) CheckoutPreview(ctx context.Context) (*model.CheckoutPreview, error) {
-	p, err := shopper(ctx)
-	if err != nil {
-		return nil, err
-	}
+	p := shopperOf(ctx)
 	pv, err := r.Carts.Preview(ctx, cart.User(p.UserID), r.Freight)
 	if err != nil {
 		return nil, err

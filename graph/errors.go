@@ -7,7 +7,6 @@ import (
 	"log/slog"
 
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
@@ -42,7 +41,7 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 			// (an unknown enum value, a string for an Int) as a validation
 			// failure of the document; the document is fine, the input is
 			// not. Such errors are the ones whose path starts at "variable".
-			if code == errcode.ValidationFailed && len(gqlErr.Path) > 0 && gqlErr.Path[0] == ast.PathName("variable") {
+			if code == apperr.CodeValidationFailed && len(gqlErr.Path) > 0 && gqlErr.Path[0] == ast.PathName("variable") {
 				gqlErr.Extensions["code"] = apperr.CodeBadUserInput
 			}
 			return gqlErr

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/storefront/storefront/internal/apperr"
 	"github.com/storefront/storefront/internal/config"
 	"github.com/storefront/storefront/internal/gqltest"
 )
@@ -142,13 +143,13 @@ func TestEveryHTTPRequestGetsTheStatusTheSpecAsks(t *testing.T) {
 			vars      map[string]any
 			code      string
 		}{
-			{"parse error", `{ skus(first: 5) { edges `, nil, "GRAPHQL_PARSE_FAILED"},
-			{"validation error", `{ skus { edges { node { password } } } }`, nil, "GRAPHQL_VALIDATION_FAILED"},
-			{"variable coercion error", `query($n: Int!) { skus(first: $n) { totalCount } }`, map[string]any{"n": "ten"}, "BAD_USER_INPUT"},
-			{"missing required variable", `query($n: Int!) { skus(first: $n) { totalCount } }`, nil, "BAD_USER_INPUT"},
-			{"depth refusal", deep, nil, "DEPTH_LIMIT_EXCEEDED"},
-			{"complexity refusal", wide, nil, "COMPLEXITY_LIMIT_EXCEEDED"},
-			{"per-document field budget", fourChecks, nil, "FIELD_LIMIT_EXCEEDED"},
+			{"parse error", `{ skus(first: 5) { edges `, nil, apperr.CodeParseFailed},
+			{"validation error", `{ skus { edges { node { password } } } }`, nil, apperr.CodeValidationFailed},
+			{"variable coercion error", `query($n: Int!) { skus(first: $n) { totalCount } }`, map[string]any{"n": "ten"}, apperr.CodeBadUserInput},
+			{"missing required variable", `query($n: Int!) { skus(first: $n) { totalCount } }`, nil, apperr.CodeBadUserInput},
+			{"depth refusal", deep, nil, apperr.CodeDepthLimit},
+			{"complexity refusal", wide, nil, apperr.CodeComplexityLimit},
+			{"per-document field budget", fourChecks, nil, apperr.CodeFieldLimit},
 		} {
 			calls = append(calls, wireCall{
 				name: c.name + " accepting " + accept, method: http.MethodPost, contentType: asJSON, accept: accept,
@@ -158,11 +159,11 @@ func TestEveryHTTPRequestGetsTheStatusTheSpecAsks(t *testing.T) {
 		calls = append(calls,
 			wireCall{
 				name: "unknown persisted query hash accepting " + accept, method: http.MethodPost, contentType: asJSON, accept: accept,
-				body: apq(unknownHash), status: status, code: "PERSISTED_QUERY_NOT_FOUND",
+				body: apq(unknownHash), status: status, code: apperr.CodePersistedQueryNotFound,
 			},
 			wireCall{
 				name: "GET parse error accepting " + accept, method: http.MethodGet, accept: accept,
-				query: getQuery(`{ skus(`), status: status, code: "GRAPHQL_PARSE_FAILED",
+				query: getQuery(`{ skus(`), status: status, code: apperr.CodeParseFailed,
 			},
 			// A mutation must not run on GET (a link or an image would
 			// run it): 405, and Allow says what would work.
@@ -272,7 +273,7 @@ func TestAPersistedQueryHashRunsOnceTheServerHasSeenItsDocument(t *testing.T) {
 		b, _ := json.Marshal(req)
 		return s.PostRaw(t, b, nil)
 	}
-	if res := post(false); res.Status != http.StatusOK || res.Code() != "PERSISTED_QUERY_NOT_FOUND" {
+	if res := post(false); res.Status != http.StatusOK || res.Code() != apperr.CodePersistedQueryNotFound {
 		t.Fatalf("unknown hash: %d %+v, want 200 PERSISTED_QUERY_NOT_FOUND", res.Status, res.Errors)
 	}
 	if res := post(true); res.Status != http.StatusOK || len(res.Errors) != 0 {

@@ -15,10 +15,7 @@ import (
 
 // PlaceOrder is the resolver for the placeOrder field.
 func (r *mutationResolver) PlaceOrder(ctx context.Context, input order.PlaceInput) (*ent.OrderInfo, error) {
-	p, err := shopper(ctx)
-	if err != nil {
-		return nil, err
-	}
+	p := shopperOf(ctx)
 	input.UserID = p.UserID
 	return r.OrderService.Place(ctx, input)
 }

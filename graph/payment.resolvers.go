@@ -14,10 +14,7 @@ import (
 
 // PayOrder is the resolver for the payOrder field.
 func (r *mutationResolver) PayOrder(ctx context.Context, orderID int) (*model.PayOrderPayload, error) {
-	p, err := shopper(ctx)
-	if err != nil {
-		return nil, err
-	}
+	p := shopperOf(ctx)
 	u, o, err := r.Payments.PayURL(ctx, p.UserID, orderID)
 	if err != nil {
 		return nil, err
@@ -27,10 +24,7 @@ func (r *mutationResolver) PayOrder(ctx context.Context, orderID int) (*model.Pa
 
 // ConfirmPayment is the resolver for the confirmPayment field.
 func (r *mutationResolver) ConfirmPayment(ctx context.Context, orderID int) (*model.ConfirmPaymentPayload, error) {
-	p, err := shopper(ctx)
-	if err != nil {
-		return nil, err
-	}
+	p := shopperOf(ctx)
 	c, o, err := r.Payments.Confirm(ctx, p.UserID, orderID)
 	if err != nil {
 		return nil, err

@@ -15,6 +15,7 @@ import (
 	"github.com/storefront/storefront/internal/order"
 	"github.com/storefront/storefront/internal/partner"
 	"github.com/storefront/storefront/internal/payment"
+	"github.com/storefront/storefront/internal/signin"
 )
 
 // Resolver holds the domain services the resolvers delegate to.
@@ -28,6 +29,7 @@ type Resolver struct {
 	Payments     *payment.Service
 	APIKeys      *apikey.Store
 	Partner      *partner.Service
+	SignIn       *signin.Service
 	// Freight is the shipping rule shared by checkoutPreview and placeOrder.
 	Freight cart.FreightRule
 	Log     *slog.Logger

@@ -10,9 +10,18 @@ import (
 	"time"
 )
 
-// codeTransport is the error code of a call that got no GraphQL answer at
-// all (connection refused, reset, a non-JSON body).
-const codeTransport = "TRANSPORT"
+// The bench's own codes, for outcomes the API's codes do not name.
+const (
+	// codeTransport: a call that got no GraphQL answer at all
+	// (connection refused, reset, a non-JSON body).
+	codeTransport = "TRANSPORT"
+	// codeUncoded: a GraphQL error without extensions.code.
+	codeUncoded = "UNKNOWN"
+	// codeCanceled: a raw SQL order cut off by the run's end.
+	codeCanceled = "CANCELED"
+	// codeSQLError: a raw SQL order that failed otherwise.
+	codeSQLError = "SQL_ERROR"
+)
 
 // client sends GraphQL documents over real HTTP, the way a frontend does.
 // One client (one connection pool) serves every worker.
@@ -79,7 +88,7 @@ func (c *client) do(ctx context.Context, token, query string, vars map[string]an
 	if len(gr.Errors) > 0 {
 		code, _ := gr.Errors[0].Extensions["code"].(string)
 		if code == "" {
-			code = "UNKNOWN"
+			code = codeUncoded
 		}
 		return code, fmt.Errorf("%s: %s", code, gr.Errors[0].Message)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 
+	"github.com/storefront/storefront/internal/apperr"
 	"github.com/storefront/storefront/internal/database"
 	"github.com/storefront/storefront/internal/orderstate"
 )
@@ -129,9 +130,9 @@ func (r *rawDB) code(err error) string {
 	case err == nil:
 		return ""
 	case errors.Is(err, errShort):
-		return "INSUFFICIENT_STOCK"
+		return apperr.CodeInsufficientStock
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		return "CANCELED"
+		return codeCanceled
 	case errors.Is(err, database.ErrRetriesExhausted) && errors.As(err, &me):
 		return fmt.Sprintf("RETRIES_EXHAUSTED_%d", me.Number)
 	case errors.As(err, &me):
@@ -139,6 +140,6 @@ func (r *rawDB) code(err error) string {
 		return fmt.Sprintf("MYSQL_%d", me.Number)
 	default:
 		r.logOnce.Do(func() { fmt.Fprintf(os.Stderr, "bench: raw SQL: %v\n", err) })
-		return "SQL_ERROR"
+		return codeSQLError
 	}
 }

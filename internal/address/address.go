@@ -175,7 +175,7 @@ func (s *Service) Create(ctx context.Context, userID int, in Input) (*ent.Addres
 			return err
 		}
 		if n >= MaxPerUser {
-			return apperr.BadInput("an address book holds at most %d addresses", MaxPerUser).With("reason", "LIMIT")
+			return apperr.BadInput("an address book holds at most %d addresses", MaxPerUser).With("reason", apperr.ReasonLimit)
 		}
 		out, err = tx.Address.Create().
 			SetUserID(userID).

@@ -39,14 +39,14 @@ func ParseScopes(scopes []string) ([]string, error) {
 	for _, s := range scopes {
 		s = strings.TrimSpace(s)
 		if !slices.Contains(AllScopes, s) {
-			return nil, apperr.BadInput("unknown scope %q (want %s)", s, strings.Join(AllScopes, ", ")).With("field", "scopes")
+			return nil, apperr.BadField("scopes", "unknown scope %q (want %s)", s, strings.Join(AllScopes, ", "))
 		}
 		if !slices.Contains(out, s) {
 			out = append(out, s)
 		}
 	}
 	if len(out) == 0 {
-		return nil, apperr.BadInput("a key needs at least one scope").With("field", "scopes")
+		return nil, apperr.BadField("scopes", "a key needs at least one scope")
 	}
 	return out, nil
 }
@@ -93,7 +93,7 @@ func random(n int) (string, error) {
 func (s *Store) Create(ctx context.Context, name string, scopes []string) (string, *ent.APIKey, error) {
 	name = strings.TrimSpace(name)
 	if name == "" || len(name) > 64 {
-		return "", nil, apperr.BadInput("a key's name is 1 to 64 characters").With("field", "name")
+		return "", nil, apperr.BadField("name", "a key's name is 1 to 64 characters")
 	}
 	scopes, err := ParseScopes(scopes)
 	if err != nil {

@@ -31,6 +31,7 @@ import (
 	"github.com/storefront/storefront/internal/ratelimit"
 	"github.com/storefront/storefront/internal/seed"
 	"github.com/storefront/storefront/internal/server"
+	"github.com/storefront/storefront/internal/signin"
 )
 
 // App is one running Storefront.
@@ -145,6 +146,7 @@ func Assemble(ctx context.Context, cfg config.Config, log *slog.Logger, db *data
 		Payments:     a.Payments,
 		APIKeys:      apikey.New(a.DB.Client),
 		Partner:      partner.New(a.DB, a.Orders),
+		SignIn:       signin.New(a.Auth, a.Carts, log),
 		Freight:      freight,
 		Log:          log,
 	}, graph.Options{

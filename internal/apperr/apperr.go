@@ -2,35 +2,18 @@
 // stable UPPER_SNAKE code that the GraphQL error presenter puts in
 // extensions.code. Anything that does not carry a code is an internal error
 // and is shown as INTERNAL without its text.
+//
+// Every code a client can see is a constant of codes.go, spelled nowhere
+// else, and documented in the README's Errors table; the tests hold all
+// three together. Errors shared by several domains (the stock errors,
+// CART_EMPTY, the purchase limits, UNAVAILABLE) are made here, so a client
+// gets one error whichever operation refuses; an error about one input
+// field is made by BadField, which names the field.
 package apperr
 
 import (
 	"errors"
 	"fmt"
-)
-
-// The codes clients can rely on.
-const (
-	CodeUnauthenticated   = "UNAUTHENTICATED"
-	CodeForbidden         = "FORBIDDEN"
-	CodeNotFound          = "NOT_FOUND"
-	CodeBadUserInput      = "BAD_USER_INPUT"
-	CodeBadRequest        = "BAD_REQUEST"
-	CodeCartEmpty         = "CART_EMPTY"
-	CodeCartFull          = "CART_FULL"
-	CodeInsufficientStock = "INSUFFICIENT_STOCK"
-	CodeSKUUnavailable    = "SKU_UNAVAILABLE"
-	CodeOrderState        = "ORDER_STATE"
-	CodePaymentFailed     = "PAYMENT_FAILED"
-	CodeRateLimited       = "RATE_LIMITED"
-	CodeDepthLimit        = "DEPTH_LIMIT_EXCEEDED"
-	// HTTP-level refusals of /graphql, before any document is read.
-	CodeMethodNotAllowed     = "METHOD_NOT_ALLOWED"
-	CodeUnsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE"
-	CodeRequestTooLarge      = "REQUEST_TOO_LARGE"
-	CodeComplexityLimit      = "COMPLEXITY_LIMIT_EXCEEDED"
-	CodeFieldLimit           = "FIELD_LIMIT_EXCEEDED" // costly fields over their per-request budget
-	CodeInternal             = "INTERNAL"
 )
 
 // Coded is implemented by every error a client may see as is. Domain
@@ -69,20 +52,6 @@ func (e *Error) With(key string, value any) *Error {
 	return &c
 }
 
-// Is makes errors.Is match any error of the same code.
-func (e *Error) Is(target error) bool {
-	var t *Error
-	return errors.As(target, &t) && t.code == e.code && t.message == ""
-}
-
-// Sentinels for errors.Is checks: apperr.Is(err, CodeNotFound) reads better
-// in tests, but these let domain code compare without a string.
-var (
-	ErrNotFound        = &Error{code: CodeNotFound}
-	ErrBadUserInput    = &Error{code: CodeBadUserInput}
-	ErrUnauthenticated = &Error{code: CodeUnauthenticated}
-)
-
 // NotFound says that what was asked for does not exist, or is not the
 // caller's to see: the two are never told apart.
 func NotFound(what string) *Error { return New(CodeNotFound, "%s not found", what) }
@@ -92,10 +61,21 @@ func BadInput(format string, args ...any) *Error {
 	return New(CodeBadUserInput, format, args...)
 }
 
+// BadField says what is wrong with one input field, and names it in
+// extensions.field so a form can point at it. Every error about a named
+// field is made here.
+func BadField(field, format string, args ...any) *Error {
+	return BadInput(format, args...).With("field", field)
+}
+
 // Unauthenticated is for operations that need a signed-in shopper.
 func Unauthenticated() *Error {
 	return New(CodeUnauthenticated, "sign in to do this")
 }
+
+// CartEmpty says that no cart line is selected: checkoutPreview and
+// placeOrder refuse the same way.
+func CartEmpty() *Error { return New(CodeCartEmpty, "no items are selected in the cart") }
 
 // CodeOf returns the code of the first coded error in err's chain, or "".
 func CodeOf(err error) string {

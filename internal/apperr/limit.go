@@ -2,12 +2,6 @@ package apperr
 
 import "fmt"
 
-// Codes of the limits that keep one shopper from tying up stock.
-const (
-	CodePurchaseLimit = "PURCHASE_LIMIT"
-	CodeUnpaidLimit   = "UNPAID_LIMIT"
-)
-
 // PurchaseLimit says a count exceeds what one shopper may buy of SKUID:
 // Limit units per order and within the limit window, of which Left remain.
 type PurchaseLimit struct {

@@ -1,9 +1,5 @@
 package apperr
 
-// CodeUnavailable says the database or Redis did not answer, so the
-// outcome is unknown: a retry is the answer, never a refusal.
-const CodeUnavailable = "UNAVAILABLE"
-
 // Unavailable says the request could not be finished because the database
 // or Redis could not be reached or did not answer in time; whether what was
 // asked happened is not known here. extensions.retryable tells clients to

@@ -129,17 +129,13 @@ func New(client *ent.Client, tx TxFunc, signer *Signer, throttle *Throttle, rdb 
 		cfg:      cfg, now: time.Now, dummyHash: dummy}, nil
 }
 
-func fieldError(field, format string, args ...any) error {
-	return apperr.BadInput(format, args...).With("field", field)
-}
-
 // ValidateUsername applies the username rule.
 func ValidateUsername(name string) error {
 	if !usernameRule.MatchString(name) {
-		return fieldError("username", "username must be 5 to 20 characters of letters, digits, _ or -")
+		return apperr.BadField("username", "username must be 5 to 20 characters of letters, digits, _ or -")
 	}
 	if digitsOnly.MatchString(name) {
-		return fieldError("username", "username must not be only digits (it could be taken for a mobile number)")
+		return apperr.BadField("username", "username must not be only digits (it could be taken for a mobile number)")
 	}
 	return nil
 }
@@ -147,14 +143,14 @@ func ValidateUsername(name string) error {
 // ValidateMobile applies the mobile rule.
 func ValidateMobile(mobile string) error {
 	if !mobileRule.MatchString(mobile) {
-		return fieldError("mobile", "mobile must be a mainland China number: 11 digits starting with 13 to 19")
+		return apperr.BadField("mobile", "mobile must be a mainland China number: 11 digits starting with 13 to 19")
 	}
 	return nil
 }
 
 func validatePassword(field, pw string) error {
 	if n := utf8.RuneCountInString(pw); n < minPassword || n > maxPassword {
-		return fieldError(field, "password must be %d to %d characters", minPassword, maxPassword)
+		return apperr.BadField(field, "password must be %d to %d characters", minPassword, maxPassword)
 	}
 	return nil
 }
@@ -187,9 +183,9 @@ func (s *Service) Register(ctx context.Context, c Client, username, password, mo
 	if s.cfg.UniqueViolation(err) {
 		// Which key collided: ask, rather than parse the driver's message.
 		if taken, _ := s.client.User.Query().Where(user.Username(username)).Exist(ctx); taken {
-			return nil, apperr.BadInput("username %q is taken", username).With("field", "username").With("reason", "TAKEN")
+			return nil, apperr.BadField("username", "username %q is taken", username).With("reason", apperr.ReasonTaken)
 		}
-		return nil, apperr.BadInput("mobile %s is already registered", mobile).With("field", "mobile").With("reason", "TAKEN")
+		return nil, apperr.BadField("mobile", "mobile %s is already registered", mobile).With("reason", apperr.ReasonTaken)
 	}
 	return nil, fmt.Errorf("auth: register: %w", err)
 }
@@ -410,7 +406,7 @@ func (s *Service) ChangePassword(ctx context.Context, p Principal, c Client, cur
 		if err := s.throttle.Failed(ctx, c.Addr); err != nil {
 			return err
 		}
-		return fieldError("currentPassword", "the current password is wrong")
+		return apperr.BadField("currentPassword", "the current password is wrong")
 	}
 	if err := s.throttle.Succeeded(ctx, account); err != nil {
 		return err

@@ -90,7 +90,7 @@ const DefaultHashWait = 3 * time.Second
 // reason BUSY, which tells it from a throttle on the caller's own account
 // or address.
 var errBusy = apperr.New(apperr.CodeRateLimited, "the server is busy checking passwords; try again in 1 second").
-	With("retryAfter", int64(1)).With("reason", "BUSY")
+	With("retryAfter", int64(1)).With("reason", apperr.ReasonBusy)
 
 // Hasher computes and checks password hashes within a memory budget. Each
 // argon2id run holds its memory cost (19 MiB by default) until it ends, and

@@ -65,9 +65,9 @@ func (s *Signer) Issue(userID int, family string) (string, time.Time, error) {
 	return tok, exp, err
 }
 
-// ErrInvalidToken covers every way a token can be wrong; the reason is not
+// errInvalidToken covers every way a token can be wrong; the reason is not
 // told to the client.
-var ErrInvalidToken = errors.New("auth: invalid access token")
+var errInvalidToken = errors.New("auth: invalid access token")
 
 // Verify checks signature, algorithm (HS256 only: no "none", no RSA/HMAC
 // confusion), issuer, audience and expiry, and returns the user and session.
@@ -82,11 +82,11 @@ func (s *Signer) Verify(token string) (userID int, family string, err error) {
 		jwt.WithTimeFunc(s.now),
 	)
 	if err != nil {
-		return 0, "", fmt.Errorf("%w: %v", ErrInvalidToken, err)
+		return 0, "", fmt.Errorf("%w: %v", errInvalidToken, err)
 	}
 	id, err := strconv.Atoi(c.Subject)
 	if err != nil || id <= 0 || c.Session == "" {
-		return 0, "", ErrInvalidToken
+		return 0, "", errInvalidToken
 	}
 	return id, c.Session, nil
 }

@@ -286,7 +286,7 @@ func (s *Store) onSale(ctx context.Context, skuID int) (SKUFacts, error) {
 	}
 	f, ok := facts[skuID]
 	if !ok || !f.Launched {
-		return SKUFacts{}, ErrSKUUnavailable{SKUID: skuID}
+		return SKUFacts{}, apperr.SKUUnavailable{SKUID: skuID}
 	}
 	return f, nil
 }
@@ -516,9 +516,9 @@ func scriptError(op string, f SKUFacts, err error) error {
 		return apperr.BadInput("a cart line holds at most %d units", MaxCount)
 	case redis.HasErrorPrefix(err, errPrefixLimit):
 		// The cart knows no orders: left is what one order may hold.
-		return ErrPurchaseLimit{SKUID: f.ID, Limit: f.PurchaseLimit, Left: f.PurchaseLimit}
+		return apperr.PurchaseLimit{SKUID: f.ID, Limit: f.PurchaseLimit, Left: f.PurchaseLimit}
 	case redis.HasErrorPrefix(err, errPrefixNoStock):
-		return ErrInsufficientStock{SKUID: f.ID, Left: max(f.Stock, 0)}
+		return apperr.InsufficientStock{SKUID: f.ID, Left: max(f.Stock, 0)}
 	case redis.HasErrorPrefix(err, errPrefixCartFull):
 		return errCartFull
 	case redis.HasErrorPrefix(err, errPrefixNoLine):

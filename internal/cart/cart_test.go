@@ -298,9 +298,9 @@ func TestSKUNotOnSaleIsUnavailable(t *testing.T) {
 	for name, sku := range map[string]int{"not launched": skuUnlaunched, "not in catalog": skuMissing, "zero id": 0} {
 		t.Run(name, func(t *testing.T) {
 			_, err := e.store.Add(ctx, u, sku, 1)
-			var ua cart.ErrSKUUnavailable
+			var ua apperr.SKUUnavailable
 			if !errors.As(err, &ua) || ua.SKUID != sku {
-				t.Fatalf("Add = %v, want ErrSKUUnavailable{%d}", err, sku)
+				t.Fatalf("Add = %v, want SKUUnavailable{%d}", err, sku)
 			}
 			wantCode(t, err, apperr.CodeSKUUnavailable)
 			_, err = e.store.Update(ctx, u, sku, 1, nil)
@@ -348,9 +348,9 @@ func TestCountAboveStockIsInsufficientStock(t *testing.T) {
 					}
 					continue
 				}
-				var is cart.ErrInsufficientStock
+				var is apperr.InsufficientStock
 				if !errors.As(err, &is) || is.SKUID != skuFewLeft || is.Left != 5 {
-					t.Fatalf("step %+v = %v, want ErrInsufficientStock{%d, 5}", s, err, skuFewLeft)
+					t.Fatalf("step %+v = %v, want InsufficientStock{%d, 5}", s, err, skuFewLeft)
 				}
 				wantCode(t, err, apperr.CodeInsufficientStock)
 				if ext := is.Extensions(); ext["left"] != 5 {
@@ -984,8 +984,8 @@ func TestPreviewSaysWhatPlaceOrderWouldRefuse(t *testing.T) {
 			c.change(e.catalog)
 			_, err := e.store.Preview(ctx, u, cart.FreightRule{})
 			wantCode(t, err, c.code)
-			var is cart.ErrInsufficientStock
-			var ua cart.ErrSKUUnavailable
+			var is apperr.InsufficientStock
+			var ua apperr.SKUUnavailable
 			switch {
 			case errors.As(err, &is):
 				if is.SKUID != 3 || is.Left != c.left {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/storefront/storefront/internal/apperr"
 	"github.com/storefront/storefront/internal/money"
 )
 
@@ -129,7 +130,7 @@ func (s *Store) Preview(ctx context.Context, o Owner, freight FreightRule) (*Pre
 		return nil, err
 	}
 	if len(lines) == 0 {
-		return nil, errCartEmpty
+		return nil, apperr.CartEmpty()
 	}
 	items, err := s.items(ctx, lines)
 	if err != nil {
@@ -138,10 +139,10 @@ func (s *Store) Preview(ctx context.Context, o Owner, freight FreightRule) (*Pre
 	p := &Preview{Items: items}
 	for _, it := range items {
 		if !it.Available {
-			return nil, ErrSKUUnavailable{SKUID: it.SKUID}
+			return nil, apperr.SKUUnavailable{SKUID: it.SKUID}
 		}
 		if !it.InStock {
-			return nil, ErrInsufficientStock{SKUID: it.SKUID, Left: max(it.SKU.Stock, 0)}
+			return nil, apperr.InsufficientStock{SKUID: it.SKUID, Left: max(it.SKU.Stock, 0)}
 		}
 		p.GoodsCount += it.Count
 		p.Goods += it.Amount

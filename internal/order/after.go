@@ -43,7 +43,7 @@ func (s *Service) ConfirmReceipt(ctx context.Context, userID, orderID int) (*ent
 		return nil, err
 	}
 	if n == 0 {
-		return nil, s.stateError(ctx, userID, orderID, "UNRECEIVED")
+		return nil, s.stateError(ctx, userID, orderID, orderstate.Unreceived.String())
 	}
 	return s.Get(ctx, userID, orderID)
 }
@@ -70,7 +70,7 @@ var commentRule = text.Rule{Field: "text", Max: MaxCommentChars}
 // it was not before.
 func (s *Service) Comment(ctx context.Context, userID, orderID int, comments []LineComment) (*ent.OrderInfo, error) {
 	if len(comments) == 0 || len(comments) > 100 {
-		return nil, apperr.BadInput("comment 1 to 100 lines at once").With("field", "comments")
+		return nil, apperr.BadField("comments", "comment 1 to 100 lines at once")
 	}
 	seen := map[int]bool{}
 	for i := range comments {
@@ -81,9 +81,9 @@ func (s *Service) Comment(ctx context.Context, userID, orderID int, comments []L
 		}
 		switch {
 		case c.Score < 0 || c.Score > 5:
-			return nil, apperr.BadInput("score must be 0 to 5").With("field", "score")
+			return nil, apperr.BadField("score", "score must be 0 to 5")
 		case seen[c.LineID]:
-			return nil, apperr.BadInput("a line is commented once").With("field", "lineId")
+			return nil, apperr.BadField("lineId", "a line is commented once")
 		}
 		seen[c.LineID] = true
 	}
@@ -97,7 +97,7 @@ func (s *Service) Comment(ctx context.Context, userID, orderID int, comments []L
 				return err
 			}
 			if n == 0 {
-				return s.stateError(ctx, userID, orderID, "UNCOMMENT")
+				return s.stateError(ctx, userID, orderID, orderstate.Uncomment.String())
 			}
 			now := s.now()
 			for _, c := range comments {
@@ -110,7 +110,7 @@ func (s *Service) Comment(ctx context.Context, userID, orderID int, comments []L
 					return err
 				}
 				if n == 0 {
-					return apperr.BadInput("line is not in this order or is commented already").With("field", "lineId")
+					return apperr.BadField("lineId", "line is not in this order or is commented already")
 				}
 			}
 			left, err := tx.OrderGoods.Query().Where(ordergoods.OrderID(orderID), ordergoods.Commented(false)).Exist(ctx)

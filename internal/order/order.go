@@ -126,10 +126,10 @@ var keyRule = regexp.MustCompile(`^[A-Za-z0-9_.:-]{1,64}$`)
 
 func (in PlaceInput) validate() error {
 	if err := orderinfo.PayMethodValidator(in.PayMethod); err != nil {
-		return apperr.BadInput("payMethod must be CASH or ALIPAY").With("field", "payMethod")
+		return apperr.BadField("payMethod", "payMethod must be CASH or ALIPAY")
 	}
 	if !keyRule.MatchString(in.IdempotencyKey) {
-		return apperr.BadInput("idempotencyKey must be 1 to 64 characters of letters, digits, and _ . : -").With("field", "idempotencyKey")
+		return apperr.BadField("idempotencyKey", "idempotencyKey must be 1 to 64 characters of letters, digits, and _ . : -")
 	}
 	return nil
 }
@@ -181,7 +181,7 @@ func (s *Service) place(ctx context.Context, in PlaceInput) (*ent.OrderInfo, err
 		return nil, err
 	}
 	if len(lines) == 0 {
-		return nil, apperr.New(apperr.CodeCartEmpty, "no items are selected in the cart")
+		return nil, apperr.CartEmpty()
 	}
 	// Ascending SKU id: every transaction takes the row locks in one order.
 	slices.SortFunc(lines, func(a, b cart.Line) int { return a.SKUID - b.SKUID })

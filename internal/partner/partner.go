@@ -48,10 +48,6 @@ type Service struct {
 // New returns the partner service.
 func New(db *database.DB, orders Orders) *Service { return &Service{db: db, orders: orders} }
 
-func field(name, format string, args ...any) error {
-	return apperr.BadInput(format, args...).With("field", name)
-}
-
 // SKUInput is a new SKU.
 type SKUInput struct {
 	GoodsID     int
@@ -83,7 +79,7 @@ var (
 // checkLimit bounds a purchase limit; 0 is the shop's default.
 func checkLimit(v *int) error {
 	if v != nil && (*v < 0 || *v > MaxStock) {
-		return field("purchaseLimit", "purchaseLimit must be between 0 (the shop's default) and %d", MaxStock)
+		return apperr.BadField("purchaseLimit", "purchaseLimit must be between 0 (the shop's default) and %d", MaxStock)
 	}
 	return nil
 }
@@ -105,7 +101,7 @@ func saved[T any](v T, err error) (T, error) {
 	var ve *ent.ValidationError
 	if errors.As(err, &ve) {
 		name := inputName(ve.Name)
-		return v, field(name, "%s is out of range", name)
+		return v, apperr.BadField(name, "%s is out of range", name)
 	}
 	return v, err
 }
@@ -124,7 +120,7 @@ func inputName(entField string) string {
 
 func checkPrice(name string, v money.Fen) error {
 	if v < 0 || v > MaxPrice {
-		return field(name, "%s must be between 0.00 and %s", name, MaxPrice)
+		return apperr.BadField(name, "%s must be between 0.00 and %s", name, MaxPrice)
 	}
 	return nil
 }
@@ -147,7 +143,7 @@ func (s *Service) CreateSKU(ctx context.Context, p apikey.Partner, in SKUInput) 
 		}
 	}
 	if in.Stock < 0 || in.Stock > MaxStock {
-		return nil, field("stock", "stock must be between 0 and %d", MaxStock)
+		return nil, apperr.BadField("stock", "stock must be between 0 and %d", MaxStock)
 	}
 	g, err := s.db.Client.Goods.Query().Where(goods.ID(in.GoodsID)).Only(ctx)
 	if ent.IsNotFound(err) {
@@ -167,12 +163,12 @@ func (s *Service) CreateSKU(ctx context.Context, p apikey.Partner, in SKUInput) 
 	perSpec := map[int]bool{}
 	for _, o := range opts {
 		if perSpec[o.SpecificationID] {
-			return nil, field("optionIds", "choose at most one option per specification")
+			return nil, apperr.BadField("optionIds", "choose at most one option per specification")
 		}
 		perSpec[o.SpecificationID] = true
 	}
 	if len(opts) != len(in.OptionIDs) {
-		return nil, field("optionIds", "every option must belong to this product's specifications, once")
+		return nil, apperr.BadField("optionIds", "every option must belong to this product's specifications, once")
 	}
 	return saved(s.db.Client.SKU.Create().
 		SetGoodsID(g.ID).SetCategoryID(g.CategoryID).
@@ -249,7 +245,7 @@ func (s *Service) AdjustStock(ctx context.Context, p apikey.Partner, skuID, delt
 		return nil, err
 	}
 	if delta == 0 || delta > MaxStock || delta < -MaxStock {
-		return nil, field("delta", "delta must be non-zero and at most %d either way", MaxStock)
+		return nil, apperr.BadField("delta", "delta must be non-zero and at most %d either way", MaxStock)
 	}
 	n, err := s.db.Client.SKU.Update().
 		Where(sku.ID(skuID), sku.StockGTE(-delta), sku.StockLTE(MaxStock-delta)).
@@ -267,7 +263,7 @@ func (s *Service) AdjustStock(ctx context.Context, p apikey.Partner, skuID, delt
 	}
 	if n == 0 {
 		if delta > 0 {
-			return nil, field("delta", "stock would exceed %d", MaxStock)
+			return nil, apperr.BadField("delta", "stock would exceed %d", MaxStock)
 		}
 		return nil, apperr.InsufficientStock{SKUID: skuID, Left: k.Stock}
 	}
@@ -286,7 +282,7 @@ func (s *Service) ShipOrder(ctx context.Context, p apikey.Partner, orderID int, 
 		return nil, err
 	}
 	if !trackingRule.MatchString(trackingNo) {
-		return nil, field("trackingNo", "trackingNo must be 1 to 64 letters, digits or -")
+		return nil, apperr.BadField("trackingNo", "trackingNo must be 1 to 64 letters, digits or -")
 	}
 	n, err := saved(s.db.Client.OrderInfo.Update().
 		Where(orderinfo.ID(orderID), orderinfo.StatusEQ(orderstate.Unsend)).
@@ -350,7 +346,7 @@ func (s *Service) Orders(p apikey.Partner, f OrderFilter) (*ent.OrderInfoQuery, 
 		return nil, err
 	}
 	if f.CreatedFrom != nil && f.CreatedTo != nil && f.CreatedTo.Before(*f.CreatedFrom) {
-		return nil, field("createdTo", "createdTo is before createdFrom")
+		return nil, apperr.BadField("createdTo", "createdTo is before createdFrom")
 	}
 	q := s.db.Client.OrderInfo.Query()
 	if len(f.Statuses) > 0 {

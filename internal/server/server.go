@@ -141,7 +141,7 @@ func limitBody(max int64, next http.Handler) http.Handler {
 			}
 			if err != nil {
 				// The client went away mid-body; nobody reads this.
-				writeJSON(w, http.StatusBadRequest, graphQLError("could not read the request body", "BAD_REQUEST", nil))
+				writeJSON(w, http.StatusBadRequest, graphQLError("could not read the request body", apperr.CodeBadRequest, nil))
 				return
 			}
 			r.Body = io.NopCloser(bytes.NewReader(body))

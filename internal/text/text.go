@@ -40,14 +40,14 @@ type Rule struct {
 func (r Rule) Clean(v string) (string, error) {
 	v = strings.TrimSpace(v)
 	if c, ok := Hidden(v); ok {
-		return "", apperr.BadInput("%s must not contain control or invisible formatting characters (found %s)", r.Field, c).With("field", r.Field)
+		return "", apperr.BadField(r.Field, "%s must not contain control or invisible formatting characters (found %s)", r.Field, c)
 	}
 	n := utf8.RuneCountInString(v)
 	if n < r.Min || n > r.Max {
-		return "", apperr.BadInput("%s must be %d to %d characters", r.Field, r.Min, r.Max).With("field", r.Field)
+		return "", apperr.BadField(r.Field, "%s must be %d to %d characters", r.Field, r.Min, r.Max)
 	}
 	if maxBytes := r.maxBytes(); len(v) > maxBytes {
-		return "", apperr.BadInput("%s must be at most %d bytes of UTF-8", r.Field, maxBytes).With("field", r.Field)
+		return "", apperr.BadField(r.Field, "%s must be at most %d bytes of UTF-8", r.Field, maxBytes)
 	}
 	return v, nil
 }
