@@ -103,7 +103,7 @@ func (r *queryResolver) CheckoutPreview(ctx context.Context) (*model.CheckoutPre
 	if err != nil {
 		return nil, err
 	}
-	pv, err := r.Carts.Preview(ctx, cart.User(p.UserID), r.Freight)
+	pv, err := r.OrderService.Preview(ctx, p.UserID)
 	if err != nil {
 		return nil, err
 	}

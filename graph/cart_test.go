@@ -233,6 +233,43 @@ func TestCheckoutPreviewFreightAndAddress(t *testing.T) {
 	}
 }
 
+// A buyer reads the checkout page and presses the button: the order
+// charges what the page said, line by line and in total.
+func TestPlaceOrderChargesWhatCheckoutPreviewShowed(t *testing.T) {
+	t.Parallel()
+	s := gqltest.Start(t, gqltest.Options{Config: func(c *config.Config) { c.FreeFreightFrom = 100_000_00 }})
+	b := newBuyer(t, s, map[string]int{
+		skuIDByName(t, s, "MagSafe Case Clear"): 3,
+		skuIDByName(t, s, "Echo Buds White"):    2,
+	})
+	var p struct {
+		CheckoutPreview struct {
+			GoodsCount                    int
+			GoodsAmount, Freight, Payable string
+			Lines                         []struct{ Name, Amount string }
+		}
+	}
+	s.As(t, b.Shopper, `{ checkoutPreview { goodsCount goodsAmount freight payable lines { name amount } } }`, nil, &p)
+	var o placed
+	mustDecode(t, b.place(t, s, "CASH", ""), &o)
+	pv, po := p.CheckoutPreview, o.PlaceOrder
+	if pv.Payable != po.Payable || pv.GoodsAmount != po.TotalAmount || pv.Freight != po.Freight || pv.GoodsCount != po.TotalCount {
+		t.Fatalf("preview %+v; the order placed next %+v", pv, po)
+	}
+	if pv.Freight != "10.00" || pv.Payable != "1706.80" {
+		t.Fatalf("preview %+v; want 297.00 + 1399.80 goods and 10.00 freight", pv)
+	}
+	shown := map[string]string{}
+	for _, l := range pv.Lines {
+		shown[l.Name] = l.Amount
+	}
+	for _, l := range po.Lines {
+		if shown[l.SkuName] != l.Amount {
+			t.Fatalf("line %s: the preview showed %s, the order charges %s", l.SkuName, shown[l.SkuName], l.Amount)
+		}
+	}
+}
+
 func TestFreightIsChargedBelowTheThreshold(t *testing.T) {
 	t.Parallel()
 	s := gqltest.Start(t, gqltest.Options{Config: func(c *config.Config) { c.FreeFreightFrom = 200_00 }})

@@ -28,7 +28,5 @@ type Resolver struct {
 	Payments     *payment.Service
 	APIKeys      *apikey.Store
 	Partner      *partner.Service
-	// Freight is the shipping rule shared by checkoutPreview and placeOrder.
-	Freight cart.FreightRule
-	Log     *slog.Logger
+	Log          *slog.Logger
 }

@@ -113,9 +113,9 @@ type ComplexityRoot struct {
 
 	CheckoutPreview struct {
 		Address     func(childComplexity int) int
+		Count       func(childComplexity int) int
 		Freight     func(childComplexity int) int
 		GoodsAmount func(childComplexity int) int
-		GoodsCount  func(childComplexity int) int
 		Lines       func(childComplexity int) int
 		Payable     func(childComplexity int) int
 	}
@@ -691,6 +691,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CheckoutPreview.Address(childComplexity), true
+	case "CheckoutPreview.goodsCount":
+		if e.ComplexityRoot.CheckoutPreview.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutPreview.Count(childComplexity), true
 	case "CheckoutPreview.freight":
 		if e.ComplexityRoot.CheckoutPreview.Freight == nil {
 			break
@@ -703,12 +709,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CheckoutPreview.GoodsAmount(childComplexity), true
-	case "CheckoutPreview.goodsCount":
-		if e.ComplexityRoot.CheckoutPreview.GoodsCount == nil {
-			break
-		}
-
-		return e.ComplexityRoot.CheckoutPreview.GoodsCount(childComplexity), true
 	case "CheckoutPreview.lines":
 		if e.ComplexityRoot.CheckoutPreview.Lines == nil {
 			break
@@ -5196,7 +5196,7 @@ func (ec *executionContext) _CheckoutPreview_goodsCount(ctx context.Context, fie
 			return ec.fieldContext_CheckoutPreview_goodsCount(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.GoodsCount, nil
+			return obj.Count, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -5265,7 +5265,7 @@ func (ec *executionContext) _CheckoutPreview_payable(ctx context.Context, field 
 			return ec.fieldContext_CheckoutPreview_payable(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Payable, nil
+			return obj.Payable(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v money.Fen) graphql.Marshaler {
@@ -5276,7 +5276,7 @@ func (ec *executionContext) _CheckoutPreview_payable(ctx context.Context, field 
 	)
 }
 func (ec *executionContext) fieldContext_CheckoutPreview_payable(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("CheckoutPreview", field, false, false, "Money")
+	return graphql.NewScalarFieldContext("CheckoutPreview", field, true, false, "Money")
 }
 
 func (ec *executionContext) _CheckoutPreview_address(ctx context.Context, field graphql.CollectedField, obj *model.CheckoutPreview) (ret graphql.Marshaler) {

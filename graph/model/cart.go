@@ -3,6 +3,7 @@ package model
 import (
 	"github.com/storefront/storefront/ent"
 	"github.com/storefront/storefront/internal/cart"
+	"github.com/storefront/storefront/internal/order"
 )
 
 // Cart is a cart view with the guest token the client must keep.
@@ -11,8 +12,8 @@ type Cart struct {
 	GuestToken *string
 }
 
-// CheckoutPreview is the cart's preview with the default address.
+// CheckoutPreview is the order service's preview with the default address.
 type CheckoutPreview struct {
-	*cart.Preview
+	*order.Preview
 	Address *ent.Address
 }

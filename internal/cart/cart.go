@@ -464,7 +464,7 @@ func (s *Store) RemovePurchased(ctx context.Context, o Owner, orderID int, lines
 //   - the guest cart is deleted, so merging again changes nothing.
 //
 // Counts and stock are not checked again: every guest line passed those
-// checks when it was written, and View/Preview show what changed since.
+// checks when it was written, and View (and checkoutPreview) show what changed since.
 func (s *Store) Merge(ctx context.Context, guestToken string, userID int) (dropped []int, err error) {
 	if err := ValidateGuestToken(guestToken); err != nil {
 		return nil, err

@@ -10,7 +10,4 @@ type (
 	ErrPurchaseLimit     = apperr.PurchaseLimit
 )
 
-var (
-	errCartFull  = apperr.New(apperr.CodeCartFull, "a cart holds at most %d different items", MaxLines).With("limit", MaxLines)
-	errCartEmpty = apperr.New(apperr.CodeCartEmpty, "no items are selected")
-)
+var errCartFull = apperr.New(apperr.CodeCartFull, "a cart holds at most %d different items", MaxLines).With("limit", MaxLines)
