@@ -29,6 +29,7 @@ import (
 	"github.com/storefront/storefront/internal/orderstate"
 	"github.com/storefront/storefront/internal/paging"
 	"github.com/storefront/storefront/internal/partner"
+	"github.com/storefront/storefront/internal/timestamp"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -2396,14 +2397,17 @@ type OrderGoods implements Node {
   id: ID!
   createdAt: Time!
   orderID: ID!
-  skuID: Int!
+  """
+  the SKU's id (SKU.id), also when it is no longer on sale
+  """
+  skuID: ID!
   """
   name at purchase time
   """
   skuName: String!
   count: Int!
   """
-  unit price at purchase time, in fen
+  unit price at purchase time
   """
   price: Money!
   """
@@ -2481,7 +2485,7 @@ type OrderInfo implements Node {
   detail: String!
   totalCount: Int!
   """
-  sum of the lines, in fen, without freight
+  sum of the lines (price * count), without freight
   """
   totalAmount: Money!
   freight: Money!
@@ -2634,11 +2638,11 @@ type SKU implements Node {
   name: String!
   caption: String!
   """
-  in fen
+  unit price now
   """
   price: Money!
   """
-  list price shown struck through, in fen
+  list price shown struck through
   """
   marketPrice: Money!
   stock: Int!
@@ -2715,10 +2719,6 @@ type SpecificationOption implements Node {
   specificationID: ID!
   specification: GoodsSpecification!
 }
-"""
-The builtin Time type
-"""
-scalar Time
 type User implements Node {
   id: ID!
   createdAt: Time!
@@ -2861,6 +2861,14 @@ An amount of money in yuan as a decimal string with two places, e.g. "12.30".
 Never a float: clients that need to compute should use a decimal library.
 """
 scalar Money
+
+"""
+A point in time as an RFC 3339 string, always in UTC with six fraction
+digits, e.g. "2026-12-02T08:30:00.000000Z": the same format on every
+backend and for every field, so timestamps sort as strings. Arguments take
+any RFC 3339 time (with any offset).
+"""
+scalar Time
 
 "The life cycle of an order. Every transition is conditional, so it applies once."
 enum OrderStatus {
@@ -7183,14 +7191,14 @@ func (ec *executionContext) _OrderGoods_skuID(ctx context.Context, field graphql
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
+			return ec.marshalNID2int(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_OrderGoods_skuID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("OrderGoods", field, false, false, "Int")
+	return graphql.NewScalarFieldContext("OrderGoods", field, false, false, "ID")
 }
 
 func (ec *executionContext) _OrderGoods_skuName(ctx context.Context, field graphql.CollectedField, obj *ent.OrderGoods) (ret graphql.Marshaler) {
@@ -15460,13 +15468,13 @@ func (ec *executionContext) marshalNString2string(ctx context.Context, sel ast.S
 }
 
 func (ec *executionContext) unmarshalNTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
-	res, err := graphql.UnmarshalTime(v)
+	res, err := timestamp.UnmarshalTime(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel ast.SelectionSet, v time.Time) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalTime(v)
+	res := timestamp.MarshalTime(v)
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "Time!")
 	}
@@ -16048,7 +16056,7 @@ func (ec *executionContext) unmarshalOTime2ᚖtimeᚐTime(ctx context.Context, v
 	if v == nil {
 		return nil, nil
 	}
-	res, err := graphql.UnmarshalTime(v)
+	res, err := timestamp.UnmarshalTime(v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -16058,7 +16066,7 @@ func (ec *executionContext) marshalOTime2ᚖtimeᚐTime(ctx context.Context, sel
 	}
 	_ = sel
 	_ = ctx
-	res := graphql.MarshalTime(*v)
+	res := timestamp.MarshalTime(*v)
 	return res
 }
 
