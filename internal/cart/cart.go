@@ -61,6 +61,7 @@ import (
 	"cmp"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -139,6 +140,21 @@ func User(id int) Owner { return Owner{UserID: id} }
 
 // Guest is the cart of a visitor holding token.
 func Guest(token string) Owner { return Owner{GuestToken: token} }
+
+// Name is a stable name of the cart for ids that clients cache and may
+// log: "u42" for a shopper's, "g" and a digest of the token for a guest's,
+// so the name never gives the token (the guest cart's only key) away. ""
+// for no cart.
+func (o Owner) Name() string {
+	switch {
+	case o.UserID != 0:
+		return "u" + strconv.Itoa(o.UserID)
+	case o.GuestToken != "":
+		sum := sha256.Sum256([]byte(o.GuestToken))
+		return "g" + base64.RawURLEncoding.EncodeToString(sum[:16])
+	}
+	return ""
+}
 
 // Line is one SKU in a cart.
 type Line struct {
