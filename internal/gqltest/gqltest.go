@@ -25,6 +25,7 @@ import (
 	"github.com/storefront/storefront/internal/app"
 	"github.com/storefront/storefront/internal/config"
 	"github.com/storefront/storefront/internal/database"
+	"github.com/storefront/storefront/internal/payment"
 	"github.com/storefront/storefront/internal/testenv"
 )
 
@@ -108,7 +109,7 @@ func StartOn(t testing.TB, cfg config.Config, opts app.Options) *Server {
 		t.Fatal(err)
 	}
 	cfg.PublicURL = "http://" + ln.Addr().String()
-	cfg.FrontendURL = cfg.PublicURL + "/"
+	cfg.FrontendURL = cfg.PublicURL + payment.ResultPath
 	cfg.SweepInterval = 0 // tests sweep when they mean to
 	s.Config = cfg
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
