@@ -25,13 +25,13 @@ type OrderGoods struct {
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
 	// OrderID holds the value of the "order_id" field.
 	OrderID int `json:"order_id,omitempty"`
-	// SkuID holds the value of the "sku_id" field.
+	// the SKU's id (SKU.id), also when it is no longer on sale
 	SkuID int `json:"sku_id,omitempty"`
 	// name at purchase time
 	SkuName string `json:"sku_name,omitempty"`
 	// Count holds the value of the "count" field.
 	Count int `json:"count,omitempty"`
-	// unit price at purchase time, in fen
+	// unit price at purchase time
 	Price money.Fen `json:"price,omitempty"`
 	// up to 500 characters (the column is sized in bytes)
 	Comment string `json:"comment,omitempty"`

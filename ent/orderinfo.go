@@ -44,7 +44,7 @@ type OrderInfo struct {
 	Detail string `json:"detail,omitempty"`
 	// TotalCount holds the value of the "total_count" field.
 	TotalCount int `json:"total_count,omitempty"`
-	// sum of the lines, in fen, without freight
+	// sum of the lines (price * count), without freight
 	TotalAmount money.Fen `json:"total_amount,omitempty"`
 	// Freight holds the value of the "freight" field.
 	Freight money.Fen `json:"freight,omitempty"`

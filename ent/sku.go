@@ -28,9 +28,9 @@ type SKU struct {
 	Name string `json:"name,omitempty"`
 	// Caption holds the value of the "caption" field.
 	Caption string `json:"caption,omitempty"`
-	// in fen
+	// unit price now
 	Price money.Fen `json:"price,omitempty"`
-	// list price shown struck through, in fen
+	// list price shown struck through
 	MarketPrice money.Fen `json:"market_price,omitempty"`
 	// Stock holds the value of the "stock" field.
 	Stock int `json:"stock,omitempty"`

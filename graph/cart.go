@@ -2,12 +2,14 @@ package graph
 
 import (
 	"context"
+	"strconv"
 
 	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/storefront/storefront/graph/model"
 	"github.com/storefront/storefront/internal/auth"
 	"github.com/storefront/storefront/internal/cart"
+	"github.com/storefront/storefront/internal/gid"
 )
 
 // cartTokenHeader carries a guest cart's token.
@@ -55,7 +57,7 @@ func authFailure(ctx context.Context) error {
 
 // viewCart returns the cart of owner as the API shows it.
 func (r *Resolver) viewCart(ctx context.Context, owner cart.Owner) (*model.Cart, error) {
-	out := &model.Cart{Cart: &cart.Cart{}}
+	out := &model.Cart{Cart: &cart.Cart{}, ID: cartID(owner), Lines: []*model.CartLine{}}
 	if owner.GuestToken != "" {
 		tok := owner.GuestToken
 		out.GuestToken = &tok
@@ -67,8 +69,30 @@ func (r *Resolver) viewCart(ctx context.Context, owner cart.Owner) (*model.Cart,
 	if err != nil {
 		return nil, err
 	}
-	out.Cart = c
+	out.Cart, out.Lines = c, cartLines(owner, c.Items)
 	return out, nil
+}
+
+// Carts and their lines have no rows, so no Ent ids: their ids are derived
+// from the cart's name, which clients' caches need stable across requests.
+// Every visitor without a cart reads the same empty one.
+func cartID(o cart.Owner) string {
+	if o == (cart.Owner{}) {
+		return gid.Derived("cart", "none")
+	}
+	return gid.Derived("cart", o.Name())
+}
+
+func checkoutID(o cart.Owner) string { return gid.Derived("checkout", o.Name()) }
+
+// cartLines are the lines of o's cart with their ids: the same in the cart
+// and in the checkout preview.
+func cartLines(o cart.Owner, items []cart.Item) []*model.CartLine {
+	out := make([]*model.CartLine, len(items))
+	for i := range items {
+		out[i] = &model.CartLine{Item: &items[i], ID: gid.Derived("cartline", o.Name(), strconv.Itoa(items[i].SKUID))}
+	}
+	return out
 }
 
 // changeCart runs one cart mutation on the request's cart and returns the
@@ -82,12 +106,4 @@ func (r *Resolver) changeCart(ctx context.Context, change func(cart.Owner) error
 		return nil, err
 	}
 	return r.viewCart(ctx, owner)
-}
-
-func itemPointers(items []cart.Item) []*cart.Item {
-	out := make([]*cart.Item, len(items))
-	for i := range items {
-		out[i] = &items[i]
-	}
-	return out
 }

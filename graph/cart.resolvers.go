@@ -15,34 +15,24 @@ import (
 	"github.com/storefront/storefront/internal/money"
 )
 
-// Lines is the resolver for the lines field.
-func (r *cartResolver) Lines(ctx context.Context, obj *model.Cart) ([]*cart.Item, error) {
-	return itemPointers(obj.Items), nil
-}
-
 // Sku is the resolver for the sku field.
-func (r *cartLineResolver) Sku(ctx context.Context, obj *cart.Item) (*ent.SKU, error) {
+func (r *cartLineResolver) Sku(ctx context.Context, obj *model.CartLine) (*ent.SKU, error) {
 	return r.Catalog.LaunchedSKU(ctx, obj.SKUID)
 }
 
 // Name is the resolver for the name field.
-func (r *cartLineResolver) Name(ctx context.Context, obj *cart.Item) (string, error) {
+func (r *cartLineResolver) Name(ctx context.Context, obj *model.CartLine) (string, error) {
 	return obj.SKU.Name, nil
 }
 
 // Image is the resolver for the image field.
-func (r *cartLineResolver) Image(ctx context.Context, obj *cart.Item) (string, error) {
+func (r *cartLineResolver) Image(ctx context.Context, obj *model.CartLine) (string, error) {
 	return obj.SKU.Image, nil
 }
 
 // Price is the resolver for the price field.
-func (r *cartLineResolver) Price(ctx context.Context, obj *cart.Item) (money.Fen, error) {
+func (r *cartLineResolver) Price(ctx context.Context, obj *model.CartLine) (money.Fen, error) {
 	return obj.SKU.Price, nil
-}
-
-// Lines is the resolver for the lines field.
-func (r *checkoutPreviewResolver) Lines(ctx context.Context, obj *model.CheckoutPreview) ([]*cart.Item, error) {
-	return itemPointers(obj.Items), nil
 }
 
 // GoodsAmount is the resolver for the goodsAmount field.
@@ -97,7 +87,7 @@ func (r *queryResolver) Cart(ctx context.Context) (*model.Cart, error) {
 // CheckoutPreview is the resolver for the checkoutPreview field.
 func (r *queryResolver) CheckoutPreview(ctx context.Context) (*model.CheckoutPreview, error) {
 	p := shopperOf(ctx)
-	pv, err := r.Carts.Preview(ctx, cart.User(p.UserID), r.Freight)
+	pv, err := r.OrderService.Preview(ctx, p.UserID)
 	if err != nil {
 		return nil, err
 	}
@@ -105,11 +95,9 @@ func (r *queryResolver) CheckoutPreview(ctx context.Context) (*model.CheckoutPre
 	if err != nil {
 		return nil, err
 	}
-	return &model.CheckoutPreview{Preview: pv, Address: addr}, nil
+	owner := cart.User(p.UserID)
+	return &model.CheckoutPreview{Preview: pv, ID: checkoutID(owner), Lines: cartLines(owner, pv.Items), Address: addr}, nil
 }
-
-// Cart returns generated.CartResolver implementation.
-func (r *Resolver) Cart() generated.CartResolver { return &cartResolver{r} }
 
 // CartLine returns generated.CartLineResolver implementation.
 func (r *Resolver) CartLine() generated.CartLineResolver { return &cartLineResolver{r} }
@@ -120,7 +108,6 @@ func (r *Resolver) CheckoutPreview() generated.CheckoutPreviewResolver {
 }
 
 type (
-	cartResolver            struct{ *Resolver }
 	cartLineResolver        struct{ *Resolver }
 	checkoutPreviewResolver struct{ *Resolver }
 )

@@ -1,8 +1,10 @@
 package graph_test
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 
@@ -10,15 +12,17 @@ import (
 	"github.com/storefront/storefront/internal/gqltest"
 )
 
-const cartFields = `guestToken selectedCount selectedAmount lineCount
-	lines { skuId name count selected price amount available inStock sku { id name } }`
+const cartFields = `id guestToken selectedCount selectedAmount lineCount
+	lines { id skuId name count selected price amount available inStock sku { id name } }`
 
 type cartView struct {
+	ID             string
 	GuestToken     *string
 	SelectedCount  int
 	SelectedAmount string
 	LineCount      int
 	Lines          []struct {
+		ID        string
 		SkuID     string
 		Name      string
 		Count     int
@@ -233,6 +237,43 @@ func TestCheckoutPreviewFreightAndAddress(t *testing.T) {
 	}
 }
 
+// A buyer reads the checkout page and presses the button: the order
+// charges what the page said, line by line and in total.
+func TestPlaceOrderChargesWhatCheckoutPreviewShowed(t *testing.T) {
+	t.Parallel()
+	s := gqltest.Start(t, gqltest.Options{Config: func(c *config.Config) { c.FreeFreightFrom = 100_000_00 }})
+	b := newBuyer(t, s, map[string]int{
+		skuIDByName(t, s, "MagSafe Case Clear"): 3,
+		skuIDByName(t, s, "Echo Buds White"):    2,
+	})
+	var p struct {
+		CheckoutPreview struct {
+			GoodsCount                    int
+			GoodsAmount, Freight, Payable string
+			Lines                         []struct{ Name, Amount string }
+		}
+	}
+	s.As(t, b.Shopper, `{ checkoutPreview { goodsCount goodsAmount freight payable lines { name amount } } }`, nil, &p)
+	var o placed
+	mustDecode(t, b.place(t, s, "CASH", ""), &o)
+	pv, po := p.CheckoutPreview, o.PlaceOrder
+	if pv.Payable != po.Payable || pv.GoodsAmount != po.TotalAmount || pv.Freight != po.Freight || pv.GoodsCount != po.TotalCount {
+		t.Fatalf("preview %+v; the order placed next %+v", pv, po)
+	}
+	if pv.Freight != "10.00" || pv.Payable != "1706.80" {
+		t.Fatalf("preview %+v; want 297.00 + 1399.80 goods and 10.00 freight", pv)
+	}
+	shown := map[string]string{}
+	for _, l := range pv.Lines {
+		shown[l.Name] = l.Amount
+	}
+	for _, l := range po.Lines {
+		if shown[l.SkuName] != l.Amount {
+			t.Fatalf("line %s: the preview showed %s, the order charges %s", l.SkuName, shown[l.SkuName], l.Amount)
+		}
+	}
+}
+
 func TestFreightIsChargedBelowTheThreshold(t *testing.T) {
 	t.Parallel()
 	s := gqltest.Start(t, gqltest.Options{Config: func(c *config.Config) { c.FreeFreightFrom = 200_00 }})
@@ -244,6 +285,87 @@ func TestFreightIsChargedBelowTheThreshold(t *testing.T) {
 	s.As(t, sh, `{ checkoutPreview { goodsAmount freight payable } }`, nil, &p)
 	if got := p.CheckoutPreview; got.GoodsAmount != "99.00" || got.Freight != "10.00" || got.Payable != "109.00" {
 		t.Fatalf("preview = %+v", got)
+	}
+}
+
+// A client that caches by id (Apollo Client, urql) shows the cart a
+// mutation returns wherever the cart is on screen: the cart, its lines and
+// the checkout preview keep their ids from request to request, the line
+// addToCart returns is the line a later cart query reads, and no two carts
+// share an id. A guest cart's id does not give its token away.
+func TestCartIDsAreStableSoACachedCartUpdatesAfterAMutation(t *testing.T) {
+	t.Parallel()
+	s := gqltest.Start(t, gqltest.Options{})
+	buds := skuIDByName(t, s, "Echo Buds White")
+	sh := s.NewShopper(t)
+	h := sh.Header()
+
+	empty, _ := cartCall(t, s, h, cartDoc, nil)
+	again, _ := cartCall(t, s, h, cartDoc, nil)
+	if empty.ID == "" || again.ID != empty.ID || len(empty.Lines) != 0 {
+		t.Fatalf("an empty cart read twice: %q then %q", empty.ID, again.ID)
+	}
+	added, res := cartCall(t, s, h, addDoc, map[string]any{"id": buds, "n": 1})
+	if len(res.Errors) > 0 || added.ID != empty.ID || len(added.Lines) != 1 || added.Lines[0].ID == "" || added.Lines[0].SkuID != buds {
+		t.Fatalf("addToCart answered %+v %+v; want cart %s with the new line", added, res.Errors, empty.ID)
+	}
+	line := added.Lines[0].ID
+	read, _ := cartCall(t, s, h, cartDoc, nil)
+	if read.ID != added.ID || len(read.Lines) != 1 || read.Lines[0].ID != line || read.Lines[0].Count != 1 {
+		t.Fatalf("a later cart query reads %+v; want cart %s with line %s", read, added.ID, line)
+	}
+	more, _ := cartCall(t, s, h, addDoc, map[string]any{"id": buds, "n": 2})
+	if more.ID != added.ID || len(more.Lines) != 1 || more.Lines[0].ID != line || more.Lines[0].Count != 3 {
+		t.Fatalf("adding to the line: %+v; want line %s with 3 units", more, line)
+	}
+
+	// The preview's line is the cart's line; the preview keeps its id.
+	previewDoc := `{ checkoutPreview { id lines { id count } } }`
+	type preview struct {
+		CheckoutPreview struct {
+			ID    string
+			Lines []struct {
+				ID    string
+				Count int
+			}
+		}
+	}
+	var p1, p2 preview
+	s.As(t, sh, previewDoc, nil, &p1)
+	s.As(t, sh, previewDoc, nil, &p2)
+	if pv := p1.CheckoutPreview; pv.ID == "" || pv.ID != p2.CheckoutPreview.ID || pv.ID == added.ID ||
+		len(pv.Lines) != 1 || pv.Lines[0].ID != line || pv.Lines[0].Count != 3 {
+		t.Fatalf("previews %+v then %+v; want one id, and line %s", p1, p2, line)
+	}
+
+	// Another shopper's cart and line for the same SKU are other objects.
+	other := s.NewShopper(t)
+	theirs, _ := cartCall(t, s, other.Header(), addDoc, map[string]any{"id": buds, "n": 1})
+	if theirs.ID == added.ID || theirs.Lines[0].ID == line {
+		t.Fatalf("two shoppers' carts share ids: %s/%s", theirs.ID, theirs.Lines[0].ID)
+	}
+
+	// A visitor: every cartless visitor reads the same empty cart; the
+	// first addToCart opens a guest cart, whose ids then hold.
+	none, _ := cartCall(t, s, nil, cartDoc, nil)
+	guest, _ := cartCall(t, s, nil, addDoc, map[string]any{"id": buds, "n": 1})
+	if none.ID == "" || guest.GuestToken == nil || guest.ID == none.ID || guest.ID == added.ID || guest.Lines[0].ID == line {
+		t.Fatalf("visitor without a cart %q, then guest cart %+v", none.ID, guest)
+	}
+	tok := cartToken(*guest.GuestToken)
+	back, _ := cartCall(t, s, tok, cartDoc, nil)
+	if back.ID != guest.ID || back.Lines[0].ID != guest.Lines[0].ID {
+		t.Fatalf("the guest cart read back as %+v; want %s", back, guest.ID)
+	}
+	for _, id := range []string{guest.ID, guest.Lines[0].ID} {
+		raw, err := base64.RawURLEncoding.DecodeString(id)
+		if err != nil || strings.Contains(string(raw), *guest.GuestToken) || strings.Contains(id, *guest.GuestToken) {
+			t.Fatalf("id %q (%q, %v) shows the guest token", id, raw, err)
+		}
+	}
+	// The id is no node id.
+	if res := s.Post(t, gqltest.Request{Query: `query($id: ID!) { node(id: $id) { id } }`, Variables: map[string]any{"id": added.ID}}); len(res.Errors) == 0 {
+		t.Fatalf("node(id: a cart id) = %s", res.Data)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/storefront/storefront/ent"
 	"github.com/storefront/storefront/internal/money"
 	"github.com/storefront/storefront/internal/order"
+	"github.com/storefront/storefront/internal/pricing"
 )
 
 // PlaceOrder is the resolver for the placeOrder field.
@@ -27,7 +28,7 @@ func (r *orderGoodsResolver) Sku(ctx context.Context, obj *ent.OrderGoods) (*ent
 
 // Amount is the resolver for the amount field.
 func (r *orderGoodsResolver) Amount(ctx context.Context, obj *ent.OrderGoods) (money.Fen, error) {
-	return obj.Price * money.Fen(obj.Count), nil
+	return pricing.Amount(obj.Price, obj.Count), nil
 }
 
 // StatusCode is the resolver for the statusCode field.
@@ -37,5 +38,5 @@ func (r *orderInfoResolver) StatusCode(ctx context.Context, obj *ent.OrderInfo) 
 
 // Payable is the resolver for the payable field.
 func (r *orderInfoResolver) Payable(ctx context.Context, obj *ent.OrderInfo) (money.Fen, error) {
-	return obj.TotalAmount + obj.Freight, nil
+	return pricing.Payable(obj.TotalAmount, obj.Freight), nil
 }

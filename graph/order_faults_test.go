@@ -130,6 +130,13 @@ func TestLinesBoughtWhileRedisIsUnreachableLeaveTheCartOnceItAnswers(t *testing.
 				t.Fatalf("the next checkout: %+v, want CART_EMPTY", res.Errors)
 			}
 		}},
+		// The preview prices what placing would buy: not the bought line.
+		{"at the next checkout preview", func(t *testing.T, s *gqltest.Server, b buyer) {
+			res := s.Post(t, gqltest.Request{Query: `{ checkoutPreview { payable } }`, Header: b.Header()})
+			if res.Code() != "CART_EMPTY" {
+				t.Fatalf("the next preview: %s %+v, want CART_EMPTY", res.Data, res.Errors)
+			}
+		}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()

@@ -490,3 +490,44 @@ func TestPlaceOrderOnTheEmbeddedDefault(t *testing.T) {
 }
 
 func testenvServerDSN() string { return testenv.MySQLServerDSN() }
+
+// An order line names its SKU by the same opaque id the catalog uses, so a
+// client can fetch the SKU again, and keeps naming it after the SKU is
+// withdrawn (when the line's sku is null).
+func TestAnOrderLineNamesItsSKUByItsOpaqueID(t *testing.T) {
+	t.Parallel()
+	s := gqltest.Start(t, gqltest.Options{})
+	id := skuIDByName(t, s, "Echo Buds Green")
+	b := newBuyer(t, s, map[string]int{id: 1})
+	var p placed
+	mustDecode(t, b.place(t, s, "CASH", ""), &p)
+	doc := `query($id: ID!) { order(id: $id) { lines { skuID sku { id } } } }`
+	type lines struct {
+		Order struct {
+			Lines []struct {
+				SkuID string
+				Sku   *struct{ ID string }
+			}
+		}
+	}
+	var got lines
+	s.As(t, b.Shopper, doc, map[string]any{"id": p.PlaceOrder.ID}, &got)
+	if l := got.Order.Lines; len(l) != 1 || l[0].SkuID != id || l[0].Sku == nil || l[0].Sku.ID != id {
+		t.Fatalf("lines %+v; want skuID %s, the SKU's id", got.Order.Lines, id)
+	}
+	var again struct{ Sku struct{ Name string } }
+	s.Query(t, `query($id: ID!) { sku(id: $id) { name } }`, map[string]any{"id": got.Order.Lines[0].SkuID}, &again)
+	if again.Sku.Name != "Echo Buds Green" {
+		t.Fatalf("sku(id: skuID) = %+v", again)
+	}
+
+	k := skuRow(t, s, id)
+	if err := s.App.DB.Client.SKU.UpdateOne(k).SetLaunched(false).Exec(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	got = lines{}
+	s.As(t, b.Shopper, doc, map[string]any{"id": p.PlaceOrder.ID}, &got)
+	if l := got.Order.Lines; len(l) != 1 || l[0].SkuID != id || l[0].Sku != nil {
+		t.Fatalf("after the SKU was withdrawn: lines %+v; want skuID %s and no sku", got.Order.Lines, id)
+	}
+}

@@ -14,6 +14,8 @@ import (
 	"github.com/storefront/storefront/internal/gid"
 	"github.com/storefront/storefront/internal/gqltest"
 	"github.com/storefront/storefront/internal/orderstate"
+	storepay "github.com/storefront/storefront/internal/payment"
+	"github.com/storefront/storefront/internal/pricing"
 )
 
 const payDoc = `mutation($id: ID!) { payOrder(orderId: $id) { payUrl order { orderNo status } } }`
@@ -349,7 +351,7 @@ func TestTheReturnRedirectIsVerifiedAndNeverPays(t *testing.T) {
 		t.Fatal(err)
 	}
 	res.Body.Close()
-	if res.StatusCode != http.StatusFound || !strings.Contains(res.Header.Get("Location"), "orderNo="+o.no) {
+	if res.StatusCode != http.StatusFound || res.Header.Get("Location") != s.URL+storepay.ResultPath+"?orderNo="+o.no {
 		t.Fatalf("return: %d %s", res.StatusCode, res.Header.Get("Location"))
 	}
 	forged := strings.Replace(back, "total_amount=", "total_amount=1", 1)
@@ -529,5 +531,111 @@ func TestARefundClaimedByACrashedCallerIsRetriedOnceItsLeaseRunsOut(t *testing.T
 	p := s.App.DB.Client.Payment.Query().OnlyX(t.Context())
 	if tr.RefundCalls != 1 || tr.RefundedAmount != tr.TotalAmount || p.RefundedAt == nil {
 		t.Fatalf("%d refund calls, refunded %s of %s, refunded_at %v", tr.RefundCalls, tr.RefundedAmount, tr.TotalAmount, p.RefundedAt)
+	}
+}
+
+// resultPage fetches the page a buyer lands on after paying.
+func resultPage(t *testing.T, url string) (int, http.Header, string) {
+	t.Helper()
+	res, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, res.Header, string(b)
+}
+
+// The buyer pays in the cashier and the browser comes back to the shop: it
+// lands on a page that says the order is paid, with its number and amount,
+// and nothing about the buyer. Before the payment is recorded the same page
+// says it is still pending and how to ask Alipay; an unknown or hostile
+// number is a 404 page that echoes nothing.
+func TestTheBuyerBackFromAlipaySeesWhetherTheOrderIsPaid(t *testing.T) {
+	t.Parallel()
+	s := gqltest.Start(t, gqltest.Options{})
+	o := unpaidOrder(t, s, "Studio Max Black")
+	page := s.URL + storepay.ResultPath + "?orderNo=" + o.no
+	row, err := s.App.DB.Client.OrderInfo.Query().Where(orderinfo.OrderNo(o.no)).Only(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	amount := "¥" + pricing.Payable(row.TotalAmount, row.Freight).String()
+	private := []string{"买家", "13812345678", "文三路", "浙江省", o.Username, "Studio Max"}
+	wantPage := func(t *testing.T, body string, want ...string) {
+		t.Helper()
+		for _, w := range want {
+			if !strings.Contains(body, w) {
+				t.Errorf("the page does not say %q:\n%s", w, body)
+			}
+		}
+		for _, p := range private {
+			if strings.Contains(body, p) {
+				t.Errorf("the page shows %q, which the order number alone must not tell", p)
+			}
+		}
+	}
+
+	// Pending: the cashier is open, nothing is paid yet.
+	code, h, body := resultPage(t, page)
+	if code != http.StatusOK || !strings.HasPrefix(h.Get("Content-Type"), "text/html") {
+		t.Fatalf("pending page: %d %s", code, h.Get("Content-Type"))
+	}
+	wantPage(t, body, "Waiting for the payment", o.no, amount, "UNPAID", "confirmPayment", `http-equiv="refresh"`)
+	if csp := h.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") || h.Get("Referrer-Policy") != "no-referrer" || h.Get("Cache-Control") != "no-store" {
+		t.Errorf("headers %v", h)
+	}
+
+	// Paid through the cashier: the browser follows the return to the page.
+	s.App.Sandbox.OpenPayURL(o.payURL(t, s))
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := noFollow.PostForm(s.URL+"/alipay-sandbox/pay", url.Values{"out_trade_no": {o.no}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	deadline := time.Now().Add(5 * time.Second)
+	for orderStatus(t, s, o.no) != orderstate.Unsend && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	res, err = http.Get(res.Header.Get("Location")) // the return, then the page
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || res.Request.URL.String() != page {
+		t.Fatalf("the browser landed on %s (%d), want %s", res.Request.URL, res.StatusCode, page)
+	}
+	wantPage(t, string(b), "Order paid", o.no, amount, "UNSEND")
+	if strings.Contains(string(b), "refresh") || strings.Contains(string(b), "Waiting") {
+		t.Errorf("a paid order's page still waits:\n%s", b)
+	}
+
+	// Unknown, missing and hostile numbers: a 404 page that repeats none.
+	for _, no := range []string{"", "00000000000000000000000000000000", o.no + "0", `<script>alert(1)</script>`,
+		`"><img src=x onerror=alert(1)>`, "' OR '1'='1", strings.Repeat("9", 10_000), "%00", "２０２６", o.no + "\n"} {
+		code, h, body := resultPage(t, s.URL+storepay.ResultPath+"?orderNo="+url.QueryEscape(no))
+		if code != http.StatusNotFound || !strings.HasPrefix(h.Get("Content-Type"), "text/html") || !strings.Contains(body, "No order has this number") {
+			t.Errorf("orderNo %.40q: %d %s %.200s", no, code, h.Get("Content-Type"), body)
+		}
+		if no != "" && strings.Contains(body, no) || strings.Contains(body, "<script>") || strings.Contains(body, "<img") {
+			t.Errorf("orderNo %.40q is echoed: %.300s", no, body)
+		}
+	}
+	if res, err := http.Post(page, "text/plain", nil); err != nil || res.StatusCode != http.StatusMethodNotAllowed {
+		t.Errorf("POST to the page: %v %v", res.StatusCode, err)
+	}
+}
+
+// A canceled order's page says so and asks for nothing.
+func TestTheResultPageOfACanceledOrderSaysItIsClosed(t *testing.T) {
+	t.Parallel()
+	s := gqltest.Start(t, gqltest.Options{})
+	o := unpaidOrder(t, s, "Echo Buds White")
+	s.As(t, o.Shopper, cancelDoc, map[string]any{"id": o.id}, &struct{}{})
+	code, _, body := resultPage(t, s.URL+storepay.ResultPath+"?orderNo="+o.no)
+	if code != http.StatusOK || !strings.Contains(body, "Order canceled") || strings.Contains(body, "refresh") || !strings.Contains(body, o.no) {
+		t.Fatalf("%d %s", code, body)
 	}
 }

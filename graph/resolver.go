@@ -30,7 +30,5 @@ type Resolver struct {
 	APIKeys      *apikey.Store
 	Partner      *partner.Service
 	SignIn       *signin.Service
-	// Freight is the shipping rule shared by checkoutPreview and placeOrder.
-	Freight cart.FreightRule
-	Log     *slog.Logger
+	Log          *slog.Logger
 }

@@ -15,17 +15,18 @@ import (
 	"github.com/storefront/storefront/internal/apperr"
 	"github.com/storefront/storefront/internal/database"
 	"github.com/storefront/storefront/internal/orderstate"
+	"github.com/storefront/storefront/internal/pricing"
 )
 
 // rawDB places the same one-unit orders as placeOrder, as plain SQL on its
 // own pool: no HTTP, no GraphQL, no Redis cart, no Ent, no reads before the
 // transaction. What placeOrder reaches against it is the API's cost.
 type rawDB struct {
-	db      *sql.DB
-	policy  *database.RetryPolicy
-	runID   string
-	freight int64
-	seq     atomic.Int64
+	db     *sql.DB
+	policy *database.RetryPolicy
+	runID  string
+	price  pricing.Totals // of every order: one unit of a bench SKU
+	seq    atomic.Int64
 	// logOnce prints the first unexpected error, so a failing cell says why.
 	logOnce sync.Once
 }
@@ -57,7 +58,7 @@ func openRawDB(ctx context.Context, e *env) (*rawDB, error) {
 		_ = db.Close()
 		return nil, err
 	}
-	return &rawDB{db: db, policy: database.NewRetryPolicy(), runID: e.runID, freight: int64(e.freight)}, nil
+	return &rawDB{db: db, policy: database.NewRetryPolicy(), runID: e.runID, price: e.oneUnit}, nil
 }
 
 // The statements of one order, in the order placeOrder runs them: the
@@ -100,7 +101,7 @@ func (r *rawDB) attempt(ctx context.Context, userID int, sku benchSKU, orderNo, 
 	a := benchAddress
 	res, err := tx.ExecContext(ctx, insertOrderSQL, now, now, orderNo, key,
 		a["receiver"], a["mobile"], a["province"], a["city"], a["district"], a["detail"],
-		1, int64(skuPrice), r.freight, int(orderstate.Unsend), userID)
+		r.price.Count, int64(r.price.Goods), int64(r.price.Freight), int(orderstate.Unsend), userID)
 	if err != nil {
 		return err
 	}

@@ -19,11 +19,11 @@ import (
 
 	"github.com/storefront/storefront/ent"
 	"github.com/storefront/storefront/internal/app"
-	"github.com/storefront/storefront/internal/cart"
 	"github.com/storefront/storefront/internal/config"
 	"github.com/storefront/storefront/internal/database"
 	"github.com/storefront/storefront/internal/gid"
 	"github.com/storefront/storefront/internal/money"
+	"github.com/storefront/storefront/internal/pricing"
 )
 
 // The bench catalog: one hot SKU everybody wants, and a spread set so large
@@ -61,7 +61,7 @@ type env struct {
 	spread []benchSKU
 	// initial is each SKU's stock right after seeding, by database id.
 	initial map[int]int
-	freight money.Fen // what the server charges on a one-unit order
+	oneUnit pricing.Totals // what the server charges for a one-unit order
 
 	buyers []*buyer
 	raw    *rawDB // opened by the first raw SQL cell
@@ -247,7 +247,8 @@ func (e *env) startServer(ctx context.Context, db *database.DB) error {
 	e.onClose("removing the data dir", false, func(context.Context) error { return os.RemoveAll(dataDir) })
 	cfg.DataDir = dataDir
 	e.cfg = cfg
-	e.freight = cart.FreightRule{Flat: cfg.Freight, FreeFrom: cfg.FreeFreightFrom}.For(skuPrice)
+	e.oneUnit = pricing.Order([]pricing.Line{{Price: skuPrice, Count: 1}},
+		pricing.FreightRule{Flat: cfg.Freight, FreeFrom: cfg.FreeFreightFrom})
 
 	// Redis keys go whatever happens to the server, so register their
 	// removal first (it runs last).

@@ -145,9 +145,9 @@ func (SKU) Fields() []ent.Field {
 		field.String("caption").Default("").MaxLen(1024),
 		field.Int64("price").GoType(money.Fen(0)).Min(0).
 			Annotations(entgql.Type("Money"), entgql.OrderField("PRICE")).
-			Comment("in fen"),
+			Comment("unit price now"),
 		field.Int64("market_price").GoType(money.Fen(0)).Min(0).Default(0).
-			Annotations(entgql.Type("Money")).Comment("list price shown struck through, in fen"),
+			Annotations(entgql.Type("Money")).Comment("list price shown struck through"),
 		field.Int("stock").NonNegative().Default(0),
 		field.Int("sales").NonNegative().Default(0).
 			Annotations(entgql.OrderField("SALES")),

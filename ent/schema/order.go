@@ -42,7 +42,7 @@ func (OrderInfo) Fields() []ent.Field {
 		field.String("detail").MaxLen(800).Immutable(),
 		field.Int("total_count").Positive().Immutable(),
 		field.Int64("total_amount").GoType(money.Fen(0)).Min(0).Immutable().
-			Annotations(entgql.Type("Money")).Comment("sum of the lines, in fen, without freight"),
+			Annotations(entgql.Type("Money")).Comment("sum of the lines (price * count), without freight"),
 		field.Int64("freight").GoType(money.Fen(0)).Min(0).Immutable().
 			Annotations(entgql.Type("Money")),
 		field.Enum("pay_method").Values("CASH", "ALIPAY").Immutable(),
@@ -105,11 +105,15 @@ func (OrderGoods) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{Orderable: 
 func (OrderGoods) Fields() []ent.Field {
 	return []ent.Field{
 		field.Int("order_id").Immutable(),
-		field.Int("sku_id").Immutable(),
+		// An opaque ID like every other, though no edge leads to the SKU
+		// (see Edges): the SKU's own id, kept when it is no longer on sale.
+		field.Int("sku_id").Immutable().
+			Annotations(entgql.Type("ID")).
+			Comment("the SKU's id (SKU.id), also when it is no longer on sale"),
 		field.String("sku_name").MaxLen(512).Immutable().Comment("name at purchase time"),
 		field.Int("count").Positive().Immutable(),
 		field.Int64("price").GoType(money.Fen(0)).Min(0).Immutable().
-			Annotations(entgql.Type("Money")).Comment("unit price at purchase time, in fen"),
+			Annotations(entgql.Type("Money")).Comment("unit price at purchase time"),
 		field.String("comment").MaxLen(2000).Default("").Comment("up to 500 characters (the column is sized in bytes)"),
 		field.Int("score").Default(5).Range(0, 5),
 		field.Bool("anonymous").Default(false),

@@ -21,7 +21,6 @@ import (
 	"github.com/storefront/storefront/graph/model"
 	"github.com/storefront/storefront/internal/address"
 	"github.com/storefront/storefront/internal/auth"
-	"github.com/storefront/storefront/internal/cart"
 	"github.com/storefront/storefront/internal/catalog"
 	"github.com/storefront/storefront/internal/gid"
 	"github.com/storefront/storefront/internal/money"
@@ -29,6 +28,7 @@ import (
 	"github.com/storefront/storefront/internal/orderstate"
 	"github.com/storefront/storefront/internal/paging"
 	"github.com/storefront/storefront/internal/partner"
+	"github.com/storefront/storefront/internal/timestamp"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -43,7 +43,6 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
-	Cart() CartResolver
 	CartLine() CartLineResolver
 	Category() CategoryResolver
 	CheckoutPreview() CheckoutPreviewResolver
@@ -83,6 +82,7 @@ type ComplexityRoot struct {
 
 	Cart struct {
 		GuestToken     func(childComplexity int) int
+		ID             func(childComplexity int) int
 		LineCount      func(childComplexity int) int
 		Lines          func(childComplexity int) int
 		SelectedAmount func(childComplexity int) int
@@ -93,6 +93,7 @@ type ComplexityRoot struct {
 		Amount    func(childComplexity int) int
 		Available func(childComplexity int) int
 		Count     func(childComplexity int) int
+		ID        func(childComplexity int) int
 		Image     func(childComplexity int) int
 		InStock   func(childComplexity int) int
 		Name      func(childComplexity int) int
@@ -113,9 +114,10 @@ type ComplexityRoot struct {
 
 	CheckoutPreview struct {
 		Address     func(childComplexity int) int
+		Count       func(childComplexity int) int
 		Freight     func(childComplexity int) int
 		GoodsAmount func(childComplexity int) int
-		GoodsCount  func(childComplexity int) int
+		ID          func(childComplexity int) int
 		Lines       func(childComplexity int) int
 		Payable     func(childComplexity int) int
 	}
@@ -368,23 +370,18 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
-type CartResolver interface {
-	Lines(ctx context.Context, obj *model.Cart) ([]*cart.Item, error)
-}
 type CartLineResolver interface {
-	Sku(ctx context.Context, obj *cart.Item) (*ent.SKU, error)
-	Name(ctx context.Context, obj *cart.Item) (string, error)
-	Image(ctx context.Context, obj *cart.Item) (string, error)
+	Sku(ctx context.Context, obj *model.CartLine) (*ent.SKU, error)
+	Name(ctx context.Context, obj *model.CartLine) (string, error)
+	Image(ctx context.Context, obj *model.CartLine) (string, error)
 
-	Price(ctx context.Context, obj *cart.Item) (money.Fen, error)
+	Price(ctx context.Context, obj *model.CartLine) (money.Fen, error)
 }
 type CategoryResolver interface {
 	Parent(ctx context.Context, obj *ent.Category) (*ent.Category, error)
 	Children(ctx context.Context, obj *ent.Category) ([]*ent.Category, error)
 }
 type CheckoutPreviewResolver interface {
-	Lines(ctx context.Context, obj *model.CheckoutPreview) ([]*cart.Item, error)
-
 	GoodsAmount(ctx context.Context, obj *model.CheckoutPreview) (money.Fen, error)
 }
 type MutationResolver interface {
@@ -562,6 +559,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Cart.GuestToken(childComplexity), true
+	case "Cart.id":
+		if e.ComplexityRoot.Cart.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Cart.ID(childComplexity), true
 	case "Cart.lineCount":
 		if e.ComplexityRoot.Cart.LineCount == nil {
 			break
@@ -605,6 +608,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CartLine.Count(childComplexity), true
+	case "CartLine.id":
+		if e.ComplexityRoot.CartLine.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CartLine.ID(childComplexity), true
 	case "CartLine.image":
 		if e.ComplexityRoot.CartLine.Image == nil {
 			break
@@ -691,6 +700,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CheckoutPreview.Address(childComplexity), true
+	case "CheckoutPreview.goodsCount":
+		if e.ComplexityRoot.CheckoutPreview.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutPreview.Count(childComplexity), true
 	case "CheckoutPreview.freight":
 		if e.ComplexityRoot.CheckoutPreview.Freight == nil {
 			break
@@ -703,12 +718,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CheckoutPreview.GoodsAmount(childComplexity), true
-	case "CheckoutPreview.goodsCount":
-		if e.ComplexityRoot.CheckoutPreview.GoodsCount == nil {
+	case "CheckoutPreview.id":
+		if e.ComplexityRoot.CheckoutPreview.ID == nil {
 			break
 		}
 
-		return e.ComplexityRoot.CheckoutPreview.GoodsCount(childComplexity), true
+		return e.ComplexityRoot.CheckoutPreview.ID(childComplexity), true
 	case "CheckoutPreview.lines":
 		if e.ComplexityRoot.CheckoutPreview.Lines == nil {
 			break
@@ -2226,7 +2241,21 @@ extend input LoginInput {
   guestCartToken: String
 }
 
+"""
+A cart. Client caches (Apollo Client, urql's graphcache) normalise it by
+id, so every cart mutation answers with the whole cart and the cached one
+updates in place.
+"""
 type Cart {
+  """
+  Stable for the cart's life: one per shopper, one per guest cart (it does
+  not reveal the guest token). A visitor without a cart reads an empty cart
+  with an id of its own; the first addToCart opens a guest cart with a new
+  id, so point the cached cart query at the cart that mutation returns (or
+  fetch cart again with the new X-Cart-Token). placeOrder takes the bought
+  lines out of the cart: fetch cart again after it.
+  """
+  id: ID!
   "The guest cart's token; null for a shopper's cart."
   guestToken: String
   "Lines in the order they were first added."
@@ -2239,7 +2268,10 @@ type Cart {
   lineCount: Int!
 }
 
+"One SKU in a cart. The same line in checkoutPreview has the same id."
 type CartLine {
+  "Stable for as long as the SKU is in this cart."
+  id: ID!
   skuId: ID!
   "The SKU; null when it no longer exists."
   sku: SKU
@@ -2258,6 +2290,8 @@ type CartLine {
 }
 
 type CheckoutPreview {
+  "Stable for the shopper: the cached preview updates in place when fetched again."
+  id: ID!
   lines: [CartLine!]!
   goodsCount: Int!
   goodsAmount: Money!
@@ -2396,14 +2430,17 @@ type OrderGoods implements Node {
   id: ID!
   createdAt: Time!
   orderID: ID!
-  skuID: Int!
+  """
+  the SKU's id (SKU.id), also when it is no longer on sale
+  """
+  skuID: ID!
   """
   name at purchase time
   """
   skuName: String!
   count: Int!
   """
-  unit price at purchase time, in fen
+  unit price at purchase time
   """
   price: Money!
   """
@@ -2481,7 +2518,7 @@ type OrderInfo implements Node {
   detail: String!
   totalCount: Int!
   """
-  sum of the lines, in fen, without freight
+  sum of the lines (price * count), without freight
   """
   totalAmount: Money!
   freight: Money!
@@ -2634,11 +2671,11 @@ type SKU implements Node {
   name: String!
   caption: String!
   """
-  in fen
+  unit price now
   """
   price: Money!
   """
-  list price shown struck through, in fen
+  list price shown struck through
   """
   marketPrice: Money!
   stock: Int!
@@ -2715,10 +2752,6 @@ type SpecificationOption implements Node {
   specificationID: ID!
   specification: GoodsSpecification!
 }
-"""
-The builtin Time type
-"""
-scalar Time
 type User implements Node {
   id: ID!
   createdAt: Time!
@@ -2862,6 +2895,14 @@ Never a float: clients that need to compute should use a decimal library.
 """
 scalar Money
 
+"""
+A point in time as an RFC 3339 string, always in UTC with six fraction
+digits, e.g. "2026-12-02T08:30:00.000000Z": the same format on every
+backend and for every field, so timestamps sort as strings. Arguments take
+any RFC 3339 time (with any offset).
+"""
+scalar Time
+
 "The life cycle of an order. Every transition is conditional, so it applies once."
 enum OrderStatus {
   UNPAID
@@ -2921,6 +2962,8 @@ func (ec *executionContext) childFields_AuthPayload(ctx context.Context, field g
 
 func (ec *executionContext) childFields_Cart(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "id":
+		return ec.fieldContext_Cart_id(ctx, field)
 	case "guestToken":
 		return ec.fieldContext_Cart_guestToken(ctx, field)
 	case "lines":
@@ -2937,6 +2980,8 @@ func (ec *executionContext) childFields_Cart(ctx context.Context, field graphql.
 
 func (ec *executionContext) childFields_CartLine(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "id":
+		return ec.fieldContext_CartLine_id(ctx, field)
 	case "skuId":
 		return ec.fieldContext_CartLine_skuId(ctx, field)
 	case "sku":
@@ -2981,6 +3026,8 @@ func (ec *executionContext) childFields_Category(ctx context.Context, field grap
 
 func (ec *executionContext) childFields_CheckoutPreview(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "id":
+		return ec.fieldContext_CheckoutPreview_id(ctx, field)
 	case "lines":
 		return ec.fieldContext_CheckoutPreview_lines(ctx, field)
 	case "goodsCount":
@@ -4636,6 +4683,29 @@ func (ec *executionContext) fieldContext_AuthPayload_user(_ context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _Cart_id(ctx context.Context, field graphql.CollectedField, obj *model.Cart) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Cart_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Cart_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Cart", field, false, false, "ID")
+}
+
 func (ec *executionContext) _Cart_guestToken(ctx context.Context, field graphql.CollectedField, obj *model.Cart) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4668,11 +4738,11 @@ func (ec *executionContext) _Cart_lines(ctx context.Context, field graphql.Colle
 			return ec.fieldContext_Cart_lines(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Cart().Lines(ctx, obj)
+			return obj.Lines, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*cart.Item) graphql.Marshaler {
-			return ec.marshalNCartLine2ᚕᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋcartᚐItemᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.CartLine) graphql.Marshaler {
+			return ec.marshalNCartLine2ᚕᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋgraphᚋmodelᚐCartLineᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4682,8 +4752,8 @@ func (ec *executionContext) fieldContext_Cart_lines(_ context.Context, field gra
 	fc = &graphql.FieldContext{
 		Object:     "Cart",
 		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
+		IsMethod:   false,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_CartLine(ctx, field)
 		},
@@ -4760,7 +4830,30 @@ func (ec *executionContext) fieldContext_Cart_lineCount(_ context.Context, field
 	return graphql.NewScalarFieldContext("Cart", field, false, false, "Int")
 }
 
-func (ec *executionContext) _CartLine_skuId(ctx context.Context, field graphql.CollectedField, obj *cart.Item) (ret graphql.Marshaler) {
+func (ec *executionContext) _CartLine_id(ctx context.Context, field graphql.CollectedField, obj *model.CartLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CartLine_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CartLine_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CartLine", field, false, false, "ID")
+}
+
+func (ec *executionContext) _CartLine_skuId(ctx context.Context, field graphql.CollectedField, obj *model.CartLine) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4783,7 +4876,7 @@ func (ec *executionContext) fieldContext_CartLine_skuId(_ context.Context, field
 	return graphql.NewScalarFieldContext("CartLine", field, false, false, "ID")
 }
 
-func (ec *executionContext) _CartLine_sku(ctx context.Context, field graphql.CollectedField, obj *cart.Item) (ret graphql.Marshaler) {
+func (ec *executionContext) _CartLine_sku(ctx context.Context, field graphql.CollectedField, obj *model.CartLine) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4815,7 +4908,7 @@ func (ec *executionContext) fieldContext_CartLine_sku(_ context.Context, field g
 	return fc, nil
 }
 
-func (ec *executionContext) _CartLine_name(ctx context.Context, field graphql.CollectedField, obj *cart.Item) (ret graphql.Marshaler) {
+func (ec *executionContext) _CartLine_name(ctx context.Context, field graphql.CollectedField, obj *model.CartLine) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4838,7 +4931,7 @@ func (ec *executionContext) fieldContext_CartLine_name(_ context.Context, field 
 	return graphql.NewScalarFieldContext("CartLine", field, true, true, "String")
 }
 
-func (ec *executionContext) _CartLine_image(ctx context.Context, field graphql.CollectedField, obj *cart.Item) (ret graphql.Marshaler) {
+func (ec *executionContext) _CartLine_image(ctx context.Context, field graphql.CollectedField, obj *model.CartLine) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4861,7 +4954,7 @@ func (ec *executionContext) fieldContext_CartLine_image(_ context.Context, field
 	return graphql.NewScalarFieldContext("CartLine", field, true, true, "String")
 }
 
-func (ec *executionContext) _CartLine_count(ctx context.Context, field graphql.CollectedField, obj *cart.Item) (ret graphql.Marshaler) {
+func (ec *executionContext) _CartLine_count(ctx context.Context, field graphql.CollectedField, obj *model.CartLine) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4884,7 +4977,7 @@ func (ec *executionContext) fieldContext_CartLine_count(_ context.Context, field
 	return graphql.NewScalarFieldContext("CartLine", field, false, false, "Int")
 }
 
-func (ec *executionContext) _CartLine_selected(ctx context.Context, field graphql.CollectedField, obj *cart.Item) (ret graphql.Marshaler) {
+func (ec *executionContext) _CartLine_selected(ctx context.Context, field graphql.CollectedField, obj *model.CartLine) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4907,7 +5000,7 @@ func (ec *executionContext) fieldContext_CartLine_selected(_ context.Context, fi
 	return graphql.NewScalarFieldContext("CartLine", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _CartLine_price(ctx context.Context, field graphql.CollectedField, obj *cart.Item) (ret graphql.Marshaler) {
+func (ec *executionContext) _CartLine_price(ctx context.Context, field graphql.CollectedField, obj *model.CartLine) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4930,7 +5023,7 @@ func (ec *executionContext) fieldContext_CartLine_price(_ context.Context, field
 	return graphql.NewScalarFieldContext("CartLine", field, true, true, "Money")
 }
 
-func (ec *executionContext) _CartLine_amount(ctx context.Context, field graphql.CollectedField, obj *cart.Item) (ret graphql.Marshaler) {
+func (ec *executionContext) _CartLine_amount(ctx context.Context, field graphql.CollectedField, obj *model.CartLine) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4953,7 +5046,7 @@ func (ec *executionContext) fieldContext_CartLine_amount(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("CartLine", field, false, false, "Money")
 }
 
-func (ec *executionContext) _CartLine_available(ctx context.Context, field graphql.CollectedField, obj *cart.Item) (ret graphql.Marshaler) {
+func (ec *executionContext) _CartLine_available(ctx context.Context, field graphql.CollectedField, obj *model.CartLine) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4976,7 +5069,7 @@ func (ec *executionContext) fieldContext_CartLine_available(_ context.Context, f
 	return graphql.NewScalarFieldContext("CartLine", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _CartLine_inStock(ctx context.Context, field graphql.CollectedField, obj *cart.Item) (ret graphql.Marshaler) {
+func (ec *executionContext) _CartLine_inStock(ctx context.Context, field graphql.CollectedField, obj *model.CartLine) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5155,6 +5248,29 @@ func (ec *executionContext) fieldContext_Category_children(_ context.Context, fi
 	return fc, nil
 }
 
+func (ec *executionContext) _CheckoutPreview_id(ctx context.Context, field graphql.CollectedField, obj *model.CheckoutPreview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CheckoutPreview_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CheckoutPreview_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CheckoutPreview", field, false, false, "ID")
+}
+
 func (ec *executionContext) _CheckoutPreview_lines(ctx context.Context, field graphql.CollectedField, obj *model.CheckoutPreview) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5164,11 +5280,11 @@ func (ec *executionContext) _CheckoutPreview_lines(ctx context.Context, field gr
 			return ec.fieldContext_CheckoutPreview_lines(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.CheckoutPreview().Lines(ctx, obj)
+			return obj.Lines, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*cart.Item) graphql.Marshaler {
-			return ec.marshalNCartLine2ᚕᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋcartᚐItemᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.CartLine) graphql.Marshaler {
+			return ec.marshalNCartLine2ᚕᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋgraphᚋmodelᚐCartLineᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5178,8 +5294,8 @@ func (ec *executionContext) fieldContext_CheckoutPreview_lines(_ context.Context
 	fc = &graphql.FieldContext{
 		Object:     "CheckoutPreview",
 		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
+		IsMethod:   false,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_CartLine(ctx, field)
 		},
@@ -5196,7 +5312,7 @@ func (ec *executionContext) _CheckoutPreview_goodsCount(ctx context.Context, fie
 			return ec.fieldContext_CheckoutPreview_goodsCount(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.GoodsCount, nil
+			return obj.Count, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -5265,7 +5381,7 @@ func (ec *executionContext) _CheckoutPreview_payable(ctx context.Context, field 
 			return ec.fieldContext_CheckoutPreview_payable(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Payable, nil
+			return obj.Payable(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v money.Fen) graphql.Marshaler {
@@ -5276,7 +5392,7 @@ func (ec *executionContext) _CheckoutPreview_payable(ctx context.Context, field 
 	)
 }
 func (ec *executionContext) fieldContext_CheckoutPreview_payable(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("CheckoutPreview", field, false, false, "Money")
+	return graphql.NewScalarFieldContext("CheckoutPreview", field, true, false, "Money")
 }
 
 func (ec *executionContext) _CheckoutPreview_address(ctx context.Context, field graphql.CollectedField, obj *model.CheckoutPreview) (ret graphql.Marshaler) {
@@ -7183,14 +7299,14 @@ func (ec *executionContext) _OrderGoods_skuID(ctx context.Context, field graphql
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
+			return ec.marshalNID2int(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_OrderGoods_skuID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("OrderGoods", field, false, false, "Int")
+	return graphql.NewScalarFieldContext("OrderGoods", field, false, false, "ID")
 }
 
 func (ec *executionContext) _OrderGoods_skuName(ctx context.Context, field graphql.CollectedField, obj *ent.OrderGoods) (ret graphql.Marshaler) {
@@ -12709,31 +12825,35 @@ func (ec *executionContext) _Cart(ctx context.Context, sel ast.SelectionSet, obj
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Cart")
+		case "id":
+			out.Values[i] = ec._Cart_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "guestToken":
 			out.Values[i] = ec._Cart_guestToken(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "lines":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Cart_lines(ctx, field, obj)
-				})
+			out.Values[i] = ec._Cart_lines(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "selectedCount":
 			out.Values[i] = ec._Cart_selectedCount(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "selectedAmount":
 			out.Values[i] = ec._Cart_selectedAmount(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "lineCount":
 			out.Values[i] = ec._Cart_lineCount(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -12754,7 +12874,7 @@ func (ec *executionContext) _Cart(ctx context.Context, sel ast.SelectionSet, obj
 
 var cartLineImplementors = []string{"CartLine"}
 
-func (ec *executionContext) _CartLine(ctx context.Context, sel ast.SelectionSet, obj *cart.Item) graphql.Marshaler {
+func (ec *executionContext) _CartLine(ctx context.Context, sel ast.SelectionSet, obj *model.CartLine) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, cartLineImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -12763,6 +12883,11 @@ func (ec *executionContext) _CartLine(ctx context.Context, sel ast.SelectionSet,
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("CartLine")
+		case "id":
+			out.Values[i] = ec._CartLine_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "skuId":
 			out.Values[i] = ec._CartLine_skuId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -12905,12 +13030,16 @@ func (ec *executionContext) _CheckoutPreview(ctx context.Context, sel ast.Select
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("CheckoutPreview")
+		case "id":
+			out.Values[i] = ec._CheckoutPreview_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "lines":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._CheckoutPreview_lines(ctx, field, obj)
-				})
+			out.Values[i] = ec._CheckoutPreview_lines(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "goodsCount":
 			out.Values[i] = ec._CheckoutPreview_goodsCount(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -15018,11 +15147,11 @@ func (ec *executionContext) marshalNCart2ᚖgithubᚗcomᚋstorefrontᚋstorefro
 	return ec._Cart(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNCartLine2ᚕᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋcartᚐItemᚄ(ctx context.Context, sel ast.SelectionSet, v []*cart.Item) graphql.Marshaler {
+func (ec *executionContext) marshalNCartLine2ᚕᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋgraphᚋmodelᚐCartLineᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CartLine) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNCartLine2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋcartᚐItem(ctx, sel, v[i])
+		return ec.marshalNCartLine2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋgraphᚋmodelᚐCartLine(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -15034,7 +15163,7 @@ func (ec *executionContext) marshalNCartLine2ᚕᚖgithubᚗcomᚋstorefrontᚋs
 	return ret
 }
 
-func (ec *executionContext) marshalNCartLine2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋcartᚐItem(ctx context.Context, sel ast.SelectionSet, v *cart.Item) graphql.Marshaler {
+func (ec *executionContext) marshalNCartLine2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋgraphᚋmodelᚐCartLine(ctx context.Context, sel ast.SelectionSet, v *model.CartLine) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "CartLine!")
 		return graphql.Null
@@ -15126,6 +15255,20 @@ func (ec *executionContext) unmarshalNID2int(ctx context.Context, v any) (int, e
 func (ec *executionContext) marshalNID2int(ctx context.Context, sel ast.SelectionSet, v int) graphql.Marshaler {
 	_ = sel
 	res := gid.MarshalID(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "ID!")
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNID2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalID(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNID2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalID(v)
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "ID!")
 	}
@@ -15460,13 +15603,13 @@ func (ec *executionContext) marshalNString2string(ctx context.Context, sel ast.S
 }
 
 func (ec *executionContext) unmarshalNTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
-	res, err := graphql.UnmarshalTime(v)
+	res, err := timestamp.UnmarshalTime(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel ast.SelectionSet, v time.Time) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalTime(v)
+	res := timestamp.MarshalTime(v)
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "Time!")
 	}
@@ -16048,7 +16191,7 @@ func (ec *executionContext) unmarshalOTime2ᚖtimeᚐTime(ctx context.Context, v
 	if v == nil {
 		return nil, nil
 	}
-	res, err := graphql.UnmarshalTime(v)
+	res, err := timestamp.UnmarshalTime(v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -16058,7 +16201,7 @@ func (ec *executionContext) marshalOTime2ᚖtimeᚐTime(ctx context.Context, sel
 	}
 	_ = sel
 	_ = ctx
-	res := graphql.MarshalTime(*v)
+	res := timestamp.MarshalTime(*v)
 	return res
 }
 

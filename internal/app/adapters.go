@@ -22,8 +22,7 @@ func (c cartCatalog) SKUFacts(ctx context.Context, ids []int) (map[int]cart.SKUF
 	}
 	out := make(map[int]cart.SKUFacts, len(rows))
 	for _, k := range rows {
-		out[k.ID] = cart.SKUFacts{ID: k.ID, Name: k.Name, Price: k.Price, Stock: k.Stock, Launched: k.Launched, Image: k.Image,
-			PurchaseLimit: order.PurchaseLimit(k, c.purchaseLimit)}
+		out[k.ID] = order.SKUFacts(k, c.purchaseLimit)
 	}
 	return out, nil
 }

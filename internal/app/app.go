@@ -28,6 +28,7 @@ import (
 	"github.com/storefront/storefront/internal/partner"
 	"github.com/storefront/storefront/internal/payment"
 	"github.com/storefront/storefront/internal/playground"
+	"github.com/storefront/storefront/internal/pricing"
 	"github.com/storefront/storefront/internal/ratelimit"
 	"github.com/storefront/storefront/internal/seed"
 	"github.com/storefront/storefront/internal/server"
@@ -126,7 +127,7 @@ func Assemble(ctx context.Context, cfg config.Config, log *slog.Logger, db *data
 	a.AddressBook = address.New(a.DB.Client, a.DB.Tx, a.DB.Dialect)
 	a.Carts = cart.New(a.Redis, cfg.RedisPrefix, cartCatalog{a.Catalog, cfg.PurchaseLimit},
 		cart.WithGuestLimit(ratelimit.New(a.Redis, cfg.RedisPrefix), cart.GuestCartRule))
-	freight := cart.FreightRule{Flat: cfg.Freight, FreeFrom: cfg.FreeFreightFrom}
+	freight := pricing.FreightRule{Flat: cfg.Freight, FreeFrom: cfg.FreeFreightFrom}
 	a.Retry = database.NewRetryPolicy()
 	a.Orders = order.New(a.DB, a.Carts, a.AddressBook, order.Config{
 		Freight: freight, PayWithin: cfg.PayWithin,
@@ -147,7 +148,6 @@ func Assemble(ctx context.Context, cfg config.Config, log *slog.Logger, db *data
 		APIKeys:      apikey.New(a.DB.Client),
 		Partner:      partner.New(a.DB, a.Orders),
 		SignIn:       signin.New(a.Auth, a.Carts, log),
-		Freight:      freight,
 		Log:          log,
 	}, graph.Options{
 		Limits: graph.Limits{

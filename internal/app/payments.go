@@ -84,5 +84,6 @@ func (a *App) openPayments(cfg config.Config, log *slog.Logger) (map[string]http
 	a.Payments = payment.New(a.DB, gw, a.Orders, ac.AppID, cfg.AlipaySellerID, a.Retry, log)
 	routes[notifyPath] = payment.NotifyHandler(a.Payments, log)
 	routes[returnPath] = payment.ReturnHandler(a.Payments, cfg.FrontendURL, log)
+	routes[payment.ResultPath] = payment.ResultPage(a.Payments, log)
 	return routes, nil
 }

@@ -61,6 +61,7 @@ import (
 	"cmp"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -139,6 +140,21 @@ func User(id int) Owner { return Owner{UserID: id} }
 
 // Guest is the cart of a visitor holding token.
 func Guest(token string) Owner { return Owner{GuestToken: token} }
+
+// Name is a stable name of the cart for ids that clients cache and may
+// log: "u42" for a shopper's, "g" and a digest of the token for a guest's,
+// so the name never gives the token (the guest cart's only key) away. ""
+// for no cart.
+func (o Owner) Name() string {
+	switch {
+	case o.UserID != 0:
+		return "u" + strconv.Itoa(o.UserID)
+	case o.GuestToken != "":
+		sum := sha256.Sum256([]byte(o.GuestToken))
+		return "g" + base64.RawURLEncoding.EncodeToString(sum[:16])
+	}
+	return ""
+}
 
 // Line is one SKU in a cart.
 type Line struct {
@@ -464,7 +480,7 @@ func (s *Store) RemovePurchased(ctx context.Context, o Owner, orderID int, lines
 //   - the guest cart is deleted, so merging again changes nothing.
 //
 // Counts and stock are not checked again: every guest line passed those
-// checks when it was written, and View/Preview show what changed since.
+// checks when it was written, and View (and checkoutPreview) show what changed since.
 func (s *Store) Merge(ctx context.Context, guestToken string, userID int) (dropped []int, err error) {
 	if err := ValidateGuestToken(guestToken); err != nil {
 		return nil, err

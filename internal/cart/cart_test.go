@@ -181,8 +181,6 @@ func TestMalformedOwnerIsBadUserInput(t *testing.T) {
 			wantCode(t, e.store.Remove(ctx, o, []int{1}), apperr.CodeBadUserInput)
 			wantCode(t, e.store.SelectAll(ctx, o, true), apperr.CodeBadUserInput)
 			wantCode(t, e.store.RemovePurchased(ctx, o, 1, []cart.Line{line(1, 1)}), apperr.CodeBadUserInput)
-			_, err = e.store.Preview(ctx, o, cart.FreightRule{})
-			wantCode(t, err, apperr.CodeBadUserInput)
 			if o.UserID == 0 && o.GuestToken != "" {
 				_, err = e.store.Merge(ctx, o.GuestToken, 1)
 				wantCode(t, err, apperr.CodeBadUserInput)
@@ -742,7 +740,6 @@ func TestGuestCartLivesThirtyIdleDays(t *testing.T) {
 		"Lines":           func() error { _, err := e.store.Lines(ctx, g); return err },
 		"View":            func() error { _, err := e.store.View(ctx, g); return err },
 		"Selected":        func() error { _, err := e.store.Selected(ctx, g); return err },
-		"Preview":         func() error { _, err := e.store.Preview(ctx, g, cart.FreightRule{}); return err },
 		"Add":             func() error { _, err := e.store.Add(ctx, g, 1, 1); return err },
 		"Update":          func() error { _, err := e.store.Update(ctx, g, 1, 2, nil); return err },
 		"SelectAll":       func() error { return e.store.SelectAll(ctx, g, true) },
@@ -881,129 +878,5 @@ func TestCartViewShowsCurrentFactsAndTotals(t *testing.T) {
 	empty, err := e.store.View(ctx, cart.User(2))
 	if err != nil || len(empty.Items) != 0 || empty.LineCount != 0 || empty.SelectedAmount != 0 {
 		t.Fatalf("empty View = %+v, %v", empty, err)
-	}
-}
-
-func TestFreightRule(t *testing.T) {
-	t.Parallel()
-	free99 := cart.FreightRule{Flat: 1000, FreeFrom: 9900}
-	cases := []struct {
-		rule  cart.FreightRule
-		goods money.Fen
-		want  money.Fen
-	}{
-		{free99, 9899, 1000},
-		{free99, 9900, 0},
-		{free99, 9901, 0},
-		{free99, 1, 1000},
-		{cart.FreightRule{Flat: 1000}, 1_000_000_00, 1000}, // FreeFrom 0: never free
-		{cart.FreightRule{}, 500, 0},
-	}
-	for _, c := range cases {
-		if got := c.rule.For(c.goods); got != c.want {
-			t.Errorf("%+v.For(%v) = %v, want %v", c.rule, c.goods, got, c.want)
-		}
-	}
-}
-
-func TestPreviewPricesTheSelectedLines(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	rule := cart.FreightRule{Flat: 1000, FreeFrom: 9900}
-	// SKU n costs n yuan: 33 x 3 = 99.00 is the threshold.
-	cases := []struct {
-		name           string
-		count          int
-		goods, freight money.Fen
-	}{
-		{"below free freight", 2, 6600, 1000},
-		{"exactly at free freight", 3, 9900, 0},
-		{"above free freight", 4, 13200, 0},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			t.Parallel()
-			e := newEnv(t)
-			u := cart.User(1)
-			e.add(t, u, 33, c.count)
-			e.add(t, u, 2, 9) // not selected: not in the preview
-			if _, err := e.store.Update(ctx, u, 2, 9, ptr(false)); err != nil {
-				t.Fatal(err)
-			}
-			p, err := e.store.Preview(ctx, u, rule)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(p.Items) != 1 || p.Items[0].SKUID != 33 || p.GoodsCount != c.count {
-				t.Fatalf("preview items = %+v", p.Items)
-			}
-			if p.Goods != c.goods || p.Freight != c.freight || p.Payable != c.goods+c.freight {
-				t.Fatalf("goods %v freight %v payable %v; want %v %v %v",
-					p.Goods, p.Freight, p.Payable, c.goods, c.freight, c.goods+c.freight)
-			}
-		})
-	}
-}
-
-func TestPreviewOfNothingSelectedIsCartEmpty(t *testing.T) {
-	t.Parallel()
-	e := newEnv(t)
-	ctx := context.Background()
-	u := cart.User(1)
-	_, err := e.store.Preview(ctx, u, cart.FreightRule{Flat: 1000})
-	wantCode(t, err, apperr.CodeCartEmpty)
-	e.add(t, u, 1, 1)
-	if err := e.store.SelectAll(ctx, u, false); err != nil {
-		t.Fatal(err)
-	}
-	_, err = e.store.Preview(ctx, u, cart.FreightRule{Flat: 1000})
-	wantCode(t, err, apperr.CodeCartEmpty)
-}
-
-func TestPreviewSaysWhatPlaceOrderWouldRefuse(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	cases := []struct {
-		name   string
-		change func(c *catalog)
-		code   string
-		left   int
-	}{
-		{"withdrawn", func(c *catalog) { c.set(cart.SKUFacts{ID: 3, Price: 300, Stock: 10}) }, apperr.CodeSKUUnavailable, 0},
-		{"gone from the catalog", func(c *catalog) { c.drop(3) }, apperr.CodeSKUUnavailable, 0},
-		{"sold down below the count", func(c *catalog) { c.set(cart.SKUFacts{ID: 3, Price: 300, Stock: 1, Launched: true}) }, apperr.CodeInsufficientStock, 1},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			t.Parallel()
-			e := newEnv(t)
-			u := cart.User(1)
-			e.add(t, u, 1, 1)
-			e.add(t, u, 3, 2)
-			e.add(t, u, 5, 1)
-			c.change(e.catalog)
-			_, err := e.store.Preview(ctx, u, cart.FreightRule{})
-			wantCode(t, err, c.code)
-			var is apperr.InsufficientStock
-			var ua apperr.SKUUnavailable
-			switch {
-			case errors.As(err, &is):
-				if is.SKUID != 3 || is.Left != c.left {
-					t.Fatalf("err = %+v", is)
-				}
-			case errors.As(err, &ua):
-				if ua.SKUID != 3 {
-					t.Fatalf("err = %+v", ua)
-				}
-			}
-			// Once the shopper removes that line, the rest can be ordered.
-			if err := e.store.Remove(ctx, u, []int{3}); err != nil {
-				t.Fatal(err)
-			}
-			p, err := e.store.Preview(ctx, u, cart.FreightRule{})
-			if err != nil || p.Goods != price(1)+price(5) {
-				t.Fatalf("preview without the line = %+v, %v", p, err)
-			}
-		})
 	}
 }

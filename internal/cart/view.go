@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/storefront/storefront/internal/apperr"
 	"github.com/storefront/storefront/internal/money"
+	"github.com/storefront/storefront/internal/pricing"
 )
 
 // Item is a cart line together with what the catalog says about its SKU now.
@@ -34,7 +34,8 @@ type Cart struct {
 	// SelectedAmount is the sum of the amounts of the selected lines that
 	// are Available (listed and launched): no order can ever charge for the
 	// others, so they are not in the total. Available lines short of stock
-	// are included; Preview refuses them with INSUFFICIENT_STOCK.
+	// are included; checkoutPreview and placeOrder refuse them with
+	// INSUFFICIENT_STOCK.
 	SelectedAmount money.Fen
 }
 
@@ -77,77 +78,23 @@ func (s *Store) items(ctx context.Context, lines []Line) ([]Item, error) {
 		return nil, fmt.Errorf("cart: sku facts: %w", err)
 	}
 	for i, l := range lines {
-		f, ok := facts[l.SKUID]
-		it := Item{Line: l, SKU: SKUFacts{ID: l.SKUID}}
-		if ok {
-			it.SKU = f
-			it.Listed = true
-			it.Available = f.Launched
-			it.InStock = f.Stock >= l.Count
-			it.Amount = f.Price * money.Fen(l.Count)
+		if f, ok := facts[l.SKUID]; ok {
+			items[i] = NewItem(l, f)
+		} else {
+			items[i] = Item{Line: l, SKU: SKUFacts{ID: l.SKUID}}
 		}
-		items[i] = it
 	}
 	return items, nil
 }
 
-// FreightRule prices delivery: Flat per order, nothing once the goods
-// amount reaches FreeFrom. FreeFrom 0 means delivery is never free.
-// placeOrder charges exactly what For returns, so the preview and the order
-// agree.
-type FreightRule struct {
-	Flat     money.Fen
-	FreeFrom money.Fen
-}
-
-// For returns the freight for an order whose goods cost goods.
-func (r FreightRule) For(goods money.Fen) money.Fen {
-	if r.FreeFrom > 0 && goods >= r.FreeFrom {
-		return 0
+// NewItem is line l of a SKU the catalog lists with facts f. Checkout
+// previews build their lines with it too, so a line shows the same wherever
+// it appears.
+func NewItem(l Line, f SKUFacts) Item {
+	return Item{
+		Line: l, SKU: f, Listed: true,
+		Available: f.Launched,
+		InStock:   f.Stock >= l.Count,
+		Amount:    pricing.Amount(f.Price, l.Count),
 	}
-	return r.Flat
-}
-
-// Preview is what placing an order now would charge.
-type Preview struct {
-	// Items are the selected lines, in cart order, at current prices.
-	Items []Item
-	// GoodsCount is the sum of the counts.
-	GoodsCount int
-	Goods      money.Fen
-	Freight    money.Fen
-	// Payable = Goods + Freight.
-	Payable money.Fen
-}
-
-// Preview prices the selected lines as placeOrder would and fails the way
-// it would: CART_EMPTY when nothing is selected, SKU_UNAVAILABLE for a
-// selected SKU that is gone or not launched, INSUFFICIENT_STOCK for a count
-// above the stock now (the first offending line in cart order is reported).
-func (s *Store) Preview(ctx context.Context, o Owner, freight FreightRule) (*Preview, error) {
-	lines, err := s.Selected(ctx, o)
-	if err != nil {
-		return nil, err
-	}
-	if len(lines) == 0 {
-		return nil, apperr.CartEmpty()
-	}
-	items, err := s.items(ctx, lines)
-	if err != nil {
-		return nil, err
-	}
-	p := &Preview{Items: items}
-	for _, it := range items {
-		if !it.Available {
-			return nil, apperr.SKUUnavailable{SKUID: it.SKUID}
-		}
-		if !it.InStock {
-			return nil, apperr.InsufficientStock{SKUID: it.SKUID, Left: max(it.SKU.Stock, 0)}
-		}
-		p.GoodsCount += it.Count
-		p.Goods += it.Amount
-	}
-	p.Freight = freight.For(p.Goods)
-	p.Payable = p.Goods + p.Freight
-	return p, nil
 }

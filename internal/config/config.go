@@ -148,7 +148,7 @@ var Vars = []Var{
 	{"purchase-limit-window", "STOREFRONT_PURCHASE_LIMIT_WINDOW", "24h", "how far back a shopper's orders (not canceled) count against a SKU's purchase limit"},
 	{"max-unpaid-orders", "STOREFRONT_MAX_UNPAID_ORDERS", "3", "most UNPAID orders one shopper may have at once (0: any number)"},
 	{"public-url", "STOREFRONT_PUBLIC_URL", "", "where Alipay and browsers reach this API, e.g. https://api.shop.example; empty: http://<addr>"},
-	{"frontend-url", "STOREFRONT_FRONTEND_URL", "", "where the buyer lands after paying (gets ?orderNo=); empty: the playground"},
+	{"frontend-url", "STOREFRONT_FRONTEND_URL", "", "where the buyer lands after paying (gets ?orderNo=); empty: the shop's own payment result page"},
 	{"alipay-app-id", "STOREFRONT_ALIPAY_APP_ID", "", "Alipay app id; empty: the offline Alipay sandbox (embedded mode, or with -alipay-sandbox)"},
 	{"alipay-sandbox", "STOREFRONT_ALIPAY_SANDBOX", "embedded only", "run the offline Alipay sandbox at /alipay-sandbox/: anyone can mark orders paid there (default: true in embedded mode without -alipay-app-id, false with MySQL)"},
 	{"alipay-private-key", "STOREFRONT_ALIPAY_PRIVATE_KEY", "", "the app's RSA2 private key, PEM text or @file"},
@@ -330,7 +330,8 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		return Config{}, fmt.Errorf("-cors-origins: %w", err)
 	}
 	if c.FrontendURL == "" {
-		c.FrontendURL = c.PublicURL + "/"
+		// payment.ResultPath: a page that says whether the order is paid.
+		c.FrontendURL = c.PublicURL + "/payments/result"
 	}
 	if c.Argon2MemoryKiB < 1024 {
 		return Config{}, fmt.Errorf("argon2-memory-kib must be at least 1024")

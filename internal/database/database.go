@@ -132,8 +132,13 @@ func privateFile(path string) error {
 // sqlitePragmas are appended to every SQLite DSN: foreign keys on, wait for
 // the write lock instead of failing with SQLITE_BUSY, WAL so readers do not
 // block the writer, and BEGIN IMMEDIATE so a transaction takes the write lock
-// up front (no lock upgrade deadlocks between two writers).
-const sqlitePragmas = "_pragma=foreign_keys(1)&_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_txlock=immediate"
+// up front (no lock upgrade deadlocks between two writers). _timezone=UTC
+// makes the driver write every time in UTC and read every time back in
+// UTC, as the MySQL connections do (mysqlConfig): SQLite compares times as
+// the text the driver wrote, so one written at +08:00 (Alipay's payment
+// times) would sort among the UTC ones by its digits, and read back at
+// +08:00.
+const sqlitePragmas = "_pragma=foreign_keys(1)&_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_txlock=immediate&_timezone=UTC"
 
 // DB is an open database: the Ent client, the underlying pool and the dialect
 // (dialect.MySQL or dialect.SQLite).

@@ -10,6 +10,7 @@ import (
 	"encoding/base64"
 	"io"
 	"strconv"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 
@@ -24,6 +25,14 @@ const prefix = "sf:"
 // Encode returns the opaque form of an Ent id.
 func Encode(id int) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(prefix + strconv.Itoa(id)))
+}
+
+// Derived returns the opaque id of an object that has no row of its own,
+// and so no Ent id (a cart, a cart line, a checkout preview), from its kind
+// and what names it. It is the same for as long as those are, which is all
+// a client cache needs; Decode refuses it: it names no node.
+func Derived(kind string, parts ...string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(prefix + kind + ":" + strings.Join(parts, ":")))
 }
 
 // Decode reverses Encode.

@@ -21,3 +21,15 @@ func TestMalformed(t *testing.T) {
 		t.Error("a number must be refused")
 	}
 }
+
+func TestDerivedIDsAreStableDistinctAndNoNodeIDs(t *testing.T) {
+	a, b := Derived("cart", "u42"), Derived("cartline", "u42", "17")
+	if a != Derived("cart", "u42") || a == b || a == Derived("cart", "u43") || a == Encode(42) {
+		t.Fatalf("derived ids %q %q", a, b)
+	}
+	for _, s := range []string{a, b} {
+		if _, err := Decode(s); err == nil {
+			t.Errorf("Decode(%q) took a derived id for a node id", s)
+		}
+	}
+}

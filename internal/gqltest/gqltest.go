@@ -1,6 +1,7 @@
 // Package gqltest starts a real Storefront over HTTP on a fresh MariaDB
-// database and Redis key prefix, and sends GraphQL documents to it the way a
-// client does. Only tests import it.
+// database and Redis key prefix (or, asked for, on the embedded default),
+// and sends GraphQL documents to it the way a client does. Only tests
+// import it.
 package gqltest
 
 import (
@@ -24,6 +25,7 @@ import (
 	"github.com/storefront/storefront/internal/app"
 	"github.com/storefront/storefront/internal/config"
 	"github.com/storefront/storefront/internal/database"
+	"github.com/storefront/storefront/internal/payment"
 	"github.com/storefront/storefront/internal/testenv"
 )
 
@@ -48,24 +50,28 @@ type Options struct {
 	Config func(*config.Config)
 	// App are options of the assembled app (fault injection).
 	App app.Options
+	// Embedded runs on the embedded default instead of MariaDB and Redis:
+	// SQLite in the test's temporary directory and an in-process Redis.
+	Embedded bool
 }
 
 // Start runs an instance on its own database and Redis prefix; it stops
 // when the test ends.
 func Start(t testing.TB, opts Options) *Server {
 	t.Helper()
-	env := testenv.MySQL(t)
-	redisAddr, prefix := testenv.Redis(t)
 	cfg, err := config.Load(nil, func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.MySQLDSN = env.DSN
-	cfg.RedisAddr = redisAddr
-	cfg.RedisPrefix = prefix
+	cfg.JWTSecret = "test-secret-embedded" + strings.Repeat("x", 32)
+	if !opts.Embedded {
+		env := testenv.MySQL(t)
+		cfg.MySQLDSN = env.DSN
+		cfg.RedisAddr, cfg.RedisPrefix = testenv.Redis(t)
+		cfg.JWTSecret = "test-secret-" + env.Name + strings.Repeat("x", 32)
+	}
 	cfg.Seed = !opts.NoSeed
 	cfg.DataDir = t.TempDir()
-	cfg.JWTSecret = "test-secret-" + env.Name + strings.Repeat("x", 32)
 	// Cheap password hashes: the tests exercise the rules, not the cost.
 	cfg.Argon2MemoryKiB = 1024
 	// Tests pay through the offline sandbox, asked for by name as a MySQL
@@ -93,7 +99,7 @@ func StartOn(t testing.TB, cfg config.Config, opts app.Options) *Server {
 	}
 	// Count every statement the API sends, so tests can bound queries
 	// per request.
-	counted := dialect.DebugWithContext(entsql.OpenDB(dialect.MySQL, db.SQL), func(context.Context, ...any) {
+	counted := dialect.DebugWithContext(entsql.OpenDB(db.Dialect, db.SQL), func(context.Context, ...any) {
 		s.statements.Add(1)
 	})
 	db.Client = ent.NewClient(ent.Driver(counted))
@@ -103,7 +109,7 @@ func StartOn(t testing.TB, cfg config.Config, opts app.Options) *Server {
 		t.Fatal(err)
 	}
 	cfg.PublicURL = "http://" + ln.Addr().String()
-	cfg.FrontendURL = cfg.PublicURL + "/"
+	cfg.FrontendURL = cfg.PublicURL + payment.ResultPath
 	cfg.SweepInterval = 0 // tests sweep when they mean to
 	s.Config = cfg
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))

@@ -38,9 +38,9 @@ import (
 	"github.com/storefront/storefront/internal/apperr"
 	"github.com/storefront/storefront/internal/cart"
 	"github.com/storefront/storefront/internal/database"
-	"github.com/storefront/storefront/internal/money"
 	"github.com/storefront/storefront/internal/orderstate"
 	"github.com/storefront/storefront/internal/outage"
+	"github.com/storefront/storefront/internal/pricing"
 )
 
 // Carts is what placing an order needs of the cart.
@@ -59,7 +59,7 @@ type Addresses interface {
 
 // Config are the ordering rules.
 type Config struct {
-	Freight cart.FreightRule
+	Freight pricing.FreightRule
 	// PayWithin is how long an ALIPAY order may stay unpaid.
 	PayWithin time.Duration
 	// PurchaseLimit is the purchase limit of SKUs without their own (0:
@@ -369,12 +369,7 @@ func (s *Service) faultBeforeStock(ctx context.Context, tx *ent.Tx) error {
 // orderRow builds one buyer's order row: totals, freight, the address
 // snapshot, and the status its pay method starts in.
 func (s *Service) orderRow(tx *ent.Tx, in PlaceInput, addr *ent.Address, lines []cart.Line, skus map[int]*ent.SKU, now time.Time) (*ent.OrderInfoCreate, error) {
-	var count int
-	var goods money.Fen
-	for _, l := range lines {
-		count += l.Count
-		goods += skus[l.SKUID].Price * money.Fen(l.Count)
-	}
+	price := s.price(lines, skus)
 	no, err := orderNumber(now, in.UserID)
 	if err != nil {
 		return nil, err
@@ -385,9 +380,9 @@ func (s *Service) orderRow(tx *ent.Tx, in PlaceInput, addr *ent.Address, lines [
 		SetIdempotencyKey(in.IdempotencyKey).
 		SetReceiver(addr.Receiver).SetMobile(addr.Mobile).
 		SetProvince(addr.Province).SetCity(addr.City).SetDistrict(addr.District).SetDetail(addr.Detail).
-		SetTotalCount(count).
-		SetTotalAmount(goods).
-		SetFreight(s.cfg.Freight.For(goods)).
+		SetTotalCount(price.Count).
+		SetTotalAmount(price.Goods).
+		SetFreight(price.Freight).
 		SetPayMethod(in.PayMethod).
 		SetCartOwed(true).
 		SetCreatedAt(now)

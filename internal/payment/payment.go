@@ -30,6 +30,7 @@ import (
 	"github.com/storefront/storefront/internal/apperr"
 	"github.com/storefront/storefront/internal/database"
 	"github.com/storefront/storefront/internal/orderstate"
+	"github.com/storefront/storefront/internal/pricing"
 )
 
 // Orders is what payments need of the order service.
@@ -95,7 +96,7 @@ func (s *Service) PayURL(ctx context.Context, userID, orderID int) (string, *ent
 	}
 	u, err := s.gateway.PagePayURL(PagePay{
 		OutTradeNo: o.OrderNo,
-		Amount:     o.TotalAmount + o.Freight,
+		Amount:     pricing.Payable(o.TotalAmount, o.Freight),
 		Subject:    "Storefront order " + o.OrderNo,
 		ExpiresAt:  *o.ExpiresAt,
 	})
@@ -147,8 +148,8 @@ func (s *Service) Record(ctx context.Context, t Trade) (Outcome, error) {
 	if err != nil {
 		return 0, err
 	}
-	if o.PayMethod != orderinfo.PayMethodALIPAY || t.Amount != o.TotalAmount+o.Freight || t.TradeNo == "" {
-		return 0, fmt.Errorf("%w: order %s costs %s, paid %s", ErrForged, o.OrderNo, o.TotalAmount+o.Freight, t.Amount)
+	if o.PayMethod != orderinfo.PayMethodALIPAY || t.Amount != pricing.Payable(o.TotalAmount, o.Freight) || t.TradeNo == "" {
+		return 0, fmt.Errorf("%w: order %s costs %s, paid %s", ErrForged, o.OrderNo, pricing.Payable(o.TotalAmount, o.Freight), t.Amount)
 	}
 	paidAt := t.PaidAt
 	if paidAt.IsZero() {
