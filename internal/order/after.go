@@ -8,7 +8,6 @@ import (
 	"github.com/storefront/storefront/ent/ordergoods"
 	"github.com/storefront/storefront/ent/orderinfo"
 	"github.com/storefront/storefront/internal/apperr"
-	"github.com/storefront/storefront/internal/database"
 	"github.com/storefront/storefront/internal/orderstate"
 	"github.com/storefront/storefront/internal/text"
 )
@@ -87,40 +86,38 @@ func (s *Service) Comment(ctx context.Context, userID, orderID int, comments []L
 		}
 		seen[c.LineID] = true
 	}
-	err := database.Retry(ctx, s.retry, func(ctx context.Context) error {
-		return database.WithTx(ctx, s.db.Client, s.db.Dialect, func(tx *ent.Tx) error {
-			n, err := tx.OrderInfo.Update().
-				Where(orderinfo.ID(orderID), orderinfo.UserID(userID), orderinfo.StatusEQ(orderstate.Uncomment)).
-				SetUpdatedAt(s.now()).
+	err := s.db.InTx(ctx, func(ctx context.Context, tx *ent.Tx) error {
+		n, err := tx.OrderInfo.Update().
+			Where(orderinfo.ID(orderID), orderinfo.UserID(userID), orderinfo.StatusEQ(orderstate.Uncomment)).
+			SetUpdatedAt(s.now()).
+			Save(ctx)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return s.stateError(ctx, userID, orderID, "UNCOMMENT")
+		}
+		now := s.now()
+		for _, c := range comments {
+			n, err := tx.OrderGoods.Update().
+				Where(ordergoods.ID(c.LineID), ordergoods.OrderID(orderID), ordergoods.Commented(false)).
+				SetComment(c.Text).SetScore(c.Score).SetAnonymous(c.Anonymous).
+				SetCommented(true).SetCommentedAt(now).
 				Save(ctx)
 			if err != nil {
 				return err
 			}
 			if n == 0 {
-				return s.stateError(ctx, userID, orderID, "UNCOMMENT")
+				return apperr.BadInput("line is not in this order or is commented already").With("field", "lineId")
 			}
-			now := s.now()
-			for _, c := range comments {
-				n, err := tx.OrderGoods.Update().
-					Where(ordergoods.ID(c.LineID), ordergoods.OrderID(orderID), ordergoods.Commented(false)).
-					SetComment(c.Text).SetScore(c.Score).SetAnonymous(c.Anonymous).
-					SetCommented(true).SetCommentedAt(now).
-					Save(ctx)
-				if err != nil {
-					return err
-				}
-				if n == 0 {
-					return apperr.BadInput("line is not in this order or is commented already").With("field", "lineId")
-				}
-			}
-			left, err := tx.OrderGoods.Query().Where(ordergoods.OrderID(orderID), ordergoods.Commented(false)).Exist(ctx)
-			if err != nil || left {
-				return err
-			}
-			return tx.OrderInfo.Update().
-				Where(orderinfo.ID(orderID), orderinfo.StatusEQ(orderstate.Uncomment)).
-				SetStatus(orderstate.Finished).Exec(ctx)
-		})
+		}
+		left, err := tx.OrderGoods.Query().Where(ordergoods.OrderID(orderID), ordergoods.Commented(false)).Exist(ctx)
+		if err != nil || left {
+			return err
+		}
+		return tx.OrderInfo.Update().
+			Where(orderinfo.ID(orderID), orderinfo.StatusEQ(orderstate.Uncomment)).
+			SetStatus(orderstate.Finished).Exec(ctx)
 	})
 	if err != nil {
 		return nil, err

@@ -77,7 +77,6 @@ type Service struct {
 	carts     Carts
 	addresses Addresses
 	cfg       Config
-	retry     *database.RetryPolicy
 	log       *slog.Logger
 	now       func() time.Time
 	// beforeStock runs inside the transaction after the inserts; tests use
@@ -98,13 +97,12 @@ func WithFaultBeforeStock(fn func(ctx context.Context, tx *ent.Tx) error) Option
 	return func(s *Service) { s.beforeStock = fn }
 }
 
-// New returns the order service. retry is shared with everything else that
-// retries transactions, so its counters tell the whole story.
-func New(db *database.DB, carts Carts, addresses Addresses, cfg Config, retry *database.RetryPolicy, log *slog.Logger, opts ...Option) *Service {
+// New returns the order service. Its transactions retry under db's policy.
+func New(db *database.DB, carts Carts, addresses Addresses, cfg Config, log *slog.Logger, opts ...Option) *Service {
 	if cfg.LimitWindow <= 0 {
 		cfg.LimitWindow = DefaultLimitWindow
 	}
-	s := &Service{db: db, carts: carts, addresses: addresses, cfg: cfg, retry: retry, log: log, now: time.Now}
+	s := &Service{db: db, carts: carts, addresses: addresses, cfg: cfg, log: log, now: time.Now}
 	s.batches.queues = make(map[int]*queue)
 	for _, o := range opts {
 		o(s)
@@ -223,11 +221,9 @@ func (s *Service) alone(ctx context.Context, in PlaceInput, addr *ent.Address, l
 	}
 	var placed *ent.OrderInfo
 	for attempt := 1; ; attempt++ {
-		err = database.Retry(ctx, s.retry, func(ctx context.Context) error {
-			return database.WithTx(ctx, s.db.Client, s.db.Dialect, func(tx *ent.Tx) error {
-				placed, err = s.insert(ctx, tx, in, addr, lines, skus)
-				return err
-			})
+		err = s.db.InTx(ctx, func(ctx context.Context, tx *ent.Tx) error {
+			placed, err = s.insert(ctx, tx, in, addr, lines, skus)
+			return err
 		})
 		// A unique violation is either this key placed elsewhere (Place
 		// then answers with that order) or, very rarely, an order number
@@ -484,29 +480,27 @@ func (s *Service) CancelUnsentCash(ctx context.Context, orderID int, reason stri
 // no more.
 func (s *Service) cancel(ctx context.Context, orderID int, reason *string, from ...predicate.OrderInfo) (bool, error) {
 	var did bool
-	err := database.Retry(ctx, s.retry, func(ctx context.Context) error {
-		return database.WithTx(ctx, s.db.Client, s.db.Dialect, func(tx *ent.Tx) error {
-			n, err := tx.OrderInfo.Update().
-				Where(append(from, orderinfo.ID(orderID))...).
-				SetStatus(orderstate.Canceled).SetCanceledAt(s.now()).SetNillableCancelReason(reason).
-				Save(ctx)
-			if err != nil || n == 0 {
-				did = false
+	err := s.db.InTx(ctx, func(ctx context.Context, tx *ent.Tx) error {
+		n, err := tx.OrderInfo.Update().
+			Where(append(from, orderinfo.ID(orderID))...).
+			SetStatus(orderstate.Canceled).SetCanceledAt(s.now()).SetNillableCancelReason(reason).
+			Save(ctx)
+		if err != nil || n == 0 {
+			did = false
+			return err
+		}
+		lines, err := tx.OrderGoods.Query().Where(ordergoods.OrderID(orderID)).
+			Order(ent.Asc(ordergoods.FieldSkuID)).All(ctx)
+		if err != nil {
+			return err
+		}
+		for _, l := range lines {
+			if err := tx.SKU.UpdateOneID(l.SkuID).AddStock(l.Count).AddSales(-l.Count).Exec(ctx); err != nil {
 				return err
 			}
-			lines, err := tx.OrderGoods.Query().Where(ordergoods.OrderID(orderID)).
-				Order(ent.Asc(ordergoods.FieldSkuID)).All(ctx)
-			if err != nil {
-				return err
-			}
-			for _, l := range lines {
-				if err := tx.SKU.UpdateOneID(l.SkuID).AddStock(l.Count).AddSales(-l.Count).Exec(ctx); err != nil {
-					return err
-				}
-			}
-			did = true
-			return nil
-		})
+		}
+		did = true
+		return nil
 	})
 	return did, err
 }

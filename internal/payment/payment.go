@@ -50,14 +50,13 @@ type Service struct {
 	// sellerID, when set, is the merchant's Alipay user id: a notification
 	// paid to another account is refused.
 	sellerID string
-	retry    *database.RetryPolicy
 	log      *slog.Logger
 	now      func() time.Time
 }
 
 // New returns the payment service. sellerID may be empty (not checked).
-func New(db *database.DB, gateway Gateway, orders Orders, appID, sellerID string, retry *database.RetryPolicy, log *slog.Logger) *Service {
-	return &Service{db: db, gateway: gateway, orders: orders, appID: appID, sellerID: sellerID, retry: retry, log: log, now: time.Now}
+func New(db *database.DB, gateway Gateway, orders Orders, appID, sellerID string, log *slog.Logger) *Service {
+	return &Service{db: db, gateway: gateway, orders: orders, appID: appID, sellerID: sellerID, log: log, now: time.Now}
 }
 
 // refundLease is how long a claim to ask Alipay for a refund keeps others
@@ -155,29 +154,27 @@ func (s *Service) Record(ctx context.Context, t Trade) (Outcome, error) {
 		paidAt = s.now()
 	}
 	moved := false
-	err = database.Retry(ctx, s.retry, func(ctx context.Context) error {
-		return database.WithTx(ctx, s.db.Client, s.db.Dialect, func(tx *ent.Tx) error {
-			p, err := tx.Payment.Create().
-				SetOrderID(o.ID).SetProvider(entpayment.ProviderALIPAY).SetTradeNo(t.TradeNo).
-				SetAmount(t.Amount).SetPaidAt(paidAt).Save(ctx)
-			if err != nil {
-				return err
-			}
-			n, err := tx.OrderInfo.Update().
-				Where(orderinfo.ID(o.ID), orderinfo.StatusEQ(orderstate.Unpaid)).
-				SetStatus(orderstate.Unsend).SetPaidAt(paidAt).SetTradeNo(t.TradeNo).
-				Save(ctx)
-			if err != nil {
-				return err
-			}
-			moved = n == 1
-			if moved {
-				return nil
-			}
-			// The order left UNPAID: the money is owed back, recorded with
-			// the payment so that no crash can forget it.
-			return tx.Payment.UpdateOne(p).SetRefundNo(refundNo(t.TradeNo)).Exec(ctx)
-		})
+	err = s.db.InTx(ctx, func(ctx context.Context, tx *ent.Tx) error {
+		p, err := tx.Payment.Create().
+			SetOrderID(o.ID).SetProvider(entpayment.ProviderALIPAY).SetTradeNo(t.TradeNo).
+			SetAmount(t.Amount).SetPaidAt(paidAt).Save(ctx)
+		if err != nil {
+			return err
+		}
+		n, err := tx.OrderInfo.Update().
+			Where(orderinfo.ID(o.ID), orderinfo.StatusEQ(orderstate.Unpaid)).
+			SetStatus(orderstate.Unsend).SetPaidAt(paidAt).SetTradeNo(t.TradeNo).
+			Save(ctx)
+		if err != nil {
+			return err
+		}
+		moved = n == 1
+		if moved {
+			return nil
+		}
+		// The order left UNPAID: the money is owed back, recorded with
+		// the payment so that no crash can forget it.
+		return tx.Payment.UpdateOne(p).SetRefundNo(refundNo(t.TradeNo)).Exec(ctx)
 	})
 	switch {
 	case err != nil && database.IsUniqueViolation(err):
