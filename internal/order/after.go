@@ -22,27 +22,11 @@ func (s *Service) Mine(userID int, statuses []orderstate.Status) *ent.OrderInfoQ
 	return q
 }
 
-// stateError explains why a transition did not apply: the order is not the
-// user's (NOT_FOUND) or it is in another state (ORDER_STATE).
-func (s *Service) stateError(ctx context.Context, userID, orderID int, want string) error {
-	o, err := s.Owned(ctx, userID, orderID)
-	if err != nil {
-		return err
-	}
-	return apperr.New(apperr.CodeOrderState, "the order is %s; this needs it %s", o.Status, want).With("status", o.Status.String())
-}
-
 // ConfirmReceipt moves the user's order UNRECEIVED -> UNCOMMENT.
 func (s *Service) ConfirmReceipt(ctx context.Context, userID, orderID int) (*ent.OrderInfo, error) {
-	n, err := s.db.Client.OrderInfo.Update().
-		Where(orderinfo.ID(orderID), orderinfo.UserID(userID), orderinfo.StatusEQ(orderstate.Unreceived)).
-		SetStatus(orderstate.Uncomment).
-		Save(ctx)
-	if err != nil {
+	received := Transition{OrderID: orderID, UserID: userID, From: []orderstate.Status{orderstate.Unreceived}, To: orderstate.Uncomment}
+	if err := received.Apply(ctx, s.db.Client); err != nil {
 		return nil, err
-	}
-	if n == 0 {
-		return nil, s.stateError(ctx, userID, orderID, "UNRECEIVED")
 	}
 	return s.Get(ctx, userID, orderID)
 }
@@ -64,9 +48,9 @@ var commentRule = text.Rule{Field: "text", Max: MaxCommentChars}
 
 // Comment records comments on lines of an UNCOMMENT order; when every line
 // has one, the order is FINISHED. One transaction: it starts with a
-// conditional touch of the order row (owner and status), which also
-// serializes two devices commenting at once; each line is commented only if
-// it was not before.
+// transition that keeps the status (owner and status checked), which also
+// serializes two devices commenting at once behind the order's row lock;
+// each line is commented only if it was not before.
 func (s *Service) Comment(ctx context.Context, userID, orderID int, comments []LineComment) (*ent.OrderInfo, error) {
 	if len(comments) == 0 || len(comments) > 100 {
 		return nil, apperr.BadInput("comment 1 to 100 lines at once").With("field", "comments")
@@ -87,15 +71,10 @@ func (s *Service) Comment(ctx context.Context, userID, orderID int, comments []L
 		seen[c.LineID] = true
 	}
 	err := s.db.InTx(ctx, func(ctx context.Context, tx *ent.Tx) error {
-		n, err := tx.OrderInfo.Update().
-			Where(orderinfo.ID(orderID), orderinfo.UserID(userID), orderinfo.StatusEQ(orderstate.Uncomment)).
-			SetUpdatedAt(s.now()).
-			Save(ctx)
-		if err != nil {
+		commenting := Transition{OrderID: orderID, UserID: userID, From: []orderstate.Status{orderstate.Uncomment},
+			Set: func(u *ent.OrderInfoUpdate) { u.SetUpdatedAt(s.now()) }}
+		if err := commenting.Apply(ctx, tx.Client()); err != nil {
 			return err
-		}
-		if n == 0 {
-			return s.stateError(ctx, userID, orderID, "UNCOMMENT")
 		}
 		now := s.now()
 		for _, c := range comments {
@@ -115,9 +94,10 @@ func (s *Service) Comment(ctx context.Context, userID, orderID int, comments []L
 		if err != nil || left {
 			return err
 		}
-		return tx.OrderInfo.Update().
-			Where(orderinfo.ID(orderID), orderinfo.StatusEQ(orderstate.Uncomment)).
-			SetStatus(orderstate.Finished).Exec(ctx)
+		// The order's row is this transaction's since the first
+		// transition: this one applies.
+		finished := Transition{OrderID: orderID, From: []orderstate.Status{orderstate.Uncomment}, To: orderstate.Finished}
+		return finished.Apply(ctx, tx.Client())
 	})
 	if err != nil {
 		return nil, err

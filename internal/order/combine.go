@@ -32,6 +32,7 @@ import (
 	"github.com/storefront/storefront/internal/apperr"
 	"github.com/storefront/storefront/internal/cart"
 	"github.com/storefront/storefront/internal/database"
+	"github.com/storefront/storefront/internal/stock"
 )
 
 const (
@@ -323,11 +324,11 @@ func (s *Service) insertBatch(ctx context.Context, skus map[int]*ent.SKU, batch 
 		if err := s.faultBeforeStock(ctx, tx); err != nil {
 			return err
 		}
-		n, err := takeStock(ctx, tx, k.ID, units)
+		took, err := stock.Take(k.ID, units).Apply(ctx, tx.SKU)
 		if err != nil {
 			return err
 		}
-		if n == 0 {
+		if !took {
 			return errBatchShort
 		}
 		orders = placed

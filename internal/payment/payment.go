@@ -5,7 +5,7 @@
 // inside a database transaction.
 //
 // Recording a payment is one transaction: insert the Payment row, then move
-// the order UNPAID -> UNSEND with a conditional update. If the order was
+// the order UNPAID -> UNSEND (an order.Transition). If the order was
 // canceled meanwhile (the buyer paid at the last second, the sweeper was
 // faster), the same transaction records that the payment is owed back
 // (refund_no, a request number derived from the trade number). The refund
@@ -29,14 +29,16 @@ import (
 	entpayment "github.com/storefront/storefront/ent/payment"
 	"github.com/storefront/storefront/internal/apperr"
 	"github.com/storefront/storefront/internal/database"
+	"github.com/storefront/storefront/internal/order"
 	"github.com/storefront/storefront/internal/orderstate"
 )
 
 // Orders is what payments need of the order service.
 type Orders interface {
-	// CancelUnpaid cancels an UNPAID order and puts its stock back, once;
-	// it reports whether this call did it.
-	CancelUnpaid(ctx context.Context, orderID int) (bool, error)
+	// CancelUnpaid cancels an UNPAID order and puts its stock back, once:
+	// nil when this call did it, ORDER_STATE when the order had left
+	// UNPAID.
+	CancelUnpaid(ctx context.Context, orderID int) error
 	// Owned returns the user's order, or NOT_FOUND.
 	Owned(ctx context.Context, userID, orderID int) (*ent.OrderInfo, error)
 }
@@ -161,16 +163,12 @@ func (s *Service) Record(ctx context.Context, t Trade) (Outcome, error) {
 		if err != nil {
 			return err
 		}
-		n, err := tx.OrderInfo.Update().
-			Where(orderinfo.ID(o.ID), orderinfo.StatusEQ(orderstate.Unpaid)).
-			SetStatus(orderstate.Unsend).SetPaidAt(paidAt).SetTradeNo(t.TradeNo).
-			Save(ctx)
-		if err != nil {
+		paid := order.Transition{OrderID: o.ID, From: []orderstate.Status{orderstate.Unpaid}, To: orderstate.Unsend,
+			Set: func(u *ent.OrderInfoUpdate) { u.SetPaidAt(paidAt).SetTradeNo(t.TradeNo) }}
+		err = paid.Apply(ctx, tx.Client())
+		moved = err == nil
+		if moved || apperr.CodeOf(err) != apperr.CodeOrderState {
 			return err
-		}
-		moved = n == 1
-		if moved {
-			return nil
 		}
 		// The order left UNPAID: the money is owed back, recorded with
 		// the payment so that no crash can forget it.
@@ -384,14 +382,14 @@ func (s *Service) Sweep(ctx context.Context, limit int) (int, error) {
 			errs = append(errs, err)
 			continue
 		}
-		did, err := s.orders.CancelUnpaid(ctx, o.ID)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		if did {
+		switch err := s.orders.CancelUnpaid(ctx, o.ID); {
+		case err == nil:
 			canceled++
 			s.log.InfoContext(ctx, "unpaid order expired", "order", o.OrderNo)
+		case apperr.CodeOf(err) == apperr.CodeOrderState:
+			// Paid or canceled meanwhile, by another caller.
+		default:
+			errs = append(errs, err)
 		}
 	}
 	return canceled, errors.Join(errs...)
@@ -445,16 +443,9 @@ func (s *Service) CancelByBuyer(ctx context.Context, userID, orderID int) (*ent.
 			return nil, apperr.New(apperr.CodePaymentFailed, "Alipay cannot be reached; try again shortly")
 		}
 	}
-	did, err := s.orders.CancelUnpaid(ctx, o.ID)
-	if err != nil {
+	// Paid or canceled since the check above: the transition says so.
+	if err := s.orders.CancelUnpaid(ctx, o.ID); err != nil {
 		return nil, err
 	}
-	o, err = s.db.Client.OrderInfo.Get(ctx, o.ID)
-	if err != nil {
-		return nil, err
-	}
-	if !did {
-		return nil, errState("the order is %s; only an UNPAID order can be canceled", o.Status)
-	}
-	return o, nil
+	return s.db.Client.OrderInfo.Get(ctx, o.ID)
 }
