@@ -4,22 +4,39 @@ import (
 	"context"
 	"fmt"
 
+	"entgo.io/contrib/entgql"
+
 	"github.com/storefront/storefront/ent"
 	"github.com/storefront/storefront/ent/ordergoods"
 	"github.com/storefront/storefront/ent/orderinfo"
 	"github.com/storefront/storefront/internal/apperr"
 	"github.com/storefront/storefront/internal/orderstate"
+	"github.com/storefront/storefront/internal/paging"
 	"github.com/storefront/storefront/internal/text"
 )
 
-// Mine returns the query of a user's orders, optionally of some statuses;
-// the GraphQL layer pages through it.
-func (s *Service) Mine(userID int, statuses []orderstate.Status) *ent.OrderInfoQuery {
+// newestOrders is the order of every listing of orders.
+var newestOrders = &ent.OrderInfoOrder{Direction: entgql.OrderDirectionDesc, Field: ent.OrderInfoOrderFieldCreatedAt}
+
+// Mine returns a page of a user's orders, optionally of some statuses,
+// newest first. Fields the request selects on them are eager-loaded by
+// Paginate.
+func (s *Service) Mine(ctx context.Context, userID int, statuses []orderstate.Status, page paging.Args) (*ent.OrderInfoConnection, error) {
 	q := s.db.Client.OrderInfo.Query().Where(orderinfo.UserID(userID))
 	if len(statuses) > 0 {
 		q = q.Where(orderinfo.StatusIn(statuses...))
 	}
-	return q
+	return Page(ctx, q, page)
+}
+
+// Page returns the page of q's orders, newest first: the order of every
+// listing of orders (the shopper's, the partner's).
+func Page(ctx context.Context, q *ent.OrderInfoQuery, page paging.Args) (*ent.OrderInfoConnection, error) {
+	conn, err := q.Paginate(ctx, page.After, page.First, page.Before, page.Last, ent.WithOrderInfoOrder(newestOrders))
+	if err != nil {
+		return nil, fmt.Errorf("order: orders page: %w", err)
+	}
+	return conn, nil
 }
 
 // ConfirmReceipt moves the user's order UNRECEIVED -> UNCOMMENT.
@@ -105,12 +122,20 @@ func (s *Service) Comment(ctx context.Context, userID, orderID int, comments []L
 	return s.Get(ctx, userID, orderID)
 }
 
-// Comments returns the query of a SKU's comments with their authors, for
-// the GraphQL layer to page through, newest first.
-func (s *Service) Comments(skuID int) *ent.OrderGoodsQuery {
-	return s.db.Client.OrderGoods.Query().
+// newestComments is the order of a SKU's comments.
+var newestComments = &ent.OrderGoodsOrder{Direction: entgql.OrderDirectionDesc, Field: ent.OrderGoodsOrderFieldCommentedAt}
+
+// Comments returns a page of a SKU's comments with their authors, newest
+// first.
+func (s *Service) Comments(ctx context.Context, skuID int, page paging.Args) (*ent.OrderGoodsConnection, error) {
+	conn, err := s.db.Client.OrderGoods.Query().
 		Where(ordergoods.SkuID(skuID), ordergoods.Commented(true)).
-		WithOrder(func(q *ent.OrderInfoQuery) { q.WithUser() })
+		WithOrder(func(q *ent.OrderInfoQuery) { q.WithUser() }).
+		Paginate(ctx, page.After, page.First, page.Before, page.Last, ent.WithOrderGoodsOrder(newestComments))
+	if err != nil {
+		return nil, fmt.Errorf("order: comments page: %w", err)
+	}
+	return conn, nil
 }
 
 // Author is how a comment is signed: the username, or for an anonymous

@@ -22,6 +22,7 @@ import (
 	"github.com/storefront/storefront/internal/money"
 	"github.com/storefront/storefront/internal/order"
 	"github.com/storefront/storefront/internal/orderstate"
+	"github.com/storefront/storefront/internal/paging"
 	"github.com/storefront/storefront/internal/stock"
 	"github.com/storefront/storefront/internal/text"
 )
@@ -333,9 +334,9 @@ type OrderFilter struct {
 	CreatedFrom, CreatedTo *time.Time
 }
 
-// Orders returns the query of every order matching f (orders:read); the
-// GraphQL layer pages through it.
-func (s *Service) Orders(p apikey.Partner, f OrderFilter) (*ent.OrderInfoQuery, error) {
+// Orders returns a page of the orders matching f, newest first
+// (orders:read).
+func (s *Service) Orders(ctx context.Context, p apikey.Partner, f OrderFilter, page paging.Args) (*ent.OrderInfoConnection, error) {
 	if err := p.Require(apikey.OrdersRead); err != nil {
 		return nil, err
 	}
@@ -352,5 +353,5 @@ func (s *Service) Orders(p apikey.Partner, f OrderFilter) (*ent.OrderInfoQuery, 
 	if f.CreatedTo != nil {
 		q = q.Where(orderinfo.CreatedAtLT(*f.CreatedTo))
 	}
-	return q, nil
+	return order.Page(ctx, q, page)
 }
