@@ -20,7 +20,14 @@ import (
 // again, in a fresh transaction, under db.Retry, the policy every
 // transaction shares. So fn may run more than once: it must leave nothing
 // behind outside the transaction, and it reads through tx, never through
-// db.Client, so that what it decides on is what its transaction sees.
+// db.Client, so that what it decides on is what its transaction sees. A
+// connection lost at COMMIT leaves the outcome unknown and is retried
+// too, as a client's own retry would be. placeOrder (its idempotency
+// key), payments (the trade number's unique index) and status changes
+// (conditional updates) find the first run's work; elsewhere the rare
+// cost is the client's retry's (a second address, a refresh that finds
+// its token rotated and ends the login).
+//
 // Work that must happen only after COMMIT (a cache to warm, a log line)
 // goes to AfterCommit, which runs it once, for the attempt that committed.
 //
