@@ -362,7 +362,13 @@ func (s *Service) Refresh(ctx context.Context, token string, c Client) (*Tokens,
 		}
 		family = sess.Family
 		out, err = s.issue(ctx, tx.Client(), sess.Edges.User, family, c)
-		return err
+		if err != nil {
+			return err
+		}
+		// The cache may say the login lives only once its new session
+		// row is there for every instance to read.
+		database.AfterCommit(tx, func() { s.sessions.started(out.User.ID, family) })
+		return nil
 	})
 	var reused errReused
 	if errors.As(err, &reused) {
@@ -374,7 +380,6 @@ func (s *Service) Refresh(ctx context.Context, token string, c Client) (*Tokens,
 	if err != nil {
 		return nil, err
 	}
-	s.sessions.started(out.User.ID, family)
 	return out, nil
 }
 
