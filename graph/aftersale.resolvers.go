@@ -8,7 +8,6 @@ package graph
 import (
 	"context"
 
-	"entgo.io/contrib/entgql"
 	"github.com/storefront/storefront/ent"
 	"github.com/storefront/storefront/graph/generated"
 	"github.com/storefront/storefront/internal/order"
@@ -45,8 +44,7 @@ func (r *queryResolver) MyOrders(ctx context.Context, after *paging.Cursor, firs
 	if err != nil {
 		return nil, err
 	}
-	newest := &ent.OrderInfoOrder{Direction: entgql.OrderDirectionDesc, Field: ent.OrderInfoOrderFieldCreatedAt}
-	return r.OrderService.Mine(p.UserID, status).Paginate(ctx, page.After, page.First, page.Before, page.Last, ent.WithOrderInfoOrder(newest))
+	return r.OrderService.Mine(ctx, p.UserID, status, page)
 }
 
 // Order is the resolver for the order field.
@@ -61,8 +59,7 @@ func (r *sKUResolver) Comments(ctx context.Context, obj *ent.SKU, after *paging.
 	if err != nil {
 		return nil, err
 	}
-	newest := &ent.OrderGoodsOrder{Direction: entgql.OrderDirectionDesc, Field: ent.OrderGoodsOrderFieldCommentedAt}
-	return r.OrderService.Comments(obj.ID).Paginate(ctx, page.After, page.First, page.Before, page.Last, ent.WithOrderGoodsOrder(newest))
+	return r.OrderService.Comments(ctx, obj.ID, page)
 }
 
 // Text is the resolver for the text field.

@@ -40,15 +40,10 @@ const (
 	childrenPerParent = 20
 )
 
+// pageCost is a connection's cost: its children times the rows its page
+// can hold.
 func pageCost(child int, first, last *int) int {
-	n := paging.DefaultPageSize
-	switch {
-	case first != nil:
-		n = *first
-	case last != nil:
-		n = *last
-	}
-	return 1 + child*max(n, 1)
+	return 1 + child*max(paging.Args{First: first, Last: last}.Size(), 1)
 }
 
 // complexity costs list fields by how many items they can return. The

@@ -210,7 +210,7 @@ func TestMultiSKUOrdersCollidingInOppositeOrdersAllSucceed(t *testing.T) {
 	if units != 40/4*(3+3+2+2)*2 {
 		t.Fatalf("%d units sold", units)
 	}
-	t.Logf("retries: %+v", s.App.Retry.Stats())
+	t.Logf("retries: %+v", s.App.DB.Retry.Stats())
 }
 
 func TestAnOrderSnapshotsPricesAndAddressAndEmptiesTheCart(t *testing.T) {

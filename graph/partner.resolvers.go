@@ -9,7 +9,6 @@ import (
 	"context"
 	"time"
 
-	"entgo.io/contrib/entgql"
 	"github.com/storefront/storefront/ent"
 	"github.com/storefront/storefront/internal/orderstate"
 	"github.com/storefront/storefront/internal/paging"
@@ -52,10 +51,5 @@ func (r *queryResolver) Orders(ctx context.Context, after *paging.Cursor, first 
 	if err != nil {
 		return nil, err
 	}
-	q, err := r.Partner.Orders(partnerOf(ctx), partner.OrderFilter{Statuses: status, CreatedFrom: createdFrom, CreatedTo: createdTo})
-	if err != nil {
-		return nil, err
-	}
-	newest := &ent.OrderInfoOrder{Direction: entgql.OrderDirectionDesc, Field: ent.OrderInfoOrderFieldCreatedAt}
-	return q.Paginate(ctx, page.After, page.First, page.Before, page.Last, ent.WithOrderInfoOrder(newest))
+	return r.Partner.Orders(ctx, partnerOf(ctx), partner.OrderFilter{Statuses: status, CreatedFrom: createdFrom, CreatedTo: createdTo}, page)
 }

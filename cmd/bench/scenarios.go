@@ -37,7 +37,7 @@ var (
 
 // scenarios lists every scenario in the order they run and print.
 func scenarios() []*scenario {
-	apiRetries := func(e *env) database.RetryStats { return e.app.Retry.Stats() }
+	apiRetries := func(e *env) database.RetryStats { return e.app.DB.Retry.Stats() }
 	rawRetries := func(e *env) database.RetryStats { return e.raw.policy.Stats() }
 	return []*scenario{
 		{

@@ -140,7 +140,7 @@ func seedCatalog(ctx context.Context, cfg config.Config, log *slog.Logger) error
 	if pending {
 		return app.ErrPendingMigrations
 	}
-	loaded, err := seed.Catalog(ctx, db.Client)
+	loaded, err := seed.Catalog(ctx, db)
 	if err != nil {
 		return err
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/storefront/storefront/ent/user"
 	"github.com/storefront/storefront/internal/apperr"
 	"github.com/storefront/storefront/internal/auth"
+	"github.com/storefront/storefront/internal/database"
 	"github.com/storefront/storefront/internal/text"
 )
 
@@ -30,19 +31,15 @@ type Input struct {
 	Receiver, Mobile, Province, City, District, Detail string
 }
 
-// TxFunc runs fn in one database transaction.
-type TxFunc func(ctx context.Context, fn func(tx *ent.Tx) error) error
-
 // Service manages address books.
 type Service struct {
-	client  *ent.Client
-	tx      TxFunc
-	dialect string
+	db     *database.DB
+	client *ent.Client
 }
 
 // New returns the address book service.
-func New(client *ent.Client, tx TxFunc, dialectName string) *Service {
-	return &Service{client: client, tx: tx, dialect: dialectName}
+func New(db *database.DB) *Service {
+	return &Service{db: db, client: db.Client}
 }
 
 func (in Input) normalized() (Input, error) {
@@ -145,11 +142,13 @@ func get(ctx context.Context, c *ent.Client, userID, id int) (*ent.Address, erro
 
 // inBook runs fn in a transaction holding the shopper's book. SQLite
 // transactions here take the write lock at BEGIN (_txlock=immediate), which
-// serializes them already; SQLite has no FOR UPDATE.
-func (s *Service) inBook(ctx context.Context, userID int, fn func(tx *ent.Tx) error) error {
-	return s.tx(ctx, func(tx *ent.Tx) error {
+// serializes them already; SQLite has no FOR UPDATE. Two devices locking
+// one book can deadlock with other locks on the user row; the transaction
+// then runs again whole under the database's retry policy.
+func (s *Service) inBook(ctx context.Context, userID int, fn func(ctx context.Context, tx *ent.Tx) error) error {
+	return s.db.InTx(ctx, func(ctx context.Context, tx *ent.Tx) error {
 		q := tx.User.Query().Where(user.ID(userID))
-		if s.dialect == dialect.MySQL {
+		if s.db.Dialect == dialect.MySQL {
 			q = q.ForUpdate()
 		}
 		if _, err := q.OnlyID(ctx); err != nil {
@@ -158,7 +157,7 @@ func (s *Service) inBook(ctx context.Context, userID int, fn func(tx *ent.Tx) er
 			}
 			return err
 		}
-		return fn(tx)
+		return fn(ctx, tx)
 	})
 }
 
@@ -169,7 +168,7 @@ func (s *Service) Create(ctx context.Context, userID int, in Input) (*ent.Addres
 		return nil, err
 	}
 	var out *ent.Address
-	err = s.inBook(ctx, userID, func(tx *ent.Tx) error {
+	err = s.inBook(ctx, userID, func(ctx context.Context, tx *ent.Tx) error {
 		n, err := tx.Address.Query().Where(entaddress.UserID(userID)).Count(ctx)
 		if err != nil {
 			return err
@@ -195,7 +194,7 @@ func (s *Service) Update(ctx context.Context, userID, id int, in Input) (*ent.Ad
 		return nil, err
 	}
 	var out *ent.Address
-	err = s.inBook(ctx, userID, func(tx *ent.Tx) error {
+	err = s.inBook(ctx, userID, func(ctx context.Context, tx *ent.Tx) error {
 		a, err := get(ctx, tx.Client(), userID, id)
 		if err != nil {
 			return err
@@ -212,7 +211,7 @@ func (s *Service) Update(ctx context.Context, userID, id int, in Input) (*ent.Ad
 // Delete removes an address; if it was the default, the oldest remaining
 // one becomes the default.
 func (s *Service) Delete(ctx context.Context, userID, id int) error {
-	return s.inBook(ctx, userID, func(tx *ent.Tx) error {
+	return s.inBook(ctx, userID, func(ctx context.Context, tx *ent.Tx) error {
 		a, err := get(ctx, tx.Client(), userID, id)
 		if err != nil {
 			return err
@@ -237,7 +236,7 @@ func (s *Service) Delete(ctx context.Context, userID, id int) error {
 // SetDefault makes an address the default and the previous default not.
 func (s *Service) SetDefault(ctx context.Context, userID, id int) (*ent.Address, error) {
 	var out *ent.Address
-	err := s.inBook(ctx, userID, func(tx *ent.Tx) error {
+	err := s.inBook(ctx, userID, func(ctx context.Context, tx *ent.Tx) error {
 		a, err := get(ctx, tx.Client(), userID, id)
 		if err != nil {
 			return err

@@ -47,8 +47,6 @@ type App struct {
 	Payments    *payment.Service
 	// Sandbox is the in-process Alipay sandbox (nil with a real Alipay).
 	Sandbox *alipaysandbox.Sandbox
-	// Retry is the transaction retry policy; its counters feed the bench.
-	Retry   *database.RetryPolicy
 	Handler http.Handler
 
 	miniRedis *miniredis.Miniredis
@@ -108,7 +106,7 @@ func Assemble(ctx context.Context, cfg config.Config, log *slog.Logger, db *data
 		return nil, err
 	}
 	if cfg.Seed {
-		loaded, err := seed.Catalog(ctx, a.DB.Client)
+		loaded, err := seed.Catalog(ctx, a.DB)
 		if err != nil {
 			return nil, err
 		}
@@ -124,15 +122,14 @@ func Assemble(ctx context.Context, cfg config.Config, log *slog.Logger, db *data
 	if err := a.openAccounts(cfg); err != nil {
 		return nil, err
 	}
-	a.AddressBook = address.New(a.DB.Client, a.DB.Tx, a.DB.Dialect)
+	a.AddressBook = address.New(a.DB)
 	a.Carts = cart.New(a.Redis, cfg.RedisPrefix, cartCatalog{a.Catalog, cfg.PurchaseLimit},
 		cart.WithGuestLimit(ratelimit.New(a.Redis, cfg.RedisPrefix), cart.GuestCartRule))
 	freight := pricing.FreightRule{Flat: cfg.Freight, FreeFrom: cfg.FreeFreightFrom}
-	a.Retry = database.NewRetryPolicy()
 	a.Orders = order.New(a.DB, a.Carts, a.AddressBook, order.Config{
 		Freight: freight, PayWithin: cfg.PayWithin,
 		PurchaseLimit: cfg.PurchaseLimit, LimitWindow: cfg.PurchaseLimitWindow, MaxUnpaid: cfg.MaxUnpaidOrders,
-	}, a.Retry, log, opts.Orders...)
+	}, log, opts.Orders...)
 	routes, err := a.openPayments(cfg, log)
 	if err != nil {
 		return nil, err
@@ -190,7 +187,7 @@ func (a *App) openAccounts(cfg config.Config) error {
 	availability, register := auth.AvailabilityRule, auth.RegisterRule
 	availability.Rate, availability.Burst = cfg.AvailabilityPerHour, cfg.AvailabilityPerHour
 	register.Rate, register.Burst = cfg.RegisterPerHour, cfg.RegisterPerHour
-	a.Auth, err = auth.New(a.DB.Client, a.DB.Tx, signer, throttle, a.Redis, cfg.RedisPrefix, auth.Config{
+	a.Auth, err = auth.New(a.DB, signer, throttle, a.Redis, cfg.RedisPrefix, auth.Config{
 		AccessTTL:       cfg.AccessTTL,
 		RefreshTTL:      cfg.RefreshTTL,
 		Argon2:          argon,

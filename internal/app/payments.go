@@ -81,7 +81,7 @@ func (a *App) openPayments(cfg config.Config, log *slog.Logger) (map[string]http
 	if err != nil {
 		return nil, err
 	}
-	a.Payments = payment.New(a.DB, gw, a.Orders, ac.AppID, cfg.AlipaySellerID, a.Retry, log)
+	a.Payments = payment.New(a.DB, gw, a.Orders, ac.AppID, cfg.AlipaySellerID, log)
 	routes[notifyPath] = payment.NotifyHandler(a.Payments, log)
 	routes[returnPath] = payment.ReturnHandler(a.Payments, cfg.FrontendURL, log)
 	routes[payment.ResultPath] = payment.ResultPage(a.Payments, log)

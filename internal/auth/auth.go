@@ -25,6 +25,7 @@ import (
 	"github.com/storefront/storefront/ent/session"
 	"github.com/storefront/storefront/ent/user"
 	"github.com/storefront/storefront/internal/apperr"
+	"github.com/storefront/storefront/internal/database"
 	"github.com/storefront/storefront/internal/ratelimit"
 )
 
@@ -46,9 +47,6 @@ type Principal struct {
 	// Session is the login's token family.
 	Session string
 }
-
-// TxFunc runs fn in one database transaction.
-type TxFunc func(ctx context.Context, fn func(tx *ent.Tx) error) error
 
 // Config holds the service's settings.
 type Config struct {
@@ -89,8 +87,8 @@ var (
 
 // Service implements the account operations.
 type Service struct {
+	db       *database.DB
 	client   *ent.Client
-	tx       TxFunc
 	signer   *Signer
 	throttle *Throttle
 	hasher   *Hasher
@@ -103,7 +101,7 @@ type Service struct {
 }
 
 // New returns the account service.
-func New(client *ent.Client, tx TxFunc, signer *Signer, throttle *Throttle, rdb redis.UniversalClient, prefix string, cfg Config) (*Service, error) {
+func New(db *database.DB, signer *Signer, throttle *Throttle, rdb redis.UniversalClient, prefix string, cfg Config) (*Service, error) {
 	if cfg.Limiter == nil {
 		return nil, errors.New("auth: Config.Limiter is required")
 	}
@@ -123,9 +121,9 @@ func New(client *ent.Client, tx TxFunc, signer *Signer, throttle *Throttle, rdb 
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-	return &Service{client: client, tx: tx, signer: signer, throttle: throttle,
+	return &Service{db: db, client: db.Client, signer: signer, throttle: throttle,
 		hasher:   NewHasher(cfg.Argon2, cfg.HashMemoryKiB, cfg.HashWait),
-		sessions: newLiveSessions(client, rdb, prefix, cfg.AccessTTL, cfg.SessionCacheTTL),
+		sessions: newLiveSessions(db.Client, rdb, prefix, cfg.AccessTTL, cfg.SessionCacheTTL),
 		cfg:      cfg, now: time.Now, dummyHash: dummy}, nil
 }
 
@@ -329,7 +327,9 @@ func (s *Service) Refresh(ctx context.Context, token string, c Client) (*Tokens,
 		out    *Tokens
 		family string
 	)
-	err := s.tx(ctx, func(tx *ent.Tx) error {
+	// Retried whole after a deadlock: the rotation is conditional, and a
+	// rolled-back attempt rotated nothing.
+	err := s.db.InTx(ctx, func(ctx context.Context, tx *ent.Tx) error {
 		sess, err := tx.Session.Query().Where(session.TokenHash(hashToken(token))).WithUser().Only(ctx)
 		if ent.IsNotFound(err) {
 			return errBadRefresh
@@ -358,7 +358,13 @@ func (s *Service) Refresh(ctx context.Context, token string, c Client) (*Tokens,
 		}
 		family = sess.Family
 		out, err = s.issue(ctx, tx.Client(), sess.Edges.User, family, c)
-		return err
+		if err != nil {
+			return err
+		}
+		// The cache may say the login lives only once its new session
+		// row is there for every instance to read.
+		database.AfterCommit(tx, func() { s.sessions.started(out.User.ID, family) })
+		return nil
 	})
 	var reused errReused
 	if errors.As(err, &reused) {
@@ -370,7 +376,6 @@ func (s *Service) Refresh(ctx context.Context, token string, c Client) (*Tokens,
 	if err != nil {
 		return nil, err
 	}
-	s.sessions.started(out.User.ID, family)
 	return out, nil
 }
 

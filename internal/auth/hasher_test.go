@@ -120,7 +120,7 @@ func newService(t *testing.T, db *database.DB, redisAddr, prefix string) *Servic
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(db.Client, db.Tx, signer, NewThrottle(rdb, prefix, AccountRule, AddressRule, nil), rdb, prefix, Config{
+	s, err := New(db, signer, NewThrottle(rdb, prefix, AccountRule, AddressRule, nil), rdb, prefix, Config{
 		AccessTTL: 15 * time.Minute, RefreshTTL: time.Hour, Argon2: cheap,
 		UniqueViolation: database.IsUniqueViolation,
 		Limiter:         ratelimit.New(rdb, prefix), Availability: AvailabilityRule, Register: RegisterRule,

@@ -1,7 +1,7 @@
 // Package database opens the storefront's database (MySQL/MariaDB in
 // production, SQLite for the embedded default), applies the versioned
 // migrations, and is the one place that knows SQL error numbers, the
-// transaction helper and the shared retry policy.
+// transaction entry point (DB.InTx) and the retry policy it applies.
 //
 // Ids: the Ent config uses the sql/globalid feature. Each type owns a 1<<32 id
 // range (ent/internal/globalid.go, IncrementStarts) carried as an
@@ -140,12 +140,16 @@ func privateFile(path string) error {
 // +08:00.
 const sqlitePragmas = "_pragma=foreign_keys(1)&_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_txlock=immediate&_timezone=UTC"
 
-// DB is an open database: the Ent client, the underlying pool and the dialect
-// (dialect.MySQL or dialect.SQLite).
+// DB is an open database: the Ent client, the underlying pool, the dialect
+// (dialect.MySQL or dialect.SQLite) and the retry policy of its
+// transactions.
 type DB struct {
 	Client  *ent.Client
 	SQL     *sql.DB
 	Dialect string
+	// Retry is the policy InTx retries transactions under; one per
+	// database, so its counters tell the whole story.
+	Retry *RetryPolicy
 
 	// migrationCfg is the parsed (and normalised) DSN on MySQL; Migrate
 	// opens its own multi-statement connection from it. Nil on SQLite.
@@ -261,6 +265,7 @@ func openMySQL(ctx context.Context, cfg Config) (*DB, error) {
 		Client:       ent.NewClient(ent.Driver(entsql.OpenDB(dialect.MySQL, sdb))),
 		SQL:          sdb,
 		Dialect:      dialect.MySQL,
+		Retry:        NewRetryPolicy(),
 		migrationCfg: migration,
 	}, nil
 }
@@ -291,7 +296,7 @@ func openSQLite(ctx context.Context, path string, maxOpen int) (*DB, error) {
 		_ = client.Close()
 		return nil, fmt.Errorf("database: creating the SQLite schema: %w", err)
 	}
-	return &DB{Client: client, SQL: sdb, Dialect: dialect.SQLite}, nil
+	return &DB{Client: client, SQL: sdb, Dialect: dialect.SQLite, Retry: NewRetryPolicy()}, nil
 }
 
 // Close closes the Ent client and the pool under it.
@@ -305,9 +310,4 @@ func (db *DB) Close() error {
 // Ping checks that the database answers.
 func (db *DB) Ping(ctx context.Context) error {
 	return db.SQL.PingContext(ctx)
-}
-
-// Tx runs fn in a transaction on db; see WithTx.
-func (db *DB) Tx(ctx context.Context, fn func(tx *ent.Tx) error) error {
-	return WithTx(ctx, db.Client, db.Dialect, fn)
 }

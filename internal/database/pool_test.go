@@ -120,23 +120,24 @@ func TestATransactionRefusedForTooManyConnectionsIsRetriedUntilOneFrees(t *testi
 
 	holder2, held2 := connectEventually(t, dsn)
 	defer holder2.Close()
-	p := &database.RetryPolicy{Attempts: 50, Base: 10 * time.Millisecond, Max: 100 * time.Millisecond}
-	attempts := 0
-	err = database.Retry(ctx, p, func(ctx context.Context) error {
-		attempts++
-		if attempts == 2 {
-			_ = held2.Close() // the other client finishes
-			_ = holder2.Close()
+	db.Retry = &database.RetryPolicy{Attempts: 50, Base: 10 * time.Millisecond, Max: 100 * time.Millisecond}
+	// The other client finishes once the transaction has been refused at
+	// least once (counted as a retry).
+	released := make(chan struct{})
+	go func() {
+		defer close(released)
+		for db.Retry.Stats().Retries == 0 && ctx.Err() == nil {
+			time.Sleep(time.Millisecond)
 		}
-		return db.Tx(ctx, func(tx *ent.Tx) error {
-			return tx.Category.Create().SetName("placed after a refusal").Exec(ctx)
-		})
+		_ = held2.Close()
+		_ = holder2.Close()
+	}()
+	err = db.InTx(ctx, func(ctx context.Context, tx *ent.Tx) error {
+		return tx.Category.Create().SetName("placed after a refusal").Exec(ctx)
 	})
+	<-released
 	if err != nil {
-		t.Fatalf("the transaction failed instead of waiting for a connection: %v (attempts %d)", err, attempts)
-	}
-	if attempts < 2 {
-		t.Fatalf("the first attempt got a connection the other client held (attempts %d)", attempts)
+		t.Fatalf("the transaction failed instead of waiting for a connection: %v (%+v)", err, db.Retry.Stats())
 	}
 	if n, err := db.Client.Category.Query().Count(ctx); err != nil || n != 1 {
 		t.Fatalf("%d categories (%v), want the one placed", n, err)

@@ -79,7 +79,8 @@ var ErrRetriesExhausted = errors.New("database: retries exhausted")
 // retryable (returned as is), the policy's attempts are used up (the last
 // error is returned wrapped with ErrRetriesExhausted, so IsRetryable and
 // errors.As still see it), or ctx ends (ctx.Err() joined with the last error).
-// fn must be safe to run again: typically it is one whole WithTx. A nil
+// fn must be safe to run again: typically it is one whole transaction
+// (DB.InTx is Retry around one). A nil
 // policy means the defaults, uncounted.
 func Retry(ctx context.Context, p *RetryPolicy, fn func(ctx context.Context) error) error {
 	if p == nil {

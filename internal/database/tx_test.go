@@ -5,17 +5,18 @@ import (
 	"errors"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/storefront/storefront/ent"
 	"github.com/storefront/storefront/internal/database"
 	"github.com/storefront/storefront/internal/testenv"
 )
 
-func TestWithTx(t *testing.T) {
+func TestInTx(t *testing.T) {
 	t.Parallel()
 	t.Run("mariadb", func(t *testing.T) {
 		t.Parallel()
-		testWithTx(t, testenv.MySQL(t).DB)
+		testInTx(t, testenv.MySQL(t).DB)
 	})
 	t.Run("sqlite", func(t *testing.T) {
 		t.Parallel()
@@ -24,11 +25,11 @@ func TestWithTx(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer db.Close()
-		testWithTx(t, db)
+		testInTx(t, db)
 	})
 }
 
-func testWithTx(t *testing.T, db *database.DB) {
+func testInTx(t *testing.T, db *database.DB) {
 	ctx := context.Background()
 	count := func() int {
 		t.Helper()
@@ -40,14 +41,14 @@ func testWithTx(t *testing.T, db *database.DB) {
 	}
 
 	errBoom := errors.New("boom")
-	err := database.WithTx(ctx, db.Client, db.Dialect, func(tx *ent.Tx) error {
+	err := db.InTx(ctx, func(ctx context.Context, tx *ent.Tx) error {
 		if _, err := tx.Category.Create().SetName("rolled back").Save(ctx); err != nil {
 			return err
 		}
 		return errBoom
 	})
 	if !errors.Is(err, errBoom) {
-		t.Fatalf("WithTx = %v, want fn's error", err)
+		t.Fatalf("InTx = %v, want fn's error", err)
 	}
 	if n := count(); n != 0 {
 		t.Fatalf("%d categories after a failed transaction, want 0", n)
@@ -59,7 +60,7 @@ func testWithTx(t *testing.T, db *database.DB) {
 				t.Fatalf("recovered %v, want the panic re-raised", p)
 			}
 		}()
-		_ = db.Tx(ctx, func(tx *ent.Tx) error {
+		_ = db.InTx(ctx, func(ctx context.Context, tx *ent.Tx) error {
 			if _, err := tx.Category.Create().SetName("panicked").Save(ctx); err != nil {
 				return err
 			}
@@ -70,7 +71,7 @@ func testWithTx(t *testing.T, db *database.DB) {
 		t.Fatalf("%d categories after a panicking transaction, want 0", n)
 	}
 
-	if err := db.Tx(ctx, func(tx *ent.Tx) error {
+	if err := db.InTx(ctx, func(ctx context.Context, tx *ent.Tx) error {
 		return tx.Category.Create().SetName("kept").Exec(ctx)
 	}); err != nil {
 		t.Fatal(err)
@@ -80,14 +81,14 @@ func testWithTx(t *testing.T, db *database.DB) {
 	}
 }
 
-// TestWithTxReadCommitted: on MySQL the transaction sees rows committed by
+// TestInTxReadCommitted: on MySQL the transaction sees rows committed by
 // others after its first read (READ COMMITTED), which MariaDB's default
 // REPEATABLE READ would hide.
-func TestWithTxReadCommitted(t *testing.T) {
+func TestInTxReadCommitted(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	env := testenv.MySQL(t)
-	err := env.Tx(ctx, func(tx *ent.Tx) error {
+	err := env.InTx(ctx, func(ctx context.Context, tx *ent.Tx) error {
 		before, err := tx.Category.Query().Count(ctx)
 		if err != nil {
 			return err
@@ -110,25 +111,34 @@ func TestWithTxReadCommitted(t *testing.T) {
 	}
 }
 
-// TestRetryWithTxOnDeadlock runs the intended composition: Retry around
-// WithTx, with fn failing once the way a deadlock does.
-func TestRetryWithTxOnDeadlock(t *testing.T) {
+// TestInTxRetriesADeadlockAndRunsOnlyTheCommittedAttemptsHooks: the
+// first attempt writes a row, registers its after-commit work and fails
+// the way a deadlock does; the second does the same and commits. One row
+// stays, and only the second attempt's hook runs, once, after COMMIT.
+func TestInTxRetriesADeadlockAndRunsOnlyTheCommittedAttemptsHooks(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	env := testenv.MySQL(t)
-	p := database.NewRetryPolicy()
-	calls := 0
-	err := database.Retry(ctx, p, func(ctx context.Context) error {
-		return env.Tx(ctx, func(tx *ent.Tx) error {
-			calls++
-			if err := tx.Category.Create().SetName("once").Exec(ctx); err != nil {
-				return err
+	var calls int
+	var ran []int
+	err := env.InTx(ctx, func(ctx context.Context, tx *ent.Tx) error {
+		calls++
+		attempt := calls
+		if err := tx.Category.Create().SetName("once").Exec(ctx); err != nil {
+			return err
+		}
+		database.AfterCommit(tx, func() {
+			// After COMMIT: another connection sees the row.
+			n, err := env.Client.Category.Query().Count(ctx)
+			if err != nil || n != 1 {
+				t.Errorf("the hook of attempt %d sees %d categories (%v), want the committed one", attempt, n, err)
 			}
-			if calls == 1 {
-				return errDeadlock
-			}
-			return nil
+			ran = append(ran, attempt)
 		})
+		if attempt == 1 {
+			return errDeadlock
+		}
+		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -136,8 +146,53 @@ func TestRetryWithTxOnDeadlock(t *testing.T) {
 	if n, err := env.Client.Category.Query().Count(ctx); err != nil || n != 1 {
 		t.Fatalf("%d categories (%v), want exactly 1", n, err)
 	}
-	if s := p.Stats(); s.Retries != 1 {
+	if calls != 2 || len(ran) != 1 || ran[0] != 2 {
+		t.Fatalf("%d attempts, hooks of attempts %v ran; want 2 attempts and only the second's hook", calls, ran)
+	}
+	if s := env.Retry.Stats(); s.Retries != 1 {
 		t.Errorf("Stats() = %+v, want 1 retry", s)
+	}
+}
+
+// A transaction that fails for good, whether fn refuses or COMMIT does not
+// go through, runs none of its hooks.
+func TestAfterCommitHooksOfAFailedTransactionNeverRun(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	env := testenv.MySQL(t)
+	env.Retry = &database.RetryPolicy{Attempts: 3, Base: time.Microsecond, Max: time.Microsecond}
+	hooks := 0
+	errRefused := errors.New("refused")
+	for name, c := range map[string]struct {
+		fail error
+		want func(error) bool
+	}{
+		"fn refuses":      {errRefused, func(err error) bool { return errors.Is(err, errRefused) }},
+		"retries run out": {errDeadlock, func(err error) bool { return errors.Is(err, database.ErrRetriesExhausted) }},
+	} {
+		err := env.InTx(ctx, func(ctx context.Context, tx *ent.Tx) error {
+			database.AfterCommit(tx, func() { hooks++ })
+			return c.fail
+		})
+		if !c.want(err) {
+			t.Errorf("%s: InTx = %v", name, err)
+		}
+	}
+	// COMMIT itself fails: the connection is gone by then.
+	err := env.InTx(ctx, func(ctx context.Context, tx *ent.Tx) error {
+		database.AfterCommit(tx, func() { hooks++ })
+		_, err := tx.ExecContext(ctx, "KILL CONNECTION_ID()")
+		if err == nil {
+			return errors.New("KILL CONNECTION_ID() returned no error")
+		}
+		// Past fn, only COMMIT can tell that the connection is gone.
+		return nil
+	})
+	if err == nil {
+		t.Error("a transaction whose connection was killed committed")
+	}
+	if hooks != 0 {
+		t.Fatalf("%d hooks of failed transactions ran", hooks)
 	}
 }
 
@@ -152,8 +207,11 @@ func TestRealDeadlockIsRetryable(t *testing.T) {
 	b := env.Client.Category.Create().SetName("b").SaveX(ctx)
 	firstLocked := make(chan struct{}, 2)
 	bothLocked := make(chan struct{})
+	// One attempt: this test looks at the deadlock itself, which InTx
+	// would otherwise retry away.
+	env.Retry = &database.RetryPolicy{Attempts: 1}
 	run := func(first, second int) error {
-		return env.Tx(ctx, func(tx *ent.Tx) error {
+		return env.InTx(ctx, func(ctx context.Context, tx *ent.Tx) error {
 			if err := tx.Category.UpdateOneID(first).AddSort(1).Exec(ctx); err != nil {
 				return err
 			}

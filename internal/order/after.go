@@ -4,46 +4,46 @@ import (
 	"context"
 	"fmt"
 
+	"entgo.io/contrib/entgql"
+
 	"github.com/storefront/storefront/ent"
 	"github.com/storefront/storefront/ent/ordergoods"
 	"github.com/storefront/storefront/ent/orderinfo"
 	"github.com/storefront/storefront/internal/apperr"
-	"github.com/storefront/storefront/internal/database"
 	"github.com/storefront/storefront/internal/orderstate"
+	"github.com/storefront/storefront/internal/paging"
 	"github.com/storefront/storefront/internal/text"
 )
 
-// Mine returns the query of a user's orders, optionally of some statuses;
-// the GraphQL layer pages through it.
-func (s *Service) Mine(userID int, statuses []orderstate.Status) *ent.OrderInfoQuery {
+// newestOrders is the order of every listing of orders.
+var newestOrders = &ent.OrderInfoOrder{Direction: entgql.OrderDirectionDesc, Field: ent.OrderInfoOrderFieldCreatedAt}
+
+// Mine returns a page of a user's orders, optionally of some statuses,
+// newest first. Fields the request selects on them are eager-loaded by
+// Paginate.
+func (s *Service) Mine(ctx context.Context, userID int, statuses []orderstate.Status, page paging.Args) (*ent.OrderInfoConnection, error) {
 	q := s.db.Client.OrderInfo.Query().Where(orderinfo.UserID(userID))
 	if len(statuses) > 0 {
 		q = q.Where(orderinfo.StatusIn(statuses...))
 	}
-	return q
+	return Page(ctx, q, page)
 }
 
-// stateError explains why a transition did not apply: the order is not the
-// user's (NOT_FOUND) or it is in another state (ORDER_STATE).
-func (s *Service) stateError(ctx context.Context, userID, orderID int, want string) error {
-	o, err := s.Owned(ctx, userID, orderID)
+// Page returns the page of q's orders, newest first: the order of every
+// listing of orders (the shopper's, the partner's).
+func Page(ctx context.Context, q *ent.OrderInfoQuery, page paging.Args) (*ent.OrderInfoConnection, error) {
+	conn, err := q.Paginate(ctx, page.After, page.First, page.Before, page.Last, ent.WithOrderInfoOrder(newestOrders))
 	if err != nil {
-		return err
+		return nil, fmt.Errorf("order: orders page: %w", err)
 	}
-	return apperr.New(apperr.CodeOrderState, "the order is %s; this needs it %s", o.Status, want).With("status", o.Status.String())
+	return conn, nil
 }
 
 // ConfirmReceipt moves the user's order UNRECEIVED -> UNCOMMENT.
 func (s *Service) ConfirmReceipt(ctx context.Context, userID, orderID int) (*ent.OrderInfo, error) {
-	n, err := s.db.Client.OrderInfo.Update().
-		Where(orderinfo.ID(orderID), orderinfo.UserID(userID), orderinfo.StatusEQ(orderstate.Unreceived)).
-		SetStatus(orderstate.Uncomment).
-		Save(ctx)
-	if err != nil {
+	received := Transition{OrderID: orderID, UserID: userID, From: []orderstate.Status{orderstate.Unreceived}, To: orderstate.Uncomment}
+	if err := received.Apply(ctx, s.db.Client); err != nil {
 		return nil, err
-	}
-	if n == 0 {
-		return nil, s.stateError(ctx, userID, orderID, orderstate.Unreceived.String())
 	}
 	return s.Get(ctx, userID, orderID)
 }
@@ -65,9 +65,9 @@ var commentRule = text.Rule{Field: "text", Max: MaxCommentChars}
 
 // Comment records comments on lines of an UNCOMMENT order; when every line
 // has one, the order is FINISHED. One transaction: it starts with a
-// conditional touch of the order row (owner and status), which also
-// serializes two devices commenting at once; each line is commented only if
-// it was not before.
+// transition that keeps the status (owner and status checked), which also
+// serializes two devices commenting at once behind the order's row lock;
+// each line is commented only if it was not before.
 func (s *Service) Comment(ctx context.Context, userID, orderID int, comments []LineComment) (*ent.OrderInfo, error) {
 	if len(comments) == 0 || len(comments) > 100 {
 		return nil, apperr.BadField("comments", "comment 1 to 100 lines at once")
@@ -87,40 +87,34 @@ func (s *Service) Comment(ctx context.Context, userID, orderID int, comments []L
 		}
 		seen[c.LineID] = true
 	}
-	err := database.Retry(ctx, s.retry, func(ctx context.Context) error {
-		return database.WithTx(ctx, s.db.Client, s.db.Dialect, func(tx *ent.Tx) error {
-			n, err := tx.OrderInfo.Update().
-				Where(orderinfo.ID(orderID), orderinfo.UserID(userID), orderinfo.StatusEQ(orderstate.Uncomment)).
-				SetUpdatedAt(s.now()).
+	err := s.db.InTx(ctx, func(ctx context.Context, tx *ent.Tx) error {
+		commenting := Transition{OrderID: orderID, UserID: userID, From: []orderstate.Status{orderstate.Uncomment},
+			Set: func(u *ent.OrderInfoUpdate) { u.SetUpdatedAt(s.now()) }}
+		if err := commenting.Apply(ctx, tx.Client()); err != nil {
+			return err
+		}
+		now := s.now()
+		for _, c := range comments {
+			n, err := tx.OrderGoods.Update().
+				Where(ordergoods.ID(c.LineID), ordergoods.OrderID(orderID), ordergoods.Commented(false)).
+				SetComment(c.Text).SetScore(c.Score).SetAnonymous(c.Anonymous).
+				SetCommented(true).SetCommentedAt(now).
 				Save(ctx)
 			if err != nil {
 				return err
 			}
 			if n == 0 {
-				return s.stateError(ctx, userID, orderID, orderstate.Uncomment.String())
+				return apperr.BadField("lineId", "line is not in this order or is commented already")
 			}
-			now := s.now()
-			for _, c := range comments {
-				n, err := tx.OrderGoods.Update().
-					Where(ordergoods.ID(c.LineID), ordergoods.OrderID(orderID), ordergoods.Commented(false)).
-					SetComment(c.Text).SetScore(c.Score).SetAnonymous(c.Anonymous).
-					SetCommented(true).SetCommentedAt(now).
-					Save(ctx)
-				if err != nil {
-					return err
-				}
-				if n == 0 {
-					return apperr.BadField("lineId", "line is not in this order or is commented already")
-				}
-			}
-			left, err := tx.OrderGoods.Query().Where(ordergoods.OrderID(orderID), ordergoods.Commented(false)).Exist(ctx)
-			if err != nil || left {
-				return err
-			}
-			return tx.OrderInfo.Update().
-				Where(orderinfo.ID(orderID), orderinfo.StatusEQ(orderstate.Uncomment)).
-				SetStatus(orderstate.Finished).Exec(ctx)
-		})
+		}
+		left, err := tx.OrderGoods.Query().Where(ordergoods.OrderID(orderID), ordergoods.Commented(false)).Exist(ctx)
+		if err != nil || left {
+			return err
+		}
+		// The order's row is this transaction's since the first
+		// transition: this one applies.
+		finished := Transition{OrderID: orderID, From: []orderstate.Status{orderstate.Uncomment}, To: orderstate.Finished}
+		return finished.Apply(ctx, tx.Client())
 	})
 	if err != nil {
 		return nil, err
@@ -128,12 +122,20 @@ func (s *Service) Comment(ctx context.Context, userID, orderID int, comments []L
 	return s.Get(ctx, userID, orderID)
 }
 
-// Comments returns the query of a SKU's comments with their authors, for
-// the GraphQL layer to page through, newest first.
-func (s *Service) Comments(skuID int) *ent.OrderGoodsQuery {
-	return s.db.Client.OrderGoods.Query().
+// newestComments is the order of a SKU's comments.
+var newestComments = &ent.OrderGoodsOrder{Direction: entgql.OrderDirectionDesc, Field: ent.OrderGoodsOrderFieldCommentedAt}
+
+// Comments returns a page of a SKU's comments with their authors, newest
+// first.
+func (s *Service) Comments(ctx context.Context, skuID int, page paging.Args) (*ent.OrderGoodsConnection, error) {
+	conn, err := s.db.Client.OrderGoods.Query().
 		Where(ordergoods.SkuID(skuID), ordergoods.Commented(true)).
-		WithOrder(func(q *ent.OrderInfoQuery) { q.WithUser() })
+		WithOrder(func(q *ent.OrderInfoQuery) { q.WithUser() }).
+		Paginate(ctx, page.After, page.First, page.Before, page.Last, ent.WithOrderGoodsOrder(newestComments))
+	if err != nil {
+		return nil, fmt.Errorf("order: comments page: %w", err)
+	}
+	return conn, nil
 }
 
 // Author is how a comment is signed: the username, or for an anonymous

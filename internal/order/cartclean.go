@@ -10,6 +10,12 @@ package order
 // or repeat a removal whose answer was lost: Redis applies an order's
 // removal once (cart.Store.RemovePurchased), so units added since stay.
 //
+// The removal is not an after-commit hook of the order's transaction
+// (database.AfterCommit): hooks run on the goroutine that ran the
+// transaction, which for a batch is its leader, and the leader would
+// clear every buyer's cart in turn before the next batch starts. Each
+// buyer clears its own once it holds its committed order (Service.place).
+//
 // A checkout must not read the orders' cart_owed index to find out: every
 // order flips it twice, and InnoDB's reads of such a churning index region
 // wade through entries not yet purged (measured: a flash sale at 128 buyers

@@ -32,6 +32,7 @@ import (
 	"github.com/storefront/storefront/internal/apperr"
 	"github.com/storefront/storefront/internal/cart"
 	"github.com/storefront/storefront/internal/database"
+	"github.com/storefront/storefront/internal/stock"
 )
 
 const (
@@ -265,75 +266,73 @@ func (s *Service) decide(ctx context.Context, batch []*ticket, outs []outcome) {
 // of stock: the leader's read only shares the units out.
 func (s *Service) insertBatch(ctx context.Context, skus map[int]*ent.SKU, batch []*ticket, candidates []int) (orders []*ent.OrderInfo, fit []int, refused map[int]error, err error) {
 	k := skus[batch[0].line.SKUID]
-	err = database.Retry(ctx, s.retry, func(ctx context.Context) error {
-		return database.WithTx(ctx, s.db.Client, s.db.Dialect, func(tx *ent.Tx) error {
-			orders, fit, refused = nil, nil, map[int]error{}
-			ds := make([]demand, len(candidates))
-			for j, i := range candidates {
-				ds[j] = demandOf(batch[i].in, []cart.Line{batch[i].line})
+	err = s.db.InTx(ctx, func(ctx context.Context, tx *ent.Tx) error {
+		orders, fit, refused = nil, nil, map[int]error{}
+		ds := make([]demand, len(candidates))
+		for j, i := range candidates {
+			ds[j] = demandOf(batch[i].in, []cart.Line{batch[i].line})
+		}
+		a, err := s.allowances(ctx, tx, ds, skus)
+		if err != nil {
+			return err
+		}
+		left := k.Stock
+		for j, i := range candidates {
+			count := batch[i].line.Count
+			if err := s.check(a, ds[j], skus); err != nil {
+				refused[i] = err
+				continue
 			}
-			a, err := s.allowances(ctx, tx, ds, skus)
-			if err != nil {
-				return err
+			if count > left {
+				refused[i] = apperr.InsufficientStock{SKUID: k.ID, Left: left}
+				continue
 			}
-			left := k.Stock
-			for j, i := range candidates {
-				count := batch[i].line.Count
-				if err := s.check(a, ds[j], skus); err != nil {
-					refused[i] = err
-					continue
-				}
-				if count > left {
-					refused[i] = apperr.InsufficientStock{SKUID: k.ID, Left: left}
-					continue
-				}
-				a.take(ds[j])
-				left -= count
-				fit = append(fit, i)
-			}
-			if len(fit) == 0 {
-				return nil
-			}
-			now := s.now()
-			rows := make([]*ent.OrderInfoCreate, len(fit))
-			units := 0
-			for j, i := range fit {
-				t := batch[i]
-				row, err := s.orderRow(tx, t.in, t.addr, []cart.Line{t.line}, skus, now)
-				if err != nil {
-					return err
-				}
-				rows[j] = row
-				units += t.line.Count
-			}
-			placed, err := tx.OrderInfo.CreateBulk(rows...).Save(ctx)
-			if err != nil {
-				return err
-			}
-			lines := make([]*ent.OrderGoodsCreate, len(placed))
-			for j, o := range placed {
-				lines[j] = lineRow(tx, o.ID, k, batch[fit[j]].line.Count, now)
-			}
-			saved, err := tx.OrderGoods.CreateBulk(lines...).Save(ctx)
-			if err != nil {
-				return err
-			}
-			for j, o := range placed {
-				o.Edges.SetLines(saved[j : j+1 : j+1])
-			}
-			if err := s.faultBeforeStock(ctx, tx); err != nil {
-				return err
-			}
-			n, err := takeStock(ctx, tx, k.ID, units)
-			if err != nil {
-				return err
-			}
-			if n == 0 {
-				return errBatchShort
-			}
-			orders = placed
+			a.take(ds[j])
+			left -= count
+			fit = append(fit, i)
+		}
+		if len(fit) == 0 {
 			return nil
-		})
+		}
+		now := s.now()
+		rows := make([]*ent.OrderInfoCreate, len(fit))
+		units := 0
+		for j, i := range fit {
+			t := batch[i]
+			row, err := s.orderRow(tx, t.in, t.addr, []cart.Line{t.line}, skus, now)
+			if err != nil {
+				return err
+			}
+			rows[j] = row
+			units += t.line.Count
+		}
+		placed, err := tx.OrderInfo.CreateBulk(rows...).Save(ctx)
+		if err != nil {
+			return err
+		}
+		lines := make([]*ent.OrderGoodsCreate, len(placed))
+		for j, o := range placed {
+			lines[j] = lineRow(tx, o.ID, k, batch[fit[j]].line.Count, now)
+		}
+		saved, err := tx.OrderGoods.CreateBulk(lines...).Save(ctx)
+		if err != nil {
+			return err
+		}
+		for j, o := range placed {
+			o.Edges.SetLines(saved[j : j+1 : j+1])
+		}
+		if err := s.faultBeforeStock(ctx, tx); err != nil {
+			return err
+		}
+		took, err := stock.Take(k.ID, units).Apply(ctx, tx.SKU)
+		if err != nil {
+			return err
+		}
+		if !took {
+			return errBatchShort
+		}
+		orders = placed
+		return nil
 	})
 	if err != nil {
 		return nil, fit, refused, err

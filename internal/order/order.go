@@ -32,7 +32,6 @@ import (
 	"github.com/storefront/storefront/ent"
 	"github.com/storefront/storefront/ent/ordergoods"
 	"github.com/storefront/storefront/ent/orderinfo"
-	"github.com/storefront/storefront/ent/predicate"
 	"github.com/storefront/storefront/ent/sku"
 	"github.com/storefront/storefront/internal/address"
 	"github.com/storefront/storefront/internal/apperr"
@@ -41,6 +40,7 @@ import (
 	"github.com/storefront/storefront/internal/orderstate"
 	"github.com/storefront/storefront/internal/outage"
 	"github.com/storefront/storefront/internal/pricing"
+	"github.com/storefront/storefront/internal/stock"
 )
 
 // Carts is what placing an order needs of the cart.
@@ -77,7 +77,6 @@ type Service struct {
 	carts     Carts
 	addresses Addresses
 	cfg       Config
-	retry     *database.RetryPolicy
 	log       *slog.Logger
 	now       func() time.Time
 	// beforeStock runs inside the transaction after the inserts; tests use
@@ -98,13 +97,12 @@ func WithFaultBeforeStock(fn func(ctx context.Context, tx *ent.Tx) error) Option
 	return func(s *Service) { s.beforeStock = fn }
 }
 
-// New returns the order service. retry is shared with everything else that
-// retries transactions, so its counters tell the whole story.
-func New(db *database.DB, carts Carts, addresses Addresses, cfg Config, retry *database.RetryPolicy, log *slog.Logger, opts ...Option) *Service {
+// New returns the order service. Its transactions retry under db's policy.
+func New(db *database.DB, carts Carts, addresses Addresses, cfg Config, log *slog.Logger, opts ...Option) *Service {
 	if cfg.LimitWindow <= 0 {
 		cfg.LimitWindow = DefaultLimitWindow
 	}
-	s := &Service{db: db, carts: carts, addresses: addresses, cfg: cfg, retry: retry, log: log, now: time.Now}
+	s := &Service{db: db, carts: carts, addresses: addresses, cfg: cfg, log: log, now: time.Now}
 	s.batches.queues = make(map[int]*queue)
 	for _, o := range opts {
 		o(s)
@@ -223,11 +221,9 @@ func (s *Service) alone(ctx context.Context, in PlaceInput, addr *ent.Address, l
 	}
 	var placed *ent.OrderInfo
 	for attempt := 1; ; attempt++ {
-		err = database.Retry(ctx, s.retry, func(ctx context.Context) error {
-			return database.WithTx(ctx, s.db.Client, s.db.Dialect, func(tx *ent.Tx) error {
-				placed, err = s.insert(ctx, tx, in, addr, lines, skus)
-				return err
-			})
+		err = s.db.InTx(ctx, func(ctx context.Context, tx *ent.Tx) error {
+			placed, err = s.insert(ctx, tx, in, addr, lines, skus)
+			return err
 		})
 		// A unique violation is either this key placed elsewhere (Place
 		// then answers with that order) or, very rarely, an order number
@@ -348,11 +344,11 @@ func (s *Service) insert(ctx context.Context, tx *ent.Tx, in PlaceInput, addr *e
 	}
 	// Last, so the contended row locks are held only until COMMIT.
 	for _, l := range lines {
-		n, err := takeStock(ctx, tx, l.SKUID, l.Count)
+		took, err := stock.Take(l.SKUID, l.Count).Apply(ctx, tx.SKU)
 		if err != nil {
 			return nil, err
 		}
-		if n == 0 {
+		if !took {
 			return nil, shortfall(ctx, tx, l.SKUID)
 		}
 	}
@@ -400,17 +396,7 @@ func lineRow(tx *ent.Tx, orderID int, k *ent.SKU, count int, now time.Time) *ent
 		SetOrderID(orderID).SetSkuID(k.ID).SetSkuName(k.Name).SetPrice(k.Price).SetCount(count).SetCreatedAt(now)
 }
 
-// takeStock is the guarded update: it changes one row, or none when the
-// SKU is short, unlaunched or gone.
-func takeStock(ctx context.Context, tx *ent.Tx, skuID, n int) (int, error) {
-	return tx.SKU.Update().
-		Where(sku.ID(skuID), sku.StockGTE(n), sku.Launched(true)).
-		AddStock(-n).
-		AddSales(n).
-		Save(ctx)
-}
-
-// shortfall says why a guarded update changed nothing. The row is read in
+// shortfall says why a guarded stock.Take changed nothing. The row is read in
 // the same transaction; at READ COMMITTED that is the latest committed
 // state, which is what the buyer needs to hear.
 func shortfall(ctx context.Context, tx *ent.Tx, skuID int) error {
@@ -457,51 +443,51 @@ func owned(ctx context.Context, q *ent.OrderInfoQuery, userID, id int) (*ent.Ord
 	return o, err
 }
 
-// CancelUnpaid cancels an UNPAID order and puts its stock back, once. It
-// reports whether this call canceled the order.
-func (s *Service) CancelUnpaid(ctx context.Context, orderID int) (bool, error) {
-	return s.cancel(ctx, orderID, nil, orderinfo.StatusEQ(orderstate.Unpaid))
+// CancelUnpaid cancels an UNPAID order and puts its stock back, once: nil
+// when this call canceled it, ORDER_STATE when it had left UNPAID (paid,
+// or canceled by another caller), NOT_FOUND when there is no such order.
+func (s *Service) CancelUnpaid(ctx context.Context, orderID int) error {
+	return s.cancel(ctx, Transition{OrderID: orderID, From: []orderstate.Status{orderstate.Unpaid}})
 }
 
 // CancelUnsentCash cancels an UNSEND CASH order for the merchant, keeping
 // the reason, and puts its stock back, once. A paid ALIPAY order is not
-// canceled here: its money would need a refund. It reports whether this
-// call canceled the order.
-func (s *Service) CancelUnsentCash(ctx context.Context, orderID int, reason string) (bool, error) {
-	return s.cancel(ctx, orderID, &reason, orderinfo.StatusEQ(orderstate.Unsend), orderinfo.PayMethodEQ(orderinfo.PayMethodCASH))
+// canceled here: its money would need a refund. Errors as CancelUnpaid's.
+func (s *Service) CancelUnsentCash(ctx context.Context, orderID int, reason string) error {
+	return s.cancel(ctx, Transition{
+		OrderID: orderID, From: []orderstate.Status{orderstate.Unsend}, PayMethod: orderinfo.PayMethodCASH,
+		Set: func(u *ent.OrderInfoUpdate) { u.SetCancelReason(reason) },
+	})
 }
 
-// cancel moves the order to CANCELED when it matches from, and puts its
-// stock back, in one transaction whose first statement is the conditional
-// status change: of any number of callers (sweepers on several instances,
-// the buyer, the merchant), one moves the order and restores the stock;
-// the others change nothing. The buyer's purchase limits count the order
-// no more.
-func (s *Service) cancel(ctx context.Context, orderID int, reason *string, from ...predicate.OrderInfo) (bool, error) {
-	var did bool
-	err := database.Retry(ctx, s.retry, func(ctx context.Context) error {
-		return database.WithTx(ctx, s.db.Client, s.db.Dialect, func(tx *ent.Tx) error {
-			n, err := tx.OrderInfo.Update().
-				Where(append(from, orderinfo.ID(orderID))...).
-				SetStatus(orderstate.Canceled).SetCanceledAt(s.now()).SetNillableCancelReason(reason).
-				Save(ctx)
-			if err != nil || n == 0 {
-				did = false
+// cancel moves the order to CANCELED through t and puts its stock back, in
+// one transaction whose first statement is the transition: of any number
+// of callers (sweepers on several instances, the buyer, the merchant), one
+// moves the order and restores the stock; the others change nothing. The
+// buyer's purchase limits count the order no more.
+func (s *Service) cancel(ctx context.Context, t Transition) error {
+	set := t.Set
+	t.To = orderstate.Canceled
+	t.Set = func(u *ent.OrderInfoUpdate) {
+		u.SetCanceledAt(s.now())
+		if set != nil {
+			set(u)
+		}
+	}
+	return s.db.InTx(ctx, func(ctx context.Context, tx *ent.Tx) error {
+		if err := t.Apply(ctx, tx.Client()); err != nil {
+			return err
+		}
+		lines, err := tx.OrderGoods.Query().Where(ordergoods.OrderID(t.OrderID)).
+			Order(ent.Asc(ordergoods.FieldSkuID)).All(ctx)
+		if err != nil {
+			return err
+		}
+		for _, l := range lines {
+			if _, err := stock.PutBack(l.SkuID, l.Count).Apply(ctx, tx.SKU); err != nil {
 				return err
 			}
-			lines, err := tx.OrderGoods.Query().Where(ordergoods.OrderID(orderID)).
-				Order(ent.Asc(ordergoods.FieldSkuID)).All(ctx)
-			if err != nil {
-				return err
-			}
-			for _, l := range lines {
-				if err := tx.SKU.UpdateOneID(l.SkuID).AddStock(l.Count).AddSales(-l.Count).Exec(ctx); err != nil {
-					return err
-				}
-			}
-			did = true
-			return nil
-		})
+		}
+		return nil
 	})
-	return did, err
 }

@@ -7,7 +7,6 @@ package partner
 import (
 	"context"
 	"errors"
-	"fmt"
 	"regexp"
 	"strings"
 	"time"
@@ -16,13 +15,15 @@ import (
 	"github.com/storefront/storefront/ent/goods"
 	"github.com/storefront/storefront/ent/goodsspecification"
 	"github.com/storefront/storefront/ent/orderinfo"
-	"github.com/storefront/storefront/ent/sku"
 	"github.com/storefront/storefront/ent/specificationoption"
 	"github.com/storefront/storefront/internal/apikey"
 	"github.com/storefront/storefront/internal/apperr"
 	"github.com/storefront/storefront/internal/database"
 	"github.com/storefront/storefront/internal/money"
+	"github.com/storefront/storefront/internal/order"
 	"github.com/storefront/storefront/internal/orderstate"
+	"github.com/storefront/storefront/internal/paging"
+	"github.com/storefront/storefront/internal/stock"
 	"github.com/storefront/storefront/internal/text"
 )
 
@@ -34,9 +35,10 @@ const (
 )
 
 // Orders is what the partner service needs of the order service: the one
-// cancel transition that puts stock back.
+// cancel transition that puts stock back (nil when this call canceled the
+// order, otherwise NOT_FOUND or ORDER_STATE as order.Transition explains).
 type Orders interface {
-	CancelUnsentCash(ctx context.Context, orderID int, reason string) (bool, error)
+	CancelUnsentCash(ctx context.Context, orderID int, reason string) error
 }
 
 // Service runs partner operations.
@@ -98,12 +100,18 @@ func clean(r text.Rule, v *string) error {
 // schema's validators, the client still hears which field it sent wrong
 // (BAD_USER_INPUT), not INTERNAL.
 func saved[T any](v T, err error) (T, error) {
+	return v, inputError(err)
+}
+
+// inputError is err, or the BAD_USER_INPUT naming the field when err is a
+// schema validator's.
+func inputError(err error) error {
 	var ve *ent.ValidationError
 	if errors.As(err, &ve) {
 		name := inputName(ve.Name)
-		return v, apperr.BadField(name, "%s is out of range", name)
+		return apperr.BadField(name, "%s is out of range", name)
 	}
-	return v, err
+	return err
 }
 
 // inputName is the GraphQL spelling of an Ent field name (market_price:
@@ -238,7 +246,8 @@ func (s *Service) SetSKULaunched(ctx context.Context, p apikey.Partner, id int, 
 }
 
 // AdjustStock adds delta (negative to remove) to a SKU's stock in one
-// guarded update that never takes it below zero (stock:write). Sales are
+// guarded update (stock.Adjust) that never takes it below zero nor above
+// MaxStock (stock:write). Sales are
 // untouched: this is receiving goods or a count correction, not a sale.
 func (s *Service) AdjustStock(ctx context.Context, p apikey.Partner, skuID, delta int) (*ent.SKU, error) {
 	if err := p.Require(apikey.StockWrite); err != nil {
@@ -247,10 +256,7 @@ func (s *Service) AdjustStock(ctx context.Context, p apikey.Partner, skuID, delt
 	if delta == 0 || delta > MaxStock || delta < -MaxStock {
 		return nil, apperr.BadField("delta", "delta must be non-zero and at most %d either way", MaxStock)
 	}
-	n, err := s.db.Client.SKU.Update().
-		Where(sku.ID(skuID), sku.StockGTE(-delta), sku.StockLTE(MaxStock-delta)).
-		AddStock(delta).
-		Save(ctx)
+	moved, err := stock.Adjust(skuID, delta, MaxStock).Apply(ctx, s.db.Client.SKU)
 	if err != nil {
 		return nil, err
 	}
@@ -261,7 +267,7 @@ func (s *Service) AdjustStock(ctx context.Context, p apikey.Partner, skuID, delt
 	if err != nil {
 		return nil, err
 	}
-	if n == 0 {
+	if !moved {
 		if delta > 0 {
 			return nil, apperr.BadField("delta", "stock would exceed %d", MaxStock)
 		}
@@ -284,33 +290,21 @@ func (s *Service) ShipOrder(ctx context.Context, p apikey.Partner, orderID int, 
 	if !trackingRule.MatchString(trackingNo) {
 		return nil, apperr.BadField("trackingNo", "trackingNo must be 1 to 64 letters, digits or -")
 	}
-	n, err := saved(s.db.Client.OrderInfo.Update().
-		Where(orderinfo.ID(orderID), orderinfo.StatusEQ(orderstate.Unsend)).
-		SetStatus(orderstate.Unreceived).SetCarrier(carrier).SetTrackingNo(trackingNo).
-		Save(ctx))
-	if err != nil {
-		return nil, err
+	shipped := order.Transition{OrderID: orderID, From: []orderstate.Status{orderstate.Unsend}, To: orderstate.Unreceived,
+		Set: func(u *ent.OrderInfoUpdate) { u.SetCarrier(carrier).SetTrackingNo(trackingNo) }}
+	if err := shipped.Apply(ctx, s.db.Client); err != nil {
+		return nil, inputError(err)
 	}
-	return s.orderAfter(ctx, orderID, n == 1, func(o *ent.OrderInfo) string {
-		return fmt.Sprintf("the order is %s; only an UNSEND order can be shipped", o.Status)
-	})
+	return s.order(ctx, orderID)
 }
 
-// orderAfter reads the order a conditional update was about: it does not
-// exist (NOT_FOUND), or the update did not apply and why says why
-// (ORDER_STATE), or it did and the order is the answer.
-func (s *Service) orderAfter(ctx context.Context, orderID int, applied bool, why func(*ent.OrderInfo) string) (*ent.OrderInfo, error) {
+// order reads the order a transition changed, for the answer.
+func (s *Service) order(ctx context.Context, orderID int) (*ent.OrderInfo, error) {
 	o, err := s.db.Client.OrderInfo.Get(ctx, orderID)
 	if ent.IsNotFound(err) {
 		return nil, apperr.NotFound("order")
 	}
-	if err != nil {
-		return nil, err
-	}
-	if !applied {
-		return nil, apperr.New(apperr.CodeOrderState, "%s", why(o)).With("status", o.Status.String())
-	}
-	return o, nil
+	return o, err
 }
 
 // CancelOrder cancels an UNSEND CASH order and puts its stock back, once
@@ -324,13 +318,10 @@ func (s *Service) CancelOrder(ctx context.Context, p apikey.Partner, orderID int
 	if err := clean(reasonRule, &reason); err != nil {
 		return nil, err
 	}
-	did, err := s.orders.CancelUnsentCash(ctx, orderID, reason)
-	if err != nil {
+	if err := s.orders.CancelUnsentCash(ctx, orderID, reason); err != nil {
 		return nil, err
 	}
-	return s.orderAfter(ctx, orderID, did, func(o *ent.OrderInfo) string {
-		return fmt.Sprintf("the order is %s (%s); only an UNSEND CASH order can be canceled here", o.Status, o.PayMethod)
-	})
+	return s.order(ctx, orderID)
 }
 
 // OrderFilter narrows the partner's order listing.
@@ -339,9 +330,9 @@ type OrderFilter struct {
 	CreatedFrom, CreatedTo *time.Time
 }
 
-// Orders returns the query of every order matching f (orders:read); the
-// GraphQL layer pages through it.
-func (s *Service) Orders(p apikey.Partner, f OrderFilter) (*ent.OrderInfoQuery, error) {
+// Orders returns a page of the orders matching f, newest first
+// (orders:read).
+func (s *Service) Orders(ctx context.Context, p apikey.Partner, f OrderFilter, page paging.Args) (*ent.OrderInfoConnection, error) {
 	if err := p.Require(apikey.OrdersRead); err != nil {
 		return nil, err
 	}
@@ -358,5 +349,5 @@ func (s *Service) Orders(p apikey.Partner, f OrderFilter) (*ent.OrderInfoQuery, 
 	if f.CreatedTo != nil {
 		q = q.Where(orderinfo.CreatedAtLT(*f.CreatedTo))
 	}
-	return q, nil
+	return order.Page(ctx, q, page)
 }

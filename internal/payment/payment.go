@@ -5,7 +5,7 @@
 // inside a database transaction.
 //
 // Recording a payment is one transaction: insert the Payment row, then move
-// the order UNPAID -> UNSEND with a conditional update. If the order was
+// the order UNPAID -> UNSEND (an order.Transition). If the order was
 // canceled meanwhile (the buyer paid at the last second, the sweeper was
 // faster), the same transaction records that the payment is owed back
 // (refund_no, a request number derived from the trade number). The refund
@@ -29,15 +29,17 @@ import (
 	entpayment "github.com/storefront/storefront/ent/payment"
 	"github.com/storefront/storefront/internal/apperr"
 	"github.com/storefront/storefront/internal/database"
+	"github.com/storefront/storefront/internal/order"
 	"github.com/storefront/storefront/internal/orderstate"
 	"github.com/storefront/storefront/internal/pricing"
 )
 
 // Orders is what payments need of the order service.
 type Orders interface {
-	// CancelUnpaid cancels an UNPAID order and puts its stock back, once;
-	// it reports whether this call did it.
-	CancelUnpaid(ctx context.Context, orderID int) (bool, error)
+	// CancelUnpaid cancels an UNPAID order and puts its stock back, once:
+	// nil when this call did it, ORDER_STATE when the order had left
+	// UNPAID.
+	CancelUnpaid(ctx context.Context, orderID int) error
 	// Owned returns the user's order, or NOT_FOUND.
 	Owned(ctx context.Context, userID, orderID int) (*ent.OrderInfo, error)
 }
@@ -51,14 +53,13 @@ type Service struct {
 	// sellerID, when set, is the merchant's Alipay user id: a notification
 	// paid to another account is refused.
 	sellerID string
-	retry    *database.RetryPolicy
 	log      *slog.Logger
 	now      func() time.Time
 }
 
 // New returns the payment service. sellerID may be empty (not checked).
-func New(db *database.DB, gateway Gateway, orders Orders, appID, sellerID string, retry *database.RetryPolicy, log *slog.Logger) *Service {
-	return &Service{db: db, gateway: gateway, orders: orders, appID: appID, sellerID: sellerID, retry: retry, log: log, now: time.Now}
+func New(db *database.DB, gateway Gateway, orders Orders, appID, sellerID string, log *slog.Logger) *Service {
+	return &Service{db: db, gateway: gateway, orders: orders, appID: appID, sellerID: sellerID, log: log, now: time.Now}
 }
 
 // refundLease is how long a claim to ask Alipay for a refund keeps others
@@ -156,29 +157,23 @@ func (s *Service) Record(ctx context.Context, t Trade) (Outcome, error) {
 		paidAt = s.now()
 	}
 	moved := false
-	err = database.Retry(ctx, s.retry, func(ctx context.Context) error {
-		return database.WithTx(ctx, s.db.Client, s.db.Dialect, func(tx *ent.Tx) error {
-			p, err := tx.Payment.Create().
-				SetOrderID(o.ID).SetProvider(entpayment.ProviderALIPAY).SetTradeNo(t.TradeNo).
-				SetAmount(t.Amount).SetPaidAt(paidAt).Save(ctx)
-			if err != nil {
-				return err
-			}
-			n, err := tx.OrderInfo.Update().
-				Where(orderinfo.ID(o.ID), orderinfo.StatusEQ(orderstate.Unpaid)).
-				SetStatus(orderstate.Unsend).SetPaidAt(paidAt).SetTradeNo(t.TradeNo).
-				Save(ctx)
-			if err != nil {
-				return err
-			}
-			moved = n == 1
-			if moved {
-				return nil
-			}
-			// The order left UNPAID: the money is owed back, recorded with
-			// the payment so that no crash can forget it.
-			return tx.Payment.UpdateOne(p).SetRefundNo(refundNo(t.TradeNo)).Exec(ctx)
-		})
+	err = s.db.InTx(ctx, func(ctx context.Context, tx *ent.Tx) error {
+		p, err := tx.Payment.Create().
+			SetOrderID(o.ID).SetProvider(entpayment.ProviderALIPAY).SetTradeNo(t.TradeNo).
+			SetAmount(t.Amount).SetPaidAt(paidAt).Save(ctx)
+		if err != nil {
+			return err
+		}
+		paid := order.Transition{OrderID: o.ID, From: []orderstate.Status{orderstate.Unpaid}, To: orderstate.Unsend,
+			Set: func(u *ent.OrderInfoUpdate) { u.SetPaidAt(paidAt).SetTradeNo(t.TradeNo) }}
+		err = paid.Apply(ctx, tx.Client())
+		moved = err == nil
+		if moved || apperr.CodeOf(err) != apperr.CodeOrderState {
+			return err
+		}
+		// The order left UNPAID: the money is owed back, recorded with
+		// the payment so that no crash can forget it.
+		return tx.Payment.UpdateOne(p).SetRefundNo(refundNo(t.TradeNo)).Exec(ctx)
 	})
 	switch {
 	case err != nil && database.IsUniqueViolation(err):
@@ -388,14 +383,14 @@ func (s *Service) Sweep(ctx context.Context, limit int) (int, error) {
 			errs = append(errs, err)
 			continue
 		}
-		did, err := s.orders.CancelUnpaid(ctx, o.ID)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		if did {
+		switch err := s.orders.CancelUnpaid(ctx, o.ID); {
+		case err == nil:
 			canceled++
 			s.log.InfoContext(ctx, "unpaid order expired", "order", o.OrderNo)
+		case apperr.CodeOf(err) == apperr.CodeOrderState:
+			// Paid or canceled meanwhile, by another caller.
+		default:
+			errs = append(errs, err)
 		}
 	}
 	return canceled, errors.Join(errs...)
@@ -449,16 +444,9 @@ func (s *Service) CancelByBuyer(ctx context.Context, userID, orderID int) (*ent.
 			return nil, apperr.New(apperr.CodePaymentFailed, "Alipay cannot be reached; try again shortly")
 		}
 	}
-	did, err := s.orders.CancelUnpaid(ctx, o.ID)
-	if err != nil {
+	// Paid or canceled since the check above: the transition says so.
+	if err := s.orders.CancelUnpaid(ctx, o.ID); err != nil {
 		return nil, err
 	}
-	o, err = s.db.Client.OrderInfo.Get(ctx, o.ID)
-	if err != nil {
-		return nil, err
-	}
-	if !did {
-		return nil, errState("the order is %s; only an UNPAID order can be canceled", o.Status)
-	}
-	return o, nil
+	return s.db.Client.OrderInfo.Get(ctx, o.ID)
 }

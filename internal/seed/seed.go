@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/storefront/storefront/ent"
+	"github.com/storefront/storefront/internal/database"
 	"github.com/storefront/storefront/internal/money"
 )
 
@@ -87,19 +88,17 @@ func Loaded(ctx context.Context, client *ent.Client) (bool, error) {
 
 // Catalog loads the demo catalog in one transaction unless the database
 // already has a catalog; it reports whether it loaded anything.
-func Catalog(ctx context.Context, client *ent.Client) (bool, error) {
-	if ok, err := Loaded(ctx, client); err != nil || ok {
+func Catalog(ctx context.Context, db *database.DB) (bool, error) {
+	if ok, err := Loaded(ctx, db.Client); err != nil || ok {
 		return false, err
 	}
-	tx, err := client.Tx(ctx)
+	err := db.InTx(ctx, func(ctx context.Context, tx *ent.Tx) error {
+		return load(ctx, tx.Client())
+	})
 	if err != nil {
-		return false, err
-	}
-	if err := load(ctx, tx.Client()); err != nil {
-		_ = tx.Rollback()
 		return false, fmt.Errorf("seed: %w", err)
 	}
-	return true, tx.Commit()
+	return true, nil
 }
 
 func load(ctx context.Context, c *ent.Client) error {
