@@ -24,7 +24,7 @@ func (r *mutationResolver) CancelOrder(ctx context.Context, orderID int) (*ent.O
 // ConfirmReceipt is the resolver for the confirmReceipt field.
 func (r *mutationResolver) ConfirmReceipt(ctx context.Context, orderID int) (*ent.OrderInfo, error) {
 	p := shopperOf(ctx)
-	return r.OrderService.ConfirmReceipt(ctx, p.UserID, orderID)
+	return r.OrderBook.ConfirmReceipt(ctx, p.UserID, orderID)
 }
 
 // CommentOrderLines is the resolver for the commentOrderLines field.
@@ -34,7 +34,7 @@ func (r *mutationResolver) CommentOrderLines(ctx context.Context, orderID int, c
 	for i, c := range comments {
 		in[i] = *c
 	}
-	return r.OrderService.Comment(ctx, p.UserID, orderID, in)
+	return r.OrderBook.Comment(ctx, p.UserID, orderID, in)
 }
 
 // MyOrders is the resolver for the myOrders field.
@@ -44,13 +44,13 @@ func (r *queryResolver) MyOrders(ctx context.Context, after *paging.Cursor, firs
 	if err != nil {
 		return nil, err
 	}
-	return r.OrderService.Mine(ctx, p.UserID, status, page)
+	return r.OrderBook.Mine(ctx, p.UserID, status, page)
 }
 
 // Order is the resolver for the order field.
 func (r *queryResolver) Order(ctx context.Context, id int) (*ent.OrderInfo, error) {
 	p := shopperOf(ctx)
-	return r.OrderService.Get(ctx, p.UserID, id)
+	return r.OrderBook.Order(ctx, p.UserID, id)
 }
 
 // Comments is the resolver for the comments field.
@@ -59,7 +59,7 @@ func (r *sKUResolver) Comments(ctx context.Context, obj *ent.SKU, after *paging.
 	if err != nil {
 		return nil, err
 	}
-	return r.OrderService.Comments(ctx, obj.ID, page)
+	return r.OrderBook.Comments(ctx, obj.ID, page)
 }
 
 // Text is the resolver for the text field.

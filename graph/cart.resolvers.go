@@ -87,7 +87,7 @@ func (r *queryResolver) Cart(ctx context.Context) (*model.Cart, error) {
 // CheckoutPreview is the resolver for the checkoutPreview field.
 func (r *queryResolver) CheckoutPreview(ctx context.Context) (*model.CheckoutPreview, error) {
 	p := shopperOf(ctx)
-	pv, err := r.OrderService.Preview(ctx, p.UserID)
+	pv, err := r.OrderBook.Preview(ctx, p.UserID)
 	if err != nil {
 		return nil, err
 	}

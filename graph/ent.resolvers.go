@@ -36,7 +36,7 @@ func (r *queryResolver) Nodes(ctx context.Context, ids []int) ([]ent.Noder, erro
 
 // PurchaseLimit is the resolver for the purchaseLimit field.
 func (r *sKUResolver) PurchaseLimit(ctx context.Context, obj *ent.SKU) (int, error) {
-	return r.OrderService.LimitOf(obj), nil
+	return r.OrderBook.LimitOf(obj), nil
 }
 
 // Category returns generated.CategoryResolver implementation.

@@ -106,7 +106,7 @@ func (r *Resolver) visibleIDs(ctx context.Context, table string, ids []int) ([]i
 		if !signedIn {
 			return nil, nil
 		}
-		return r.OrderService.OwnedIDs(ctx, p.UserID, table, ids)
+		return r.OrderBook.OwnedIDs(ctx, p.UserID, table, ids)
 	}
 	return r.Catalog.VisibleIDs(ctx, table, ids)
 }

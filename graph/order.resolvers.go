@@ -18,7 +18,7 @@ import (
 func (r *mutationResolver) PlaceOrder(ctx context.Context, input order.PlaceInput) (*ent.OrderInfo, error) {
 	p := shopperOf(ctx)
 	input.UserID = p.UserID
-	return r.OrderService.Place(ctx, input)
+	return r.OrderBook.Place(ctx, input)
 }
 
 // Sku is the resolver for the sku field.

@@ -20,15 +20,15 @@ import (
 
 // Resolver holds the domain services the resolvers delegate to.
 type Resolver struct {
-	Client       *ent.Client
-	Catalog      *catalog.Service
-	Auth         *auth.Service
-	AddressBook  *address.Service
-	Carts        *cart.Store
-	OrderService *order.Service
-	Payments     *payment.Service
-	APIKeys      *apikey.Store
-	Partner      *partner.Service
-	SignIn       *signin.Service
-	Log          *slog.Logger
+	Client      *ent.Client
+	Catalog     *catalog.Service
+	Auth        *auth.Service
+	AddressBook *address.Service
+	Carts       *cart.Store
+	OrderBook   *order.Service
+	Payments    *payment.Service
+	APIKeys     *apikey.Store
+	Partner     *partner.Service
+	SignIn      *signin.Service
+	Log         *slog.Logger
 }

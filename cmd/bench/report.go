@@ -116,7 +116,7 @@ func formatAlone(r *cellResult) string {
 	if r == nil {
 		return "-"
 	}
-	return fmt.Sprint(r.batches.Alone)
+	return fmt.Sprint(r.batches.OwnTx)
 }
 
 func formatAux(r *cellResult, op string) string {

@@ -172,7 +172,7 @@ func runCell(ctx context.Context, e *env, sc *scenario, conc int, pr probes) *ce
 	res.batches = order.BatchStats{
 		Batches: batches1.Batches - batches0.Batches,
 		Batched: batches1.Batched - batches0.Batched,
-		Alone:   batches1.Alone - batches0.Alone,
+		OwnTx:   batches1.OwnTx - batches0.OwnTx,
 	}
 	timedCalls := 0
 	for _, w := range workers {

@@ -135,17 +135,17 @@ func Assemble(ctx context.Context, cfg config.Config, log *slog.Logger, db *data
 		return nil, err
 	}
 	gql := graph.NewHandler(&graph.Resolver{
-		Client:       a.DB.Client,
-		Catalog:      a.Catalog,
-		Auth:         a.Auth,
-		AddressBook:  a.AddressBook,
-		Carts:        a.Carts,
-		OrderService: a.Orders,
-		Payments:     a.Payments,
-		APIKeys:      apikey.New(a.DB.Client),
-		Partner:      partner.New(a.DB, a.Orders),
-		SignIn:       signin.New(a.Auth, a.Carts, log),
-		Log:          log,
+		Client:      a.DB.Client,
+		Catalog:     a.Catalog,
+		Auth:        a.Auth,
+		AddressBook: a.AddressBook,
+		Carts:       a.Carts,
+		OrderBook:   a.Orders,
+		Payments:    a.Payments,
+		APIKeys:     apikey.New(a.DB.Client),
+		Partner:     partner.New(a.DB, a.Orders),
+		SignIn:      signin.New(a.Auth, a.Carts, log),
+		Log:         log,
 	}, graph.Options{
 		Limits: graph.Limits{
 			MaxDepth:      cfg.MaxDepth,

@@ -156,7 +156,7 @@ func validatePassword(field, pw string) error {
 // Register creates an account for a client. Registrations are limited per
 // client address: each costs a hash, and a TAKEN answer tells that an
 // account exists.
-func (s *Service) Register(ctx context.Context, c Client, username, password, mobile string) (*ent.User, error) {
+func (s *Service) Register(ctx context.Context, c Origin, username, password, mobile string) (*ent.User, error) {
 	username, err := readUsername(username)
 	if err != nil {
 		return nil, err
@@ -190,7 +190,7 @@ func (s *Service) Register(ctx context.Context, c Client, username, password, mo
 
 // UsernameAvailable reports whether a valid username is free. The answers
 // are limited per client address: they tell which accounts exist.
-func (s *Service) UsernameAvailable(ctx context.Context, c Client, name string) (bool, error) {
+func (s *Service) UsernameAvailable(ctx context.Context, c Origin, name string) (bool, error) {
 	name, err := readUsername(name)
 	if err != nil {
 		return false, err
@@ -204,7 +204,7 @@ func (s *Service) UsernameAvailable(ctx context.Context, c Client, name string) 
 
 // MobileAvailable reports whether a valid mobile number is free, within
 // the same per-address limit as UsernameAvailable.
-func (s *Service) MobileAvailable(ctx context.Context, c Client, mobile string) (bool, error) {
+func (s *Service) MobileAvailable(ctx context.Context, c Origin, mobile string) (bool, error) {
 	mobile, err := readMobile(mobile)
 	if err != nil {
 		return false, err
@@ -216,8 +216,8 @@ func (s *Service) MobileAvailable(ctx context.Context, c Client, mobile string) 
 	return !taken, err
 }
 
-// Client describes where a login comes from.
-type Client struct {
+// Origin describes where a login comes from.
+type Origin struct {
 	Addr      string
 	UserAgent string
 }
@@ -240,7 +240,7 @@ var errBadCredentials = apperr.New(apperr.CodeUnauthenticated, "wrong account or
 // the throttle (five tries each): counting them as one would need the
 // account looked up first, and a throttled mobile number would then tell
 // whose username it belongs to.
-func (s *Service) Login(ctx context.Context, account, password string, c Client) (*Tokens, error) {
+func (s *Service) Login(ctx context.Context, account, password string, c Origin) (*Tokens, error) {
 	account, field, ok := loginAccount(account)
 	if !ok || len(password) > 4*maxPassword {
 		return nil, errBadCredentials
@@ -285,7 +285,7 @@ func (s *Service) Login(ctx context.Context, account, password string, c Client)
 }
 
 // issue stores a new refresh token of family and signs an access token.
-func (s *Service) issue(ctx context.Context, client *ent.Client, u *ent.User, family string, c Client) (*Tokens, error) {
+func (s *Service) issue(ctx context.Context, client *ent.Client, u *ent.User, family string, c Origin) (*Tokens, error) {
 	refresh, err := randomToken(32)
 	if err != nil {
 		return nil, err
@@ -319,7 +319,7 @@ func (e errReused) Error() string { return "refresh token reused" }
 
 // Refresh exchanges a refresh token for a new pair. The old token stops
 // working; presenting it again revokes the whole login.
-func (s *Service) Refresh(ctx context.Context, token string, c Client) (*Tokens, error) {
+func (s *Service) Refresh(ctx context.Context, token string, c Origin) (*Tokens, error) {
 	if token == "" || len(token) > 128 {
 		return nil, errBadRefresh
 	}
@@ -388,7 +388,7 @@ func (s *Service) Logout(ctx context.Context, p Principal) error {
 // current password is guessed against the login throttle's count of the
 // account (under its username) and the client's address, as a login is:
 // otherwise a stolen access token would be an unthrottled password oracle.
-func (s *Service) ChangePassword(ctx context.Context, p Principal, c Client, current, next string) error {
+func (s *Service) ChangePassword(ctx context.Context, p Principal, c Origin, current, next string) error {
 	if err := validatePassword("newPassword", next); err != nil {
 		return err
 	}

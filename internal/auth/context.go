@@ -42,12 +42,12 @@ type clientKey struct{}
 
 // WithClient attaches where the request comes from (for login throttling
 // and the session record).
-func WithClient(ctx context.Context, c Client) context.Context {
+func WithClient(ctx context.Context, c Origin) context.Context {
 	return context.WithValue(ctx, clientKey{}, c)
 }
 
 // ClientFrom returns where the request comes from.
-func ClientFrom(ctx context.Context) Client {
-	c, _ := ctx.Value(clientKey{}).(Client)
+func ClientFrom(ctx context.Context) Origin {
+	c, _ := ctx.Value(clientKey{}).(Origin)
 	return c
 }

@@ -139,7 +139,7 @@ func TestEveryPasswordHashAndCheckTakesItsShareOfTheBudget(t *testing.T) {
 	var hashes atomic.Int64
 	s.hasher.inside = func() { hashes.Add(1) }
 	ctx := t.Context()
-	c := Client{Addr: "192.0.2.1"}
+	c := Origin{Addr: "192.0.2.1"}
 	step := func(name string, want int64, fn func() error) {
 		t.Helper()
 		before := hashes.Load()
@@ -179,7 +179,7 @@ func TestUsernamesDifferingInCaseAreOneAccountOnBothDatabases(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			s := newService(t, db, miniredis.RunT(t).Addr(), "sf:")
 			ctx := t.Context()
-			c := Client{Addr: "192.0.2.2"}
+			c := Origin{Addr: "192.0.2.2"}
 			u, err := s.Register(ctx, c, "Alice_01", "password1", "13800000001")
 			if err != nil {
 				t.Fatal(err)

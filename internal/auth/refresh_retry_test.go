@@ -17,7 +17,7 @@ func TestARefreshBlockedPastTheLockWaitTimeoutIsRetried(t *testing.T) {
 	addr, prefix := testenv.Redis(t)
 	db := testenv.ShortLockWait(t, env, 1)
 	s := newService(t, db, addr, prefix)
-	c := Client{Addr: "192.0.2.3"}
+	c := Origin{Addr: "192.0.2.3"}
 	if _, err := s.Register(ctx, c, "refresher", "password1", "13800000003"); err != nil {
 		t.Fatal(err)
 	}

@@ -45,7 +45,7 @@ func (s *Service) ConfirmReceipt(ctx context.Context, userID, orderID int) (*ent
 	if err := received.Apply(ctx, s.db.Client); err != nil {
 		return nil, err
 	}
-	return s.Get(ctx, userID, orderID)
+	return s.Order(ctx, userID, orderID)
 }
 
 // LineComment is the buyer's word on one line.
@@ -119,7 +119,7 @@ func (s *Service) Comment(ctx context.Context, userID, orderID int, comments []L
 	if err != nil {
 		return nil, err
 	}
-	return s.Get(ctx, userID, orderID)
+	return s.Order(ctx, userID, orderID)
 }
 
 // newestComments is the order of a SKU's comments.

@@ -62,7 +62,7 @@ type outcome struct {
 	order *ent.OrderInfo
 	err   error
 	lead  bool // lead the next batch of this SKU
-	alone bool // place the order in its own transaction
+	ownTx bool // place the order in its own transaction
 }
 
 // combiner holds the queues of the SKUs that have callers waiting.
@@ -72,7 +72,7 @@ type combiner struct {
 
 	batches atomic.Int64
 	batched atomic.Int64
-	alone   atomic.Int64
+	ownTx   atomic.Int64
 }
 
 type queue struct {
@@ -127,17 +127,17 @@ func (c *combiner) handoff(skuID int) {
 type BatchStats struct {
 	Batches int64 // transactions that placed combined orders
 	Batched int64 // orders placed by those transactions
-	Alone   int64 // orders sent from a batch to their own transaction
+	OwnTx   int64 // orders sent from a batch to their own transaction
 }
 
 // BatchStats returns the combiner's counters since the service started.
 func (s *Service) BatchStats() BatchStats {
 	c := &s.batches
-	return BatchStats{Batches: c.batches.Load(), Batched: c.batched.Load(), Alone: c.alone.Load()}
+	return BatchStats{Batches: c.batches.Load(), Batched: c.batched.Load(), OwnTx: c.ownTx.Load()}
 }
 
-// combined places a one-SKU order through that SKU's queue.
-func (s *Service) combined(ctx context.Context, in PlaceInput, line cart.Line) (*ent.OrderInfo, error) {
+// placeBatched places a one-SKU order through that SKU's queue.
+func (s *Service) placeBatched(ctx context.Context, in PlaceInput, line cart.Line) (*ent.OrderInfo, error) {
 	t := &ticket{in: in, line: line, done: make(chan outcome, 1)}
 	lead := s.batches.join(t)
 	for {
@@ -150,9 +150,9 @@ func (s *Service) combined(ctx context.Context, in PlaceInput, line cart.Line) (
 		switch {
 		case out.lead:
 			lead = true
-		case out.alone:
-			s.batches.alone.Add(1)
-			return s.alone(ctx, in, t.addr, []cart.Line{line})
+		case out.ownTx:
+			s.batches.ownTx.Add(1)
+			return s.placeOwnTx(ctx, in, t.addr, []cart.Line{line})
 		default:
 			return out.order, out.err
 		}
@@ -231,7 +231,7 @@ func (s *Service) decide(ctx context.Context, batch []*ticket, outs []outcome) {
 		case seen[uk]:
 			// One multi-row insert cannot hold a key twice; alone, the
 			// second call finds the first one's order.
-			outs[i] = outcome{alone: true}
+			outs[i] = outcome{ownTx: true}
 		default:
 			candidates = append(candidates, i)
 		}
@@ -252,7 +252,7 @@ func (s *Service) decide(ctx context.Context, batch []*ticket, outs []outcome) {
 		case err == nil:
 			outs[i] = outcome{order: orders[j]}
 		case errors.Is(err, errBatchShort) || database.IsUniqueViolation(err):
-			outs[i] = outcome{alone: true}
+			outs[i] = outcome{ownTx: true}
 		}
 	}
 }

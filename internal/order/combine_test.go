@@ -168,7 +168,7 @@ func TestOneSKUsConcurrentOrdersShareItsUnitsInOneTransaction(t *testing.T) {
 		t.Fatalf("stock %d, sales %d, %d orders, %d lines; placed %d orders of %d units from %d", k.Stock, k.Sales, orders, lines, placed, units, stock)
 	}
 	st := svc.BatchStats()
-	if st.Batches != 2 || st.Batched != int64(placed) || st.Alone != 0 {
+	if st.Batches != 2 || st.Batched != int64(placed) || st.OwnTx != 0 {
 		t.Fatalf("batch stats %+v; want 2 batches placing all %d orders", st, placed)
 	}
 	// The buyers who got an order have an empty cart; the others keep theirs.
@@ -235,7 +235,7 @@ func TestABatchOutrunByAnotherInstanceFallsBackToOneTransactionPerOrder(t *testi
 	if placed != 2 || refused != 3 || k.Stock != 1 || k.Sales != 9 || orders != 3 {
 		t.Fatalf("%d placed, %d refused, stock %d, sales %d, %d orders; want 2, 3, 1, 9, 3", placed, refused, k.Stock, k.Sales, orders)
 	}
-	if st := svc.BatchStats(); st.Batches != 1 || st.Alone != 4 {
+	if st := svc.BatchStats(); st.Batches != 1 || st.OwnTx != 4 {
 		t.Fatalf("batch stats %+v; want the first batch placed and four orders sent alone", st)
 	}
 }

@@ -146,7 +146,7 @@ func TestABatchOfManyBuyersKeepsEachBuyersLimit(t *testing.T) {
 	if k.Sales != buyers || k.Stock != 1000-buyers {
 		t.Fatalf("stock %d, sales %d", k.Stock, k.Sales)
 	}
-	if st := svc.BatchStats(); st.Batches != 2 || st.Batched != buyers || st.Alone != 0 {
+	if st := svc.BatchStats(); st.Batches != 2 || st.Batched != buyers || st.OwnTx != 0 {
 		t.Fatalf("batch stats %+v; want every order placed by two batches", st)
 	}
 }

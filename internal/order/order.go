@@ -187,14 +187,14 @@ func (s *Service) place(ctx context.Context, in PlaceInput) (*ent.OrderInfo, err
 	if len(lines) == 1 {
 		// The flash-sale shape: one SKU, possibly wanted by thousands. The
 		// batch reads its buyers' addresses together.
-		placed, err = s.combined(ctx, in, lines[0])
+		placed, err = s.placeBatched(ctx, in, lines[0])
 	} else {
 		var addr *ent.Address
 		actx, cancel := lookup(ctx)
 		addr, err = s.addresses.Get(actx, in.UserID, in.AddressID)
 		cancel()
 		if err == nil {
-			placed, err = s.alone(ctx, in, addr, lines)
+			placed, err = s.placeOwnTx(ctx, in, addr, lines)
 		}
 	}
 	if err != nil {
@@ -213,8 +213,8 @@ func (s *Service) place(ctx context.Context, in PlaceInput) (*ent.OrderInfo, err
 	return placed, nil
 }
 
-// alone places one order in its own transaction.
-func (s *Service) alone(ctx context.Context, in PlaceInput, addr *ent.Address, lines []cart.Line) (*ent.OrderInfo, error) {
+// placeOwnTx places one order in its own transaction.
+func (s *Service) placeOwnTx(ctx context.Context, in PlaceInput, addr *ent.Address, lines []cart.Line) (*ent.OrderInfo, error) {
 	skus, err := s.priced(ctx, lines)
 	if err != nil {
 		return nil, err
@@ -422,18 +422,18 @@ func orderNumber(now time.Time, userID int) (string, error) {
 	return fmt.Sprintf("%s%06d%012d", now.UTC().Format("20060102150405"), userID&0xffffffff%1_000_000, r.Int64()), nil
 }
 
-// Get returns one of the user's orders with its lines. Another user's order
+// Order returns one of the user's orders with its lines. Another user's order
 // is NOT_FOUND, like one that does not exist.
-func (s *Service) Get(ctx context.Context, userID, id int) (*ent.OrderInfo, error) {
-	return owned(ctx, s.db.Client.OrderInfo.Query().WithLines(), userID, id)
+func (s *Service) Order(ctx context.Context, userID, id int) (*ent.OrderInfo, error) {
+	return usersOrder(ctx, s.db.Client.OrderInfo.Query().WithLines(), userID, id)
 }
 
-// Owned returns one of the user's orders (without its lines), or NOT_FOUND.
-func (s *Service) Owned(ctx context.Context, userID, id int) (*ent.OrderInfo, error) {
-	return owned(ctx, s.db.Client.OrderInfo.Query(), userID, id)
+// OrderWithoutLines returns one of the user's orders (without its lines), or NOT_FOUND.
+func (s *Service) OrderWithoutLines(ctx context.Context, userID, id int) (*ent.OrderInfo, error) {
+	return usersOrder(ctx, s.db.Client.OrderInfo.Query(), userID, id)
 }
 
-func owned(ctx context.Context, q *ent.OrderInfoQuery, userID, id int) (*ent.OrderInfo, error) {
+func usersOrder(ctx context.Context, q *ent.OrderInfoQuery, userID, id int) (*ent.OrderInfo, error) {
 	ctx, cancel := lookup(ctx)
 	defer cancel()
 	o, err := q.Where(orderinfo.ID(id), orderinfo.UserID(userID)).Only(ctx)

@@ -40,8 +40,8 @@ type Orders interface {
 	// nil when this call did it, ORDER_STATE when the order had left
 	// UNPAID.
 	CancelUnpaid(ctx context.Context, orderID int) error
-	// Owned returns the user's order, or NOT_FOUND.
-	Owned(ctx context.Context, userID, orderID int) (*ent.OrderInfo, error)
+	// OrderRow returns the user's order, or NOT_FOUND.
+	OrderWithoutLines(ctx context.Context, userID, orderID int) (*ent.OrderInfo, error)
 }
 
 // Service takes payments.
@@ -73,7 +73,7 @@ func errState(format string, args ...any) error {
 
 // usersAlipayOrder returns the user's ALIPAY order or NOT_FOUND.
 func (s *Service) usersAlipayOrder(ctx context.Context, userID, orderID int) (*ent.OrderInfo, error) {
-	o, err := s.orders.Owned(ctx, userID, orderID)
+	o, err := s.orders.OrderWithoutLines(ctx, userID, orderID)
 	if err != nil {
 		return nil, err
 	}
@@ -419,7 +419,7 @@ func (s *Service) RunSweeper(ctx context.Context, interval time.Duration) {
 // canceled with its stock put back. Racing a payment or a second cancel
 // leaves one outcome: the conditional cancel applies once.
 func (s *Service) CancelByBuyer(ctx context.Context, userID, orderID int) (*ent.OrderInfo, error) {
-	o, err := s.orders.Owned(ctx, userID, orderID)
+	o, err := s.orders.OrderWithoutLines(ctx, userID, orderID)
 	if err != nil {
 		return nil, err
 	}

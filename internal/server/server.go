@@ -178,7 +178,7 @@ func withClient(trustProxy bool, next http.Handler) http.Handler {
 			hops := strings.Split(fwd, ",")
 			addr = strings.TrimSpace(hops[len(hops)-1])
 		}
-		ctx := auth.WithClient(r.Context(), auth.Client{Addr: addr, UserAgent: r.UserAgent()})
+		ctx := auth.WithClient(r.Context(), auth.Origin{Addr: addr, UserAgent: r.UserAgent()})
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }

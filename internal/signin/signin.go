@@ -22,7 +22,7 @@ import (
 
 // Accounts checks a password and opens a login (auth.Service).
 type Accounts interface {
-	Login(ctx context.Context, account, password string, c auth.Client) (*auth.Tokens, error)
+	Login(ctx context.Context, account, password string, c auth.Origin) (*auth.Tokens, error)
 }
 
 // Carts moves a guest cart into a shopper's (cart.Store).
@@ -45,7 +45,7 @@ func New(accounts Accounts, carts Carts, log *slog.Logger) *Service {
 // Login signs in with account (a username or a mobile number) and password
 // for client c. guestCart, when not nil, is the visitor's guest cart token:
 // its lines join the shopper's cart.
-func (s *Service) Login(ctx context.Context, account, password string, c auth.Client, guestCart *string) (*auth.Tokens, error) {
+func (s *Service) Login(ctx context.Context, account, password string, c auth.Origin, guestCart *string) (*auth.Tokens, error) {
 	if guestCart != nil {
 		if err := cart.ValidateGuestToken(*guestCart); err != nil {
 			return nil, err

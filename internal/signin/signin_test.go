@@ -21,7 +21,7 @@ type accounts struct{ tried int }
 
 var errWrong = apperr.New(apperr.CodeUnauthenticated, "wrong account or password")
 
-func (a *accounts) Login(_ context.Context, account, password string, _ auth.Client) (*auth.Tokens, error) {
+func (a *accounts) Login(_ context.Context, account, password string, _ auth.Origin) (*auth.Tokens, error) {
 	a.tried++
 	if account != "alice_01" || password != "right" {
 		return nil, errWrong
@@ -55,7 +55,7 @@ func setup(t *testing.T) (*signin.Service, *accounts, *carts, *bytes.Buffer, str
 
 func TestAVisitorWhoSignsInKeepsTheGuestCart(t *testing.T) {
 	s, _, c, _, guest := setup(t)
-	tokens, err := s.Login(context.Background(), "alice_01", "right", auth.Client{}, &guest)
+	tokens, err := s.Login(context.Background(), "alice_01", "right", auth.Origin{}, &guest)
 	if err != nil || tokens.AccessToken != "access" {
 		t.Fatalf("Login = %+v, %v", tokens, err)
 	}
@@ -66,7 +66,7 @@ func TestAVisitorWhoSignsInKeepsTheGuestCart(t *testing.T) {
 
 func TestSigningInWithoutAGuestCartMergesNothing(t *testing.T) {
 	s, _, c, _, _ := setup(t)
-	if _, err := s.Login(context.Background(), "alice_01", "right", auth.Client{}, nil); err != nil {
+	if _, err := s.Login(context.Background(), "alice_01", "right", auth.Origin{}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if len(c.merged) != 0 {
@@ -76,7 +76,7 @@ func TestSigningInWithoutAGuestCartMergesNothing(t *testing.T) {
 
 func TestAWrongPasswordMergesNothing(t *testing.T) {
 	s, _, c, _, guest := setup(t)
-	if _, err := s.Login(context.Background(), "alice_01", "guess", auth.Client{}, &guest); !errors.Is(err, errWrong) {
+	if _, err := s.Login(context.Background(), "alice_01", "guess", auth.Origin{}, &guest); !errors.Is(err, errWrong) {
 		t.Fatalf("Login = %v, want the accounts' refusal as is", err)
 	}
 	if len(c.merged) != 0 {
@@ -87,7 +87,7 @@ func TestAWrongPasswordMergesNothing(t *testing.T) {
 func TestAMalformedGuestTokenIsRefusedBeforeThePassword(t *testing.T) {
 	s, a, c, _, _ := setup(t)
 	bad := "not-a-token"
-	_, err := s.Login(context.Background(), "alice_01", "right", auth.Client{}, &bad)
+	_, err := s.Login(context.Background(), "alice_01", "right", auth.Origin{}, &bad)
 	if apperr.CodeOf(err) != apperr.CodeBadUserInput {
 		t.Fatalf("Login = %v, want BAD_USER_INPUT", err)
 	}
@@ -99,7 +99,7 @@ func TestAMalformedGuestTokenIsRefusedBeforeThePassword(t *testing.T) {
 func TestTheLoginStandsWhenTheMergeFails(t *testing.T) {
 	s, _, c, logs, guest := setup(t)
 	c.fail = errors.New("redis: connection refused")
-	tokens, err := s.Login(context.Background(), "alice_01", "right", auth.Client{}, &guest)
+	tokens, err := s.Login(context.Background(), "alice_01", "right", auth.Origin{}, &guest)
 	if err != nil || tokens == nil || tokens.User.ID != 7 {
 		t.Fatalf("Login = %+v, %v; want the login despite the merge", tokens, err)
 	}
