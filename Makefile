@@ -1,10 +1,13 @@
 # Storefront. `make help` lists the targets.
 GO ?= go
 
-.PHONY: help run test test-short chaos generate lint bench migration services playground-check http-audit
+.PHONY: help build run test test-short chaos generate lint bench migration services playground-check http-audit
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
+
+build: ## build bin/storefront, naming each package as it compiles (the first build takes minutes)
+	$(GO) build -v -o bin/storefront ./cmd/storefront
 
 run: ## serve on the embedded default (SQLite + in-process Redis) at http://127.0.0.1:8080/
 	$(GO) run ./cmd/storefront
@@ -21,7 +24,7 @@ chaos: services ## the slower fault tests (files tagged chaos): frozen MariaDB a
 generate: ## regenerate Ent and gqlgen code
 	$(GO) generate ./...
 
-lint: ## what CI checks besides the tests: generated code clean, gofmt, go vet
+lint: ## what CI checks besides the tests: generated code clean, gofmt, go vet, golangci-lint (.golangci.yml)
 	bash scripts/lint.sh
 
 bench: services ## throughput over HTTP on MariaDB and Redis; prints tables (flags: make bench ARGS="-duration 2s")

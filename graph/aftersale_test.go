@@ -15,7 +15,7 @@ func TestCancelAnUnpaidOrderPutsTheStockBackOnce(t *testing.T) {
 	id := skuIDByName(t, s, "Nimbus 16 64 GB")
 	before := skuRow(t, s, id)
 	o := unpaidOrder(t, s, "Nimbus 16 64 GB")
-	s.App.Sandbox.OpenPayURL(o.payURL(t, s))
+	openPayURL(t, s, o.payURL(t, s))
 
 	codes := make([]string, 4)
 	parallel(len(codes), func(i int) {
@@ -39,8 +39,8 @@ func TestCancelRacingAPaymentLeavesOneOutcome(t *testing.T) {
 	t.Parallel()
 	s := gqltest.Start(t, gqltest.Options{})
 	o := unpaidOrder(t, s, "Echo Buds White")
-	s.App.Sandbox.OpenPayURL(o.payURL(t, s))
-	s.App.Sandbox.PayWithoutNotify(o.no) // paid, notification still on its way
+	openPayURL(t, s, o.payURL(t, s))
+	payWithoutNotify(t, s, o.no) // paid, notification still on its way
 	res := s.Post(t, gqltest.Request{Query: cancelDoc, Header: o.Header(), Variables: map[string]any{"id": o.id}})
 	if res.Code() != "ORDER_STATE" || orderStatus(t, s, o.no) != orderstate.Unsend || payments(t, s) != 1 {
 		t.Fatalf("cancel after payment: %+v, order %s, %d payments", res.Errors, orderStatus(t, s, o.no), payments(t, s))

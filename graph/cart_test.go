@@ -63,7 +63,7 @@ func TestGuestCartTravelsByTokenAndMergesAtLogin(t *testing.T) {
 	s := gqltest.Start(t, gqltest.Options{})
 	phone := skuIDByName(t, s, "Aurora X1 Midnight / 128 GB")
 	buds := skuIDByName(t, s, "Echo Buds White")
-	case_ := skuIDByName(t, s, "MagSafe Case Clear")
+	clearCase := skuIDByName(t, s, "MagSafe Case Clear")
 
 	// A visitor with no cart gets one.
 	c, res := cartCall(t, s, nil, addDoc, map[string]any{"id": phone, "n": 2})
@@ -79,7 +79,7 @@ func TestGuestCartTravelsByTokenAndMergesAtLogin(t *testing.T) {
 	if c, _ := cartCall(t, s, nil, cartDoc, nil); c.LineCount != 0 || c.GuestToken != nil {
 		t.Fatalf("no token: %+v", c)
 	}
-	other, _ := cartCall(t, s, nil, addDoc, map[string]any{"id": case_, "n": 1})
+	other, _ := cartCall(t, s, nil, addDoc, map[string]any{"id": clearCase, "n": 1})
 	if other.LineCount != 1 || *other.GuestToken == *c.GuestToken {
 		t.Fatalf("second visitor: %+v", other)
 	}
@@ -90,7 +90,7 @@ func TestGuestCartTravelsByTokenAndMergesAtLogin(t *testing.T) {
 	// The shopper had 5 phones and a case; the guest's 2 phones win.
 	sh := s.NewShopper(t)
 	cartCall(t, s, sh.Header(), addDoc, map[string]any{"id": phone, "n": 5})
-	cartCall(t, s, sh.Header(), addDoc, map[string]any{"id": case_, "n": 1})
+	cartCall(t, s, sh.Header(), addDoc, map[string]any{"id": clearCase, "n": 1})
 	var login struct{ Login struct{ AccessToken string } }
 	s.Query(t, `mutation($in: LoginInput!) { login(input: $in) { accessToken } }`, map[string]any{"in": map[string]any{
 		"account": sh.Username, "password": sh.Password, "guestCartToken": *c.GuestToken}}, &login)
@@ -99,7 +99,7 @@ func TestGuestCartTravelsByTokenAndMergesAtLogin(t *testing.T) {
 	for _, l := range merged.Lines {
 		counts[l.SkuID] = l.Count
 	}
-	if merged.LineCount != 3 || counts[phone] != 2 || counts[buds] != 1 || counts[case_] != 1 {
+	if merged.LineCount != 3 || counts[phone] != 2 || counts[buds] != 1 || counts[clearCase] != 1 {
 		t.Fatalf("merged = %+v", merged)
 	}
 	if c, _ := cartCall(t, s, guest, cartDoc, nil); c.LineCount != 0 {

@@ -44,8 +44,8 @@ var (
 	_ graphql.FieldInterceptor     = deadline{}
 )
 
-func (deadline) ExtensionName() string                          { return "RequestDeadline" }
-func (deadline) Validate(schema graphql.ExecutableSchema) error { return nil }
+func (deadline) ExtensionName() string                   { return "RequestDeadline" }
+func (deadline) Validate(graphql.ExecutableSchema) error { return nil }
 
 func (d deadline) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 	if op := graphql.GetOperationContext(ctx).Operation; op == nil || op.Operation == ast.Subscription {

@@ -146,7 +146,7 @@ func TestMerchantCancelPutsStockBackOnceAndOnlyForUnsentCashOrders(t *testing.T)
 	if res := cancel(orders, unpaid.id, "x"); res.Code() != "ORDER_STATE" {
 		t.Fatalf("an UNPAID order: %+v", res.Errors)
 	}
-	s.App.Sandbox.OpenPayURL(unpaid.payURL(t, s))
+	openPayURL(t, s, unpaid.payURL(t, s))
 	if _, err := s.App.Sandbox.Pay(unpaid.no); err != nil {
 		t.Fatal(err)
 	}

@@ -26,7 +26,7 @@ func TestTheMeterCostsWhatGqlgenDoes(t *testing.T) {
 		`{ __schema { types { name fields { name } } } __type(name: "SKU") { fields { name type { name } } } }`,
 		`query($n: Int) { myOrders(first: $n) { edges { node { id lines { skuName } } } } }`,
 	} {
-		q, errs := gqlparser.LoadQuery(es.Schema(), doc)
+		q, errs := gqlparser.LoadQueryWithRules(es.Schema(), doc, nil)
 		if errs != nil {
 			t.Fatalf("%s: %v", doc, errs)
 		}
@@ -49,7 +49,7 @@ func TestTheMeterSaturatesInsteadOfOverflowing(t *testing.T) {
 	for i := 1; i <= 60; i++ {
 		doc += " fragment F" + strconv.Itoa(i) + " on Query { ...F" + strconv.Itoa(i-1) + " ...F" + strconv.Itoa(i-1) + " }"
 	}
-	q, errs := gqlparser.LoadQuery(es.Schema(), doc)
+	q, errs := gqlparser.LoadQueryWithRules(es.Schema(), doc, nil)
 	if errs != nil {
 		t.Fatal(errs)
 	}

@@ -120,7 +120,7 @@ func TestLinesBoughtWhileRedisIsUnreachableLeaveTheCartOnceItAnswers(t *testing.
 		name   string
 		finish func(t *testing.T, s *gqltest.Server, b buyer)
 	}{
-		{"by the cleaner", func(t *testing.T, s *gqltest.Server, b buyer) {
+		{"by the cleaner", func(t *testing.T, s *gqltest.Server, _ buyer) {
 			if n, err := s.App.Orders.ClearOwedCarts(t.Context(), 100); n != 1 || err != nil {
 				t.Fatalf("the cleaner finished %d clean-ups (%v), want 1", n, err)
 			}

@@ -39,6 +39,31 @@ func lineIDs(t *testing.T, s *gqltest.Server, sh gqltest.Shopper, orderID string
 	return ids
 }
 
+// commentsAreUntouched fails the test unless the shopper's order is in
+// status with none of its lines commented.
+func commentsAreUntouched(t *testing.T, s *gqltest.Server, sh gqltest.Shopper, orderID, status string) {
+	t.Helper()
+	var o struct {
+		Order struct {
+			Status string
+			Lines  []struct {
+				Commented bool
+				Score     int
+				Comment   string
+			}
+		}
+	}
+	s.As(t, sh, `query($id: ID!) { order(id: $id) { status lines { commented score comment } } }`, map[string]any{"id": orderID}, &o)
+	if o.Order.Status != status || len(o.Order.Lines) == 0 {
+		t.Fatalf("order %+v, want %s with its lines", o.Order, status)
+	}
+	for _, l := range o.Order.Lines {
+		if l.Commented || l.Comment != "" {
+			t.Fatalf("a refused comment was written: %+v", o.Order.Lines)
+		}
+	}
+}
+
 func TestTheOrderLifeCycleAndItsIllegalTransitions(t *testing.T) {
 	t.Parallel()
 	s := gqltest.Start(t, gqltest.Options{})
@@ -51,6 +76,17 @@ func TestTheOrderLifeCycleAndItsIllegalTransitions(t *testing.T) {
 		vars["id"] = id
 		return s.Post(t, gqltest.Request{Query: doc, Header: h, Variables: vars})
 	}
+	lines := lineIDs(t, s, b.Shopper, id)
+	// A well-formed comment on every line: what is refused below is refused
+	// for the order's state or owner, never for its input.
+	everyLine := func(text string) map[string]any {
+		var cs []map[string]any
+		for _, l := range lines {
+			cs = append(cs, map[string]any{"lineId": l, "score": 3, "text": text})
+		}
+		return map[string]any{"c": cs}
+	}
+	stranger := s.NewShopper(t)
 	steps := []struct {
 		name string
 		doc  string
@@ -59,12 +95,12 @@ func TestTheOrderLifeCycleAndItsIllegalTransitions(t *testing.T) {
 		code string
 	}{
 		{"receipt before shipping", receiptDoc, b.Header(), map[string]any{}, "ORDER_STATE"},
-		{"comment before receipt", commentDoc, b.Header(), map[string]any{"c": []map[string]any{}}, "BAD_USER_INPUT"},
+		{"comment before receipt", commentDoc, b.Header(), everyLine("too early"), "ORDER_STATE"},
 		{"cancel a CASH order", cancelDoc, b.Header(), map[string]any{}, "ORDER_STATE"},
 		{"ship", shipDoc, shipper, map[string]any{}, ""},
 		{"ship twice", shipDoc, shipper, map[string]any{}, "ORDER_STATE"},
 		{"cancel a shipped order", cancelDoc, b.Header(), map[string]any{}, "ORDER_STATE"},
-		{"receipt by another shopper", receiptDoc, s.NewShopper(t).Header(), map[string]any{}, "NOT_FOUND"},
+		{"receipt by another shopper", receiptDoc, stranger.Header(), map[string]any{}, "NOT_FOUND"},
 		{"receipt", receiptDoc, b.Header(), map[string]any{}, ""},
 		{"receipt twice", receiptDoc, b.Header(), map[string]any{}, "ORDER_STATE"},
 	}
@@ -73,7 +109,23 @@ func TestTheOrderLifeCycleAndItsIllegalTransitions(t *testing.T) {
 			t.Fatalf("%s: %+v, want %q", st.name, res.Errors, st.code)
 		}
 	}
-	lines := lineIDs(t, s, b.Shopper, id)
+	commentsAreUntouched(t, s, b.Shopper, id, "UNCOMMENT")
+
+	// Another shopper commenting the order, now that its owner could: it
+	// looks like an order that does not exist, tells nothing of its state,
+	// and writes nothing.
+	res := call(commentDoc, stranger.Header(), everyLine("not my order"))
+	if res.Code() != "NOT_FOUND" || len(res.Errors) != 1 {
+		t.Fatalf("comment on another shopper's order: %+v, want one NOT_FOUND", res.Errors)
+	}
+	if e := res.Errors[0]; e.Extensions["status"] != nil || strings.Contains(e.Message, "UNCOMMENT") {
+		t.Fatalf("the refusal tells the order's state: %+v", e)
+	}
+	if string(res.Data) != "null" {
+		t.Fatalf("comment on another shopper's order answered data %s, want null", res.Data)
+	}
+	commentsAreUntouched(t, s, b.Shopper, id, "UNCOMMENT")
+
 	bad := []map[string]any{
 		{"lineId": lines[0], "score": 6, "text": "x"},
 		{"lineId": lines[0], "score": -1, "text": "x"},
@@ -151,7 +203,9 @@ func TestPartnerScopesAndWhoMayCallWhat(t *testing.T) {
 	catalog := partnerKey(t, s, apikey.CatalogWrite)
 	reader := partnerKey(t, s, apikey.OrdersRead)
 	revoked, rec, _ := apikey.New(s.App.DB.Client).Create(t.Context(), "old", []string{apikey.StockWrite})
-	apikey.New(s.App.DB.Client).Revoke(t.Context(), rec.Prefix)
+	if err := apikey.New(s.App.DB.Client).Revoke(t.Context(), rec.Prefix); err != nil {
+		t.Fatal(err)
+	}
 
 	cases := []struct {
 		name string

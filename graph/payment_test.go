@@ -175,8 +175,8 @@ func TestEightDuplicateNotificationsMakeOnePayment(t *testing.T) {
 	t.Parallel()
 	s := gqltest.Start(t, gqltest.Options{})
 	o := unpaidOrder(t, s, "Studio Max Sand")
-	s.App.Sandbox.OpenPayURL(o.payURL(t, s))
-	s.App.Sandbox.PayWithoutNotify(o.no)
+	openPayURL(t, s, o.payURL(t, s))
+	payWithoutNotify(t, s, o.no)
 	form, _ := s.App.Sandbox.Notification(o.no)
 	answers := make([]string, 8)
 	parallel(8, func(i int) { answers[i] = notify(t, s, form) })
@@ -195,8 +195,8 @@ func TestANotificationRacingConfirmPaymentMovesTheOrderOnce(t *testing.T) {
 	s := gqltest.Start(t, gqltest.Options{})
 	for range 5 {
 		o := unpaidOrder(t, s, "MagSafe Case Sage")
-		s.App.Sandbox.OpenPayURL(o.payURL(t, s))
-		s.App.Sandbox.PayWithoutNotify(o.no)
+		openPayURL(t, s, o.payURL(t, s))
+		payWithoutNotify(t, s, o.no)
 		var wg sync.WaitGroup
 		wg.Add(2)
 		go func() { defer wg.Done(); _ = s.App.Sandbox.Resend(o.no) }()
@@ -228,8 +228,8 @@ func TestExpiredOrdersAreCanceledOnceByTwoSweepers(t *testing.T) {
 	}
 	// One of them was paid at Alipay, its notification lost: the sweeper
 	// must record it, not cancel it.
-	s.App.Sandbox.OpenPayURL(orders[0].payURL(t, s))
-	s.App.Sandbox.PayWithoutNotify(orders[0].no)
+	openPayURL(t, s, orders[0].payURL(t, s))
+	payWithoutNotify(t, s, orders[0].no)
 	past := time.Now().Add(-time.Minute)
 	s.App.DB.Client.OrderInfo.Update().Where(orderinfo.StatusEQ(orderstate.Unpaid)).SetExpiresAt(past).ExecX(t.Context())
 
@@ -268,8 +268,8 @@ func TestPaidAfterCancelIsRecordedAndRefundedOnce(t *testing.T) {
 	t.Parallel()
 	s := gqltest.Start(t, gqltest.Options{})
 	o := unpaidOrder(t, s, "Nimbus 14 Grey / 32 GB")
-	s.App.Sandbox.OpenPayURL(o.payURL(t, s))
-	s.App.Sandbox.PayWithoutNotify(o.no)
+	openPayURL(t, s, o.payURL(t, s))
+	payWithoutNotify(t, s, o.no)
 	raw, _ := gid.Decode(o.id)
 	if err := s.App.Orders.CancelUnpaid(t.Context(), raw); err != nil {
 		t.Fatalf("cancel: %v", err)
@@ -334,7 +334,7 @@ func TestTheReturnRedirectIsVerifiedAndNeverPays(t *testing.T) {
 	t.Parallel()
 	s := gqltest.Start(t, gqltest.Options{})
 	o := unpaidOrder(t, s, "Studio Max Black")
-	s.App.Sandbox.OpenPayURL(o.payURL(t, s))
+	openPayURL(t, s, o.payURL(t, s))
 	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	// Paying through the cashier form redirects the browser to the return URL.
 	res, err := noFollow.PostForm(s.URL+"/alipay-sandbox/pay", url.Values{"out_trade_no": {o.no}})
@@ -480,8 +480,8 @@ func TestConfirmPaymentWithAnAmountAlipayDidNotChargeIsPaymentFailed(t *testing.
 	t.Parallel()
 	s := gqltest.Start(t, gqltest.Options{})
 	o := unpaidOrder(t, s, "Echo Buds Black")
-	s.App.Sandbox.OpenPayURL(o.payURL(t, s))
-	s.App.Sandbox.PayWithoutNotify(o.no)
+	openPayURL(t, s, o.payURL(t, s))
+	payWithoutNotify(t, s, o.no)
 	// Alipay's answer and the order disagree on the amount.
 	if _, err := s.App.DB.SQL.ExecContext(t.Context(), "UPDATE orders SET freight = freight + 100 WHERE order_no = ?", o.no); err != nil {
 		t.Fatal(err)

@@ -35,7 +35,7 @@ if ! mariadb_up; then
   done
   if ! mariadb_up; then
     # Fresh install: root authenticates by unix socket only. Allow TCP
-    # without a password, as the tests and DESIGN.md expect.
+    # without a password, as the tests expect (docs/TESTING.md).
     say "allowing root over TCP"
     as_root mariadb -uroot -e "ALTER USER 'root'@'localhost' IDENTIFIED VIA mysql_native_password USING PASSWORD('') OR unix_socket; CREATE USER IF NOT EXISTS 'root'@'127.0.0.1' IDENTIFIED BY ''; GRANT ALL ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION; FLUSH PRIVILEGES;"
   fi

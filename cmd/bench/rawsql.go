@@ -38,7 +38,7 @@ func openRawDB(ctx context.Context, e *env) (*rawDB, error) {
 	}
 	// The settings database.Open forces on the application's pool; without
 	// interpolateParams every statement is a prepare/execute/close round
-	// trip and the hot-row rate halves (DESIGN.md).
+	// trip and the hot-row rate halves (docs/ARCHITECTURE.md).
 	mc.InterpolateParams = true
 	mc.ParseTime = true
 	mc.Loc = time.UTC

@@ -256,7 +256,7 @@ func (e *env) startServer(ctx context.Context, db *database.DB) error {
 	if err := rdb.Ping(ctx).Err(); err != nil {
 		_ = rdb.Close()
 		_ = db.Close()
-		return fmt.Errorf("Redis at %s is unreachable (make services starts it): %w", cfg.RedisAddr, err)
+		return fmt.Errorf("cannot reach Redis at %s (make services starts it): %w", cfg.RedisAddr, err)
 	}
 	e.onClose("closing the bench's Redis client", false, func(context.Context) error { return rdb.Close() })
 	e.rdb = rdb

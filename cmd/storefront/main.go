@@ -11,6 +11,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"log/slog"
 	"net"
@@ -35,6 +36,9 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, cmd, args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return // -h printed the usage (config.Usage and the flags)
+		}
 		fmt.Fprintln(os.Stderr, "storefront:", err)
 		os.Exit(1)
 	}

@@ -183,7 +183,7 @@ func (s *Sandbox) returnURL(st TradeState) (string, error) {
 	return u.String(), nil
 }
 
-func (s *Sandbox) servePagePay(w http.ResponseWriter, r *http.Request, form url.Values) {
+func (s *Sandbox) servePagePay(w http.ResponseWriter, _ *http.Request, form url.Values) {
 	st, e := s.openTrade(form)
 	if e != nil {
 		s.log.Warn("alipay sandbox: refused page pay", "sub_code", e.SubCode, "sub_msg", e.SubMsg)
@@ -273,7 +273,7 @@ func (s *Sandbox) servePay(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, ru, http.StatusSeeOther)
 }
 
-func (s *Sandbox) serveIndex(w http.ResponseWriter, r *http.Request) {
+func (s *Sandbox) serveIndex(w http.ResponseWriter, _ *http.Request) {
 	s.mu.Lock()
 	list := make([]TradeState, 0, len(s.order))
 	for _, otn := range s.order {

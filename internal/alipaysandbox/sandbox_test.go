@@ -59,7 +59,7 @@ func newNotifySink(t *testing.T, answer string) *notifySink {
 		n.mu.Lock()
 		a := n.answer
 		n.mu.Unlock()
-		io.WriteString(w, a)
+		_, _ = io.WriteString(w, a)
 	}))
 	t.Cleanup(n.srv.Close)
 	return n
@@ -185,7 +185,7 @@ func (e *env) clickPay(t *testing.T, outTradeNo string) *http.Response {
 	if err != nil {
 		t.Fatal(err)
 	}
-	io.Copy(io.Discard, resp.Body)
+	_, _ = io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	return resp
 }

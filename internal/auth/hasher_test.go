@@ -31,7 +31,10 @@ func TestConcurrentHashesStayWithinTheMemoryBudget(t *testing.T) {
 	var once sync.Once
 	h.inside = func() {
 		n := running.Add(1)
-		for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+		for p := peak.Load(); n > p; p = peak.Load() {
+			if peak.CompareAndSwap(p, n) {
+				break
+			}
 		}
 		if n == room {
 			once.Do(func() { close(full) })

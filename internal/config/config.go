@@ -164,10 +164,27 @@ var Vars = []Var{
 // Embedded reports whether the process runs without external services.
 func (c Config) Embedded() bool { return c.MySQLDSN == "" }
 
-// Load parses args (without the program and command names) over the
-// environment.
-func Load(args []string, getenv func(string) string) (Config, error) {
+// Usage heads the flag list that `storefront -h` prints.
+const Usage = `Usage:
+  storefront [serve] [flags]   serve HTTP (the default)
+  storefront migrate [flags]   apply pending MySQL/MariaDB migrations
+  storefront seed [flags]      load the demo catalog into an empty database
+  storefront apikey create -name NAME -scopes SCOPES | revoke PREFIX | list
+                               manage partner API keys (settings from the environment)
+
+Every flag can be set by the environment variable named after it; a flag wins.
+
+Flags:
+`
+
+// flagSet declares a flag for each of Vars, its default the environment's
+// value when set, else Vars' own.
+func flagSet(getenv func(string) string) (*flag.FlagSet, map[string]*string) {
 	fs := flag.NewFlagSet("storefront", flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), Usage)
+		fs.PrintDefaults()
+	}
 	vals := make(map[string]*string, len(Vars))
 	for _, v := range Vars {
 		def := v.Default
@@ -176,6 +193,13 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		}
 		vals[v.Flag] = fs.String(v.Flag, def, v.Usage+" ($"+v.Env+")")
 	}
+	return fs, vals
+}
+
+// Load parses args (without the program and command names) over the
+// environment.
+func Load(args []string, getenv func(string) string) (Config, error) {
+	fs, vals := flagSet(getenv)
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
 	}

@@ -191,7 +191,7 @@ func sqliteBusyError(t *testing.T) error {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer tx.Rollback()
+	defer func() { _ = tx.Rollback() }()
 	b := openRawSQLite(t, path, 0)
 	_, err = b.Exec("INSERT INTO t VALUES (1)")
 	var se *sqlite.Error

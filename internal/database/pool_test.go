@@ -144,17 +144,17 @@ func TestATransactionRefusedForTooManyConnectionsIsRetriedUntilOneFrees(t *testi
 	}
 }
 
-// limitedUser creates an account that may hold max connections at once,
+// limitedUser creates an account that may hold conns connections at once,
 // with every right on env's database, and returns its DSN. It is dropped
 // when the test ends.
-func limitedUser(t *testing.T, env *testenv.MySQLEnv, max int) string {
+func limitedUser(t *testing.T, env *testenv.MySQLEnv, conns int) string {
 	t.Helper()
 	ctx := t.Context()
 	user := fmt.Sprintf("sf_t_lim_%x", rand.Uint64())
 	const password = "limited-user-pw"
 	root := env.SQL
 	stmts := []string{
-		fmt.Sprintf("CREATE USER '%s'@'%%' IDENTIFIED BY '%s' WITH MAX_USER_CONNECTIONS %d", user, password, max),
+		fmt.Sprintf("CREATE USER '%s'@'%%' IDENTIFIED BY '%s' WITH MAX_USER_CONNECTIONS %d", user, password, conns),
 		fmt.Sprintf("GRANT ALL ON `%s`.* TO '%s'@'%%'", env.Name, user),
 	}
 	for _, s := range stmts {

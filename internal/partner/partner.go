@@ -29,9 +29,9 @@ import (
 
 // Limits of partner input.
 const (
-	MaxPrice    money.Fen = 10_000_000_00
-	MaxStock              = 10_000_000
-	maxNameChar           = 128
+	MaxPrice    = money.Fen(10_000_000_00)
+	MaxStock    = 10_000_000
+	maxNameChar = 128
 )
 
 // Orders is what the partner service needs of the order service: the one

@@ -160,8 +160,8 @@ var loadAssets = sync.OnceValue(func() map[string]*asset {
 				var b bytes.Buffer
 				// A valid level and a bytes.Buffer: nothing here can fail.
 				zw, _ := gzip.NewWriterLevel(&b, gzip.BestCompression)
-				zw.Write(data)
-				zw.Close()
+				_, _ = zw.Write(data)
+				_ = zw.Close()
 				return b.Bytes()
 			}),
 		}

@@ -122,21 +122,21 @@ func withCORS(origins []string, next http.Handler) http.Handler {
 	}).Handler(next)
 }
 
-// limitBody answers 413 with a GraphQL-shaped error for bodies over max, so
-// an oversized document costs nothing to refuse. A body of unknown length
-// (chunked) is read here, up to max, so that one too large gets the same
-// 413 rather than a read error deep in the transport.
-func limitBody(max int64, next http.Handler) http.Handler {
+// limitBody answers 413 with a GraphQL-shaped error for bodies over
+// maxBytes, so an oversized document costs nothing to refuse. A body of
+// unknown length (chunked) is read here, up to maxBytes, so that one too
+// large gets the same 413 rather than a read error deep in the transport.
+func limitBody(maxBytes int64, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ContentLength > max {
-			tooLarge(w, max)
+		if r.ContentLength > maxBytes {
+			tooLarge(w, maxBytes)
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, max)
+		r.Body = http.MaxBytesReader(w, r.Body, maxBytes)
 		if r.ContentLength < 0 {
 			body, err := io.ReadAll(r.Body)
 			if _, over := errors.AsType[*http.MaxBytesError](err); over {
-				tooLarge(w, max)
+				tooLarge(w, maxBytes)
 				return
 			}
 			if err != nil {
@@ -151,8 +151,8 @@ func limitBody(max int64, next http.Handler) http.Handler {
 	})
 }
 
-func tooLarge(w http.ResponseWriter, max int64) {
-	writeJSON(w, http.StatusRequestEntityTooLarge, graphQLError("request body too large", apperr.CodeRequestTooLarge, map[string]any{"maxBytes": max}))
+func tooLarge(w http.ResponseWriter, maxBytes int64) {
+	writeJSON(w, http.StatusRequestEntityTooLarge, graphQLError("request body too large", apperr.CodeRequestTooLarge, map[string]any{"maxBytes": maxBytes}))
 }
 
 // graphQLError is the body of a GraphQL response with one error, code in
