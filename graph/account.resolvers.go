@@ -17,17 +17,17 @@ import (
 
 // Register is the resolver for the register field.
 func (r *mutationResolver) Register(ctx context.Context, input model.RegisterInput) (*ent.User, error) {
-	return r.Auth.Register(ctx, auth.ClientFrom(ctx), input.Username, input.Password, input.Mobile)
+	return r.Auth.Register(ctx, auth.OriginFrom(ctx), input.Username, input.Password, input.Mobile)
 }
 
 // Login is the resolver for the login field.
 func (r *mutationResolver) Login(ctx context.Context, input model.LoginInput) (*auth.Tokens, error) {
-	return r.SignIn.Login(ctx, input.Account, input.Password, auth.ClientFrom(ctx), input.GuestCartToken)
+	return r.SignIn.Login(ctx, input.Account, input.Password, auth.OriginFrom(ctx), input.GuestCartToken)
 }
 
 // RefreshToken is the resolver for the refreshToken field.
 func (r *mutationResolver) RefreshToken(ctx context.Context, refreshToken string) (*auth.Tokens, error) {
-	return r.Auth.Refresh(ctx, refreshToken, auth.ClientFrom(ctx))
+	return r.Auth.Refresh(ctx, refreshToken, auth.OriginFrom(ctx))
 }
 
 // Logout is the resolver for the logout field.
@@ -39,7 +39,7 @@ func (r *mutationResolver) Logout(ctx context.Context) (bool, error) {
 // ChangePassword is the resolver for the changePassword field.
 func (r *mutationResolver) ChangePassword(ctx context.Context, input model.ChangePasswordInput) (bool, error) {
 	p := shopperOf(ctx)
-	return true, r.Auth.ChangePassword(ctx, p, auth.ClientFrom(ctx), input.CurrentPassword, input.NewPassword)
+	return true, r.Auth.ChangePassword(ctx, p, auth.OriginFrom(ctx), input.CurrentPassword, input.NewPassword)
 }
 
 // CreateAddress is the resolver for the createAddress field.
@@ -74,12 +74,12 @@ func (r *queryResolver) Me(ctx context.Context) (*ent.User, error) {
 
 // UsernameAvailable is the resolver for the usernameAvailable field.
 func (r *queryResolver) UsernameAvailable(ctx context.Context, username string) (bool, error) {
-	return r.Auth.UsernameAvailable(ctx, auth.ClientFrom(ctx), username)
+	return r.Auth.UsernameAvailable(ctx, auth.OriginFrom(ctx), username)
 }
 
 // MobileAvailable is the resolver for the mobileAvailable field.
 func (r *queryResolver) MobileAvailable(ctx context.Context, mobile string) (bool, error) {
-	return r.Auth.MobileAvailable(ctx, auth.ClientFrom(ctx), mobile)
+	return r.Auth.MobileAvailable(ctx, auth.OriginFrom(ctx), mobile)
 }
 
 // Addresses is the resolver for the addresses field.

@@ -178,10 +178,10 @@ func literal(s *gqlast.Schema, typ *gqlast.Type) string {
 		return "[" + literal(s, typ.Elem) + "]"
 	}
 	def := s.Types[typ.NamedType]
-	switch {
-	case def.Kind == gqlast.Enum:
+	switch def.Kind {
+	case gqlast.Enum:
 		return def.EnumValues[0].Name
-	case def.Kind == gqlast.InputObject:
+	case gqlast.InputObject:
 		var fields []string
 		for _, f := range def.Fields {
 			if f.Type.NonNull {

@@ -37,7 +37,7 @@ func (r *Resolver) cartOwner(ctx context.Context, create bool) (owner cart.Owner
 	if !create {
 		return cart.Owner{}, false, nil
 	}
-	owner, err = r.Carts.NewGuest(ctx, auth.ClientFrom(ctx).Addr)
+	owner, err = r.Carts.NewGuest(ctx, auth.OriginFrom(ctx).Addr)
 	if err != nil {
 		return cart.Owner{}, false, err
 	}

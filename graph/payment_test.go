@@ -587,7 +587,7 @@ func TestTheBuyerBackFromAlipaySeesWhetherTheOrderIsPaid(t *testing.T) {
 	}
 
 	// Paid through the cashier: the browser follows the return to the page.
-	s.App.Sandbox.OpenPayURL(o.payURL(t, s))
+	openPayURL(t, s, o.payURL(t, s))
 	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	res, err := noFollow.PostForm(s.URL+"/alipay-sandbox/pay", url.Values{"out_trade_no": {o.no}})
 	if err != nil {

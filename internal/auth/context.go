@@ -38,16 +38,16 @@ func Require(ctx context.Context) (Principal, error) {
 	return Principal{}, apperr.Unauthenticated()
 }
 
-type clientKey struct{}
+type originKey struct{}
 
-// WithClient attaches where the request comes from (for login throttling
+// WithOrigin attaches where the request comes from (for login throttling
 // and the session record).
-func WithClient(ctx context.Context, c Origin) context.Context {
-	return context.WithValue(ctx, clientKey{}, c)
+func WithOrigin(ctx context.Context, c Origin) context.Context {
+	return context.WithValue(ctx, originKey{}, c)
 }
 
-// ClientFrom returns where the request comes from.
-func ClientFrom(ctx context.Context) Origin {
-	c, _ := ctx.Value(clientKey{}).(Origin)
+// OriginFrom returns where the request comes from.
+func OriginFrom(ctx context.Context) Origin {
+	c, _ := ctx.Value(originKey{}).(Origin)
 	return c
 }

@@ -165,7 +165,8 @@ type Line struct {
 
 // NewGuestToken returns a fresh random guest token (256 bits, base64url
 // without padding). It is the only thing that makes a guest cart private:
-// hand it to the visitor only (an HttpOnly cookie) and never log it.
+// hand it to the visitor only (the X-Cart-Token response header, which the
+// client keeps and sends back) and never log it.
 func NewGuestToken() (string, error) {
 	b := make([]byte, guestTokenBytes)
 	if _, err := rand.Read(b); err != nil {

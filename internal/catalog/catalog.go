@@ -1,6 +1,7 @@
 // Package catalog is what shoppers browse: the category tree, launched SKUs
 // page by page, and the specifications that lead from one SKU to its
-// siblings. It reads only; stock and sales change in internal/order.
+// siblings. It reads only; stock and sales change in internal/stock, for
+// orders, cancellations and a partner's adjustStock alike.
 //
 // Listing anything per item (children of a category, specifications of a SKU)
 // goes through request-scoped loaders (see Loaders), so a page of N SKUs costs

@@ -170,7 +170,7 @@ func TestAfterCommitHooksOfAFailedTransactionNeverRun(t *testing.T) {
 		"fn refuses":      {errRefused, func(err error) bool { return errors.Is(err, errRefused) }},
 		"retries run out": {errDeadlock, func(err error) bool { return errors.Is(err, database.ErrRetriesExhausted) }},
 	} {
-		err := env.InTx(ctx, func(ctx context.Context, tx *ent.Tx) error {
+		err := env.InTx(ctx, func(_ context.Context, tx *ent.Tx) error {
 			database.AfterCommit(tx, func() { hooks++ })
 			return c.fail
 		})

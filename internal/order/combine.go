@@ -103,6 +103,9 @@ func (c *combiner) take(skuID int) []*ticket {
 	defer c.mu.Unlock()
 	q := c.queues[skuID]
 	n := min(len(q.waiting), maxBatch)
+	// The full slice expression caps the batch at n: without it, an append
+	// to the batch (none today) would write into the queue's backing array
+	// over callers still waiting behind it.
 	batch := q.waiting[:n:n]
 	q.waiting = q.waiting[n:]
 	return batch

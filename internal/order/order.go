@@ -410,10 +410,14 @@ func shortfall(ctx context.Context, tx *ent.Tx, skuID int) error {
 	return apperr.InsufficientStock{SKUID: skuID, Left: k.Stock}
 }
 
-// orderNumber is readable and unique: UTC time to the second, the user's
-// local id, and 12 random digits (32 characters). A collision needs one user
-// drawing the same digits twice in a second; the unique index refuses it
-// and Place draws again.
+// orderNumber is readable and unique: UTC time to the second, six digits of
+// the user's id, and 12 random digits (32 characters). The user digits are
+// the id modulo a million, masked to 32 bits first so a huge id cannot make
+// the modulo negative: they keep the number's width fixed and let support
+// staff tell two shoppers' orders of one second apart at a glance; they are
+// not unique, the random digits are. A collision needs one user drawing the
+// same digits twice in a second; the unique index refuses it and Place
+// draws again.
 func orderNumber(now time.Time, userID int) (string, error) {
 	r, err := rand.Int(rand.Reader, big.NewInt(1_000_000_000_000))
 	if err != nil {

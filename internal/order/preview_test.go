@@ -117,7 +117,7 @@ func TestAPreviewRefusesWhatPlacingWouldRefuse(t *testing.T) {
 				t.Fatal(err)
 			}
 		}, apperr.CodeInsufficientStock, 1},
-		{"nothing selected", func(t *testing.T, _ int) {}, apperr.CodeCartEmpty, 0},
+		{"nothing selected", func(*testing.T, int) {}, apperr.CodeCartEmpty, 0},
 	}
 	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

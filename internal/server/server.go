@@ -1,5 +1,8 @@
 // Package server wires the HTTP surface: /graphql, the playground at /,
-// health and readiness probes. It knows nothing of the domain.
+// health and readiness probes. Of the domain it knows two things only: the
+// error codes its own refusals carry (apperr), so a client reads them as it
+// reads any other, and where a request comes from (auth.Origin), which it
+// alone can tell, behind a trusted proxy or not.
 package server
 
 import (
@@ -178,7 +181,7 @@ func withClient(trustProxy bool, next http.Handler) http.Handler {
 			hops := strings.Split(fwd, ",")
 			addr = strings.TrimSpace(hops[len(hops)-1])
 		}
-		ctx := auth.WithClient(r.Context(), auth.Origin{Addr: addr, UserAgent: r.UserAgent()})
+		ctx := auth.WithOrigin(r.Context(), auth.Origin{Addr: addr, UserAgent: r.UserAgent()})
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }

@@ -37,9 +37,9 @@ func Take(skuID, n int) Move { return Move{SKUID: skuID, Stock: -n, Sales: n, On
 // fails for want of stock or room, and the SKU need not be on sale.
 func PutBack(skuID, n int) Move { return Move{SKUID: skuID, Stock: n, Sales: -n} }
 
-// Adjust adds delta to the stock, keeping it between 0 and max; sales are
+// Adjust adds delta to the stock, keeping it between 0 and most; sales are
 // untouched (receiving goods, a count correction).
-func Adjust(skuID, delta, max int) Move { return Move{SKUID: skuID, Stock: delta, Max: max} }
+func Adjust(skuID, delta, most int) Move { return Move{SKUID: skuID, Stock: delta, Max: most} }
 
 // Apply runs the move as one UPDATE through skus (a transaction's tx.SKU,
 // or a client's for a move that is its own statement) and reports whether
