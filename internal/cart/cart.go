@@ -308,20 +308,28 @@ func (s *Store) onSale(ctx context.Context, skuID int) (SKUFacts, error) {
 	return f, nil
 }
 
+// setting checks what Add and Update both need before their script runs:
+// a valid owner, a count in range, and a SKU on sale (whose stock and
+// limit the script checks the new count against).
+func (s *Store) setting(ctx context.Context, o Owner, skuID, count int) (cartKey, SKUFacts, error) {
+	k, err := s.keyOf(o)
+	if err != nil {
+		return cartKey{}, SKUFacts{}, err
+	}
+	if err := checkCount(count); err != nil {
+		return cartKey{}, SKUFacts{}, err
+	}
+	f, err := s.onSale(ctx, skuID)
+	return k, f, err
+}
+
 // Add puts count more units of a SKU into the cart. A new line starts
 // selected; an existing line keeps its selection. It returns the line as it
 // now is. The resulting count must be within 1..MaxCount (BAD_USER_INPUT)
 // and within the stock now (INSUFFICIENT_STOCK); a new line must fit in
 // MaxLines (CART_FULL); the SKU must be launched (SKU_UNAVAILABLE).
 func (s *Store) Add(ctx context.Context, o Owner, skuID, count int) (Line, error) {
-	k, err := s.keyOf(o)
-	if err != nil {
-		return Line{}, err
-	}
-	if err := checkCount(count); err != nil {
-		return Line{}, err
-	}
-	f, err := s.onSale(ctx, skuID)
+	k, f, err := s.setting(ctx, o, skuID, count)
 	if err != nil {
 		return Line{}, err
 	}
@@ -338,14 +346,7 @@ func (s *Store) Add(ctx context.Context, o Owner, skuID, count int) (Line, error
 // The line must be in the cart (NOT_FOUND); the count must be within
 // 1..MaxCount and the stock now; the SKU must still be launched.
 func (s *Store) Update(ctx context.Context, o Owner, skuID, count int, selected *bool) (Line, error) {
-	k, err := s.keyOf(o)
-	if err != nil {
-		return Line{}, err
-	}
-	if err := checkCount(count); err != nil {
-		return Line{}, err
-	}
-	f, err := s.onSale(ctx, skuID)
+	k, f, err := s.setting(ctx, o, skuID, count)
 	if err != nil {
 		return Line{}, err
 	}

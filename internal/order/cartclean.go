@@ -37,6 +37,7 @@ import (
 	"github.com/storefront/storefront/ent/predicate"
 	"github.com/storefront/storefront/ent/user"
 	"github.com/storefront/storefront/internal/cart"
+	"github.com/storefront/storefront/internal/periodic"
 )
 
 // cartTimeout bounds one order's clean-up, which runs even after its
@@ -201,19 +202,12 @@ func (s *Service) ClearOwedCarts(ctx context.Context, limit int) (int, error) {
 
 // RunCartCleaner runs ClearOwedCarts every interval until ctx ends.
 func (s *Service) RunCartCleaner(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			n, err := s.ClearOwedCarts(ctx, 100)
-			if err != nil && ctx.Err() == nil {
-				s.log.WarnContext(ctx, "order: owed cart clean-ups", "finished", n, "err", err)
-			} else if n > 0 {
-				s.log.InfoContext(ctx, "order: finished owed cart clean-ups", "finished", n)
-			}
+	periodic.Every(ctx, interval, func(ctx context.Context) {
+		n, err := s.ClearOwedCarts(ctx, 100)
+		if err != nil && ctx.Err() == nil {
+			s.log.WarnContext(ctx, "order: owed cart clean-ups", "finished", n, "err", err)
+		} else if n > 0 {
+			s.log.InfoContext(ctx, "order: finished owed cart clean-ups", "finished", n)
 		}
-	}
+	})
 }

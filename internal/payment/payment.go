@@ -31,6 +31,7 @@ import (
 	"github.com/storefront/storefront/internal/database"
 	"github.com/storefront/storefront/internal/order"
 	"github.com/storefront/storefront/internal/orderstate"
+	"github.com/storefront/storefront/internal/periodic"
 	"github.com/storefront/storefront/internal/pricing"
 )
 
@@ -398,18 +399,11 @@ func (s *Service) Sweep(ctx context.Context, limit int) (int, error) {
 
 // RunSweeper sweeps every interval until ctx ends.
 func (s *Service) RunSweeper(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if _, err := s.Sweep(ctx, 100); err != nil && ctx.Err() == nil {
-				s.log.WarnContext(ctx, "payment sweep", "err", err)
-			}
+	periodic.Every(ctx, interval, func(ctx context.Context) {
+		if _, err := s.Sweep(ctx, 100); err != nil && ctx.Err() == nil {
+			s.log.WarnContext(ctx, "payment sweep", "err", err)
 		}
-	}
+	})
 }
 
 // CancelByBuyer cancels the user's UNPAID order. For an ALIPAY order the
