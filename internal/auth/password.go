@@ -146,12 +146,21 @@ func (h *Hasher) Check(ctx context.Context, password, hash string) (bool, error)
 // frees up in time.
 func (h *Hasher) acquire(ctx context.Context, memKiB uint32) (release func(), err error) {
 	n := min(max(int64(memKiB), 1), h.budget)
-	wctx, cancel := context.WithTimeout(ctx, h.wait)
-	defer cancel()
-	if err := h.sem.Acquire(wctx, n); err != nil {
+	if ctx.Err() != nil {
 		// The request's own deadline gets the same answer: the client
 		// may still be there to read it.
 		return nil, errBusy
+	}
+	// Room that is free now is taken at once. Acquire checks its context
+	// before the room, so a short wait that ran out while this goroutine
+	// was descheduled would otherwise refuse a hash the budget had room
+	// for. TryAcquire still queues behind earlier waiters.
+	if !h.sem.TryAcquire(n) {
+		wctx, cancel := context.WithTimeout(ctx, h.wait)
+		defer cancel()
+		if err := h.sem.Acquire(wctx, n); err != nil {
+			return nil, errBusy
+		}
 	}
 	if h.inside != nil {
 		h.inside()
