@@ -1,7 +1,6 @@
 package auth
 
 import (
-	"net/netip"
 	"strings"
 
 	"github.com/storefront/storefront/ent/predicate"
@@ -55,18 +54,3 @@ func loginAccount(account string) (canon string, field func(string) predicate.Us
 	return strings.ToLower(a), user.Username, true
 }
 
-// addressKey is the unit a client address is counted in: an IPv4 address,
-// or an IPv6 /64 (one subscriber's usual allocation; counting single IPv6
-// addresses would hand an attacker 2^64 fresh counters).
-func addressKey(addr string) string {
-	ip, err := netip.ParseAddr(addr)
-	if err != nil {
-		return addr
-	}
-	ip = ip.Unmap()
-	if ip.Is6() {
-		p, _ := ip.Prefix(64)
-		return p.String()
-	}
-	return ip.String()
-}

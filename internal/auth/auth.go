@@ -167,7 +167,7 @@ func (s *Service) Register(ctx context.Context, c Origin, username, password, mo
 	if mobile, err = readMobile(mobile); err != nil {
 		return nil, err
 	}
-	if err := s.cfg.Limiter.Allow(ctx, s.cfg.Register, addressKey(c.Addr)); err != nil {
+	if err := s.cfg.Limiter.Allow(ctx, s.cfg.Register, ratelimit.AddressKey(c.Addr)); err != nil {
 		return nil, err
 	}
 	hash, err := s.hasher.Hash(ctx, password)
@@ -195,7 +195,7 @@ func (s *Service) UsernameAvailable(ctx context.Context, c Origin, name string) 
 	if err != nil {
 		return false, err
 	}
-	if err := s.cfg.Limiter.Allow(ctx, s.cfg.Availability, addressKey(c.Addr)); err != nil {
+	if err := s.cfg.Limiter.Allow(ctx, s.cfg.Availability, ratelimit.AddressKey(c.Addr)); err != nil {
 		return false, err
 	}
 	taken, err := s.client.User.Query().Where(user.Username(name)).Exist(ctx)
@@ -209,7 +209,7 @@ func (s *Service) MobileAvailable(ctx context.Context, c Origin, mobile string) 
 	if err != nil {
 		return false, err
 	}
-	if err := s.cfg.Limiter.Allow(ctx, s.cfg.Availability, addressKey(c.Addr)); err != nil {
+	if err := s.cfg.Limiter.Allow(ctx, s.cfg.Availability, ratelimit.AddressKey(c.Addr)); err != nil {
 		return false, err
 	}
 	taken, err := s.client.User.Query().Where(user.Mobile(mobile)).Exist(ctx)

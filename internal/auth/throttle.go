@@ -8,6 +8,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/storefront/storefront/internal/apperr"
+	"github.com/storefront/storefront/internal/ratelimit"
 )
 
 // ThrottleRule says how many login attempts one key (an account, a client
@@ -85,7 +86,7 @@ return 0
 func (t *Throttle) keys(account, addr string) []string {
 	return []string{
 		t.prefix + "login:acct:" + account,
-		t.prefix + "login:addr:" + addressKey(addr),
+		t.prefix + "login:addr:" + ratelimit.AddressKey(addr),
 	}
 }
 

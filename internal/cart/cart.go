@@ -232,7 +232,7 @@ func New(rdb redis.UniversalClient, prefix string, catalog Catalog, opts ...Opti
 // GuestCartRule for addr it is RATE_LIMITED.
 func (s *Store) NewGuest(ctx context.Context, addr string) (Owner, error) {
 	if s.limiter != nil {
-		if err := s.limiter.Allow(ctx, s.guestRule, addr); err != nil {
+		if err := s.limiter.Allow(ctx, s.guestRule, ratelimit.AddressKey(addr)); err != nil {
 			return Owner{}, err
 		}
 	}

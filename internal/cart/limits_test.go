@@ -3,6 +3,7 @@ package cart_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -96,5 +97,25 @@ func TestGuestCartsFromOneAddressAreRateLimited(t *testing.T) {
 	// Another address is not held back.
 	if _, err := limited.store.NewGuest(ctx, "198.51.100.8"); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// One IPv6 subscriber holds a whole /64: rotating addresses inside it must
+// not buy fresh guest carts, as it buys no fresh login attempts.
+func TestGuestCartsFromOneIPv6SubscriberShareOneBudget(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	limited := newEnv(t, cart.WithGuestLimit(ratelimit.New(e.rdb, e.prefix), cart.GuestCartRule))
+	ctx := context.Background()
+	for i := range cart.GuestCartRule.Burst {
+		if _, err := limited.store.NewGuest(ctx, fmt.Sprintf("2001:db8:7:7::%x", i+1)); err != nil {
+			t.Fatalf("guest cart %d: %v", i, err)
+		}
+	}
+	if _, err := limited.store.NewGuest(ctx, "2001:db8:7:7:ffff::1"); apperr.CodeOf(err) != apperr.CodeRateLimited {
+		t.Fatalf("one more from the same /64: %v; want RATE_LIMITED", err)
+	}
+	if _, err := limited.store.NewGuest(ctx, "2001:db8:7:8::1"); err != nil {
+		t.Fatalf("the next /64 is another subscriber: %v", err)
 	}
 }

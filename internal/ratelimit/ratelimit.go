@@ -12,6 +12,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"net/netip"
 	"time"
 
 	"github.com/go-redis/redis_rate/v10"
@@ -71,4 +72,20 @@ func (l *Limiter) AllowN(ctx context.Context, rule Rule, key string, n int) erro
 		msg = "too many requests"
 	}
 	return apperr.New(apperr.CodeRateLimited, "%s; try again in %d seconds", msg, secs).With("retryAfter", secs)
+}
+
+// AddressKey is the unit a client address is counted in: an IPv4 address,
+// or an IPv6 /64 (one subscriber's usual allocation; counting single IPv6
+// addresses would hand an attacker 2^64 fresh counters).
+func AddressKey(addr string) string {
+	ip, err := netip.ParseAddr(addr)
+	if err != nil {
+		return addr
+	}
+	ip = ip.Unmap()
+	if ip.Is6() {
+		p, _ := ip.Prefix(64)
+		return p.String()
+	}
+	return ip.String()
 }
