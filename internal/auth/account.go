@@ -53,4 +53,3 @@ func loginAccount(account string) (canon string, field func(string) predicate.Us
 	}
 	return strings.ToLower(a), user.Username, true
 }
-
