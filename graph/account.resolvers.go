@@ -13,7 +13,17 @@ import (
 	"github.com/storefront/storefront/graph/model"
 	"github.com/storefront/storefront/internal/address"
 	"github.com/storefront/storefront/internal/auth"
+	"github.com/storefront/storefront/internal/captcha"
 )
+
+// Captcha is the resolver for the captcha field.
+func (r *mutationResolver) Captcha(ctx context.Context) (*captcha.Challenge, error) {
+	c, err := r.Captchas.Draw(ctx, auth.OriginFrom(ctx).Addr)
+	if err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
 
 // Register is the resolver for the register field.
 func (r *mutationResolver) Register(ctx context.Context, input model.RegisterInput) (*ent.User, error) {

@@ -77,7 +77,7 @@ func complexity() generated.ComplexityRoot {
 // fieldBudget bounds how many calls of some costly fields one operation may
 // make, whatever its aliases and fragments: each password-hashing field
 // costs tens of milliseconds of CPU and memory, each availability check a
-// query that tells whether an account exists.
+// query that tells whether an account exists, each captcha a PNG drawn.
 type fieldBudget struct {
 	what string
 	max  int
@@ -86,6 +86,7 @@ type fieldBudget struct {
 var (
 	passwordHashing   = &fieldBudget{what: "password-hashing fields", max: 1}
 	availabilityCheck = &fieldBudget{what: "availability checks", max: 3}
+	captchaDrawing    = &fieldBudget{what: "captchas", max: 1}
 )
 
 // budgeted lists the fields that draw on a budget, as Type.field.
@@ -99,6 +100,7 @@ var budgeted = []struct {
 	{"Mutation.changePassword", passwordHashing},
 	{"Query.usernameAvailable", availabilityCheck},
 	{"Query.mobileAvailable", availabilityCheck},
+	{"Mutation.captcha", captchaDrawing},
 }
 
 // limitsExtension refuses, before any resolver runs, an operation nested

@@ -10,6 +10,7 @@ import (
 	"github.com/storefront/storefront/internal/address"
 	"github.com/storefront/storefront/internal/apikey"
 	"github.com/storefront/storefront/internal/auth"
+	"github.com/storefront/storefront/internal/captcha"
 	"github.com/storefront/storefront/internal/cart"
 	"github.com/storefront/storefront/internal/catalog"
 	"github.com/storefront/storefront/internal/order"
@@ -30,5 +31,6 @@ type Resolver struct {
 	APIKeys     *apikey.Store
 	Partner     *partner.Service
 	SignIn      *signin.Service
+	Captchas    *captcha.Store
 	Log         *slog.Logger
 }

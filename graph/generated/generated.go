@@ -21,6 +21,7 @@ import (
 	"github.com/storefront/storefront/graph/model"
 	"github.com/storefront/storefront/internal/address"
 	"github.com/storefront/storefront/internal/auth"
+	"github.com/storefront/storefront/internal/captcha"
 	"github.com/storefront/storefront/internal/catalog"
 	"github.com/storefront/storefront/internal/gid"
 	"github.com/storefront/storefront/internal/money"
@@ -78,6 +79,12 @@ type ComplexityRoot struct {
 		RefreshToken          func(childComplexity int) int
 		RefreshTokenExpiresAt func(childComplexity int) int
 		User                  func(childComplexity int) int
+	}
+
+	Captcha struct {
+		ExpiresAt func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Image     func(childComplexity int) int
 	}
 
 	Cart struct {
@@ -150,6 +157,7 @@ type ComplexityRoot struct {
 		AddToCart           func(childComplexity int, skuID int, count int) int
 		AdjustStock         func(childComplexity int, skuID int, delta int) int
 		CancelOrder         func(childComplexity int, orderID int) int
+		Captcha             func(childComplexity int) int
 		ChangePassword      func(childComplexity int, input model.ChangePasswordInput) int
 		CommentOrderLines   func(childComplexity int, orderID int, comments []*order.LineComment) int
 		ConfirmPayment      func(childComplexity int, orderID int) int
@@ -385,6 +393,7 @@ type CheckoutPreviewResolver interface {
 	GoodsAmount(ctx context.Context, obj *model.CheckoutPreview) (money.Fen, error)
 }
 type MutationResolver interface {
+	Captcha(ctx context.Context) (*captcha.Challenge, error)
 	Register(ctx context.Context, input model.RegisterInput) (*ent.User, error)
 	Login(ctx context.Context, input model.LoginInput) (*auth.Tokens, error)
 	RefreshToken(ctx context.Context, refreshToken string) (*auth.Tokens, error)
@@ -552,6 +561,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AuthPayload.User(childComplexity), true
+
+	case "Captcha.expiresAt":
+		if e.ComplexityRoot.Captcha.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Captcha.ExpiresAt(childComplexity), true
+	case "Captcha.id":
+		if e.ComplexityRoot.Captcha.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Captcha.ID(childComplexity), true
+	case "Captcha.image":
+		if e.ComplexityRoot.Captcha.Image == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Captcha.Image(childComplexity), true
 
 	case "Cart.guestToken":
 		if e.ComplexityRoot.Cart.GuestToken == nil {
@@ -863,6 +891,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CancelOrder(childComplexity, args["orderId"].(int)), true
+	case "Mutation.captcha":
+		if e.ComplexityRoot.Mutation.Captcha == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mutation.Captcha(childComplexity), true
 	case "Mutation.changePassword":
 		if e.ComplexityRoot.Mutation.ChangePassword == nil {
 			break
@@ -2075,6 +2109,15 @@ extend type Query {
 
 type Mutation {
   """
+  Draw an image captcha: show image, send the digits read from it with the
+  action it guards. It can be answered for 5 minutes, once: any check, right
+  or wrong, uses it up. A mutation, not a query, because each call makes a
+  new one (a cached GET would hand one captcha to many visitors). At most
+  one per document, and so many per client address an hour (RATE_LIMITED
+  with extensions.retryAfter).
+  """
+  captcha: Captcha!
+  """
   Create an account. username: 5-20 of letters, digits, _ and - (not only
   digits); password: 8-64 characters; mobile: a mainland number (1[3-9] and 9
   digits). A taken username or mobile is BAD_USER_INPUT with extensions
@@ -2138,6 +2181,16 @@ type AuthPayload {
   refreshToken: String!
   refreshTokenExpiresAt: Time!
   user: User!
+}
+
+"An image captcha."
+type Captcha {
+  "Send it back as captchaId."
+  id: ID!
+  "The image as a data URL (data:image/png;base64,...), for an <img src>."
+  image: String!
+  "When the captcha stops being accepted."
+  expiresAt: Time!
 }
 `, BuiltIn: false},
 	{Name: "../../schema/aftersale.graphqls", Input: `extend type Query {
@@ -2958,6 +3011,18 @@ func (ec *executionContext) childFields_AuthPayload(ctx context.Context, field g
 		return ec.fieldContext_AuthPayload_user(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AuthPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_Captcha(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Captcha_id(ctx, field)
+	case "image":
+		return ec.fieldContext_Captcha_image(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_Captcha_expiresAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Captcha", field.Name)
 }
 
 func (ec *executionContext) childFields_Cart(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4683,6 +4748,75 @@ func (ec *executionContext) fieldContext_AuthPayload_user(_ context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _Captcha_id(ctx context.Context, field graphql.CollectedField, obj *captcha.Challenge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Captcha_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Captcha_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Captcha", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Captcha_image(ctx context.Context, field graphql.CollectedField, obj *captcha.Challenge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Captcha_image(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Image, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Captcha_image(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Captcha", field, false, false, "String")
+}
+
+func (ec *executionContext) _Captcha_expiresAt(ctx context.Context, field graphql.CollectedField, obj *captcha.Challenge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Captcha_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Captcha_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Captcha", field, false, false, "Time")
+}
+
 func (ec *executionContext) _Cart_id(ctx context.Context, field graphql.CollectedField, obj *model.Cart) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5812,6 +5946,38 @@ func (ec *executionContext) fieldContext_GoodsSpecification_options(_ context.Co
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_SpecificationOption(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_captcha(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_captcha(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Mutation().Captcha(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *captcha.Challenge) graphql.Marshaler {
+			return ec.marshalNCaptcha2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋcaptchaᚐChallenge(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_captcha(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Captcha(ctx, field)
 		},
 	}
 	return fc, nil
@@ -12814,6 +12980,49 @@ func (ec *executionContext) _AuthPayload(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
+var captchaImplementors = []string{"Captcha"}
+
+func (ec *executionContext) _Captcha(ctx context.Context, sel ast.SelectionSet, obj *captcha.Challenge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, captchaImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Captcha")
+		case "id":
+			out.Values[i] = ec._Captcha_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "image":
+			out.Values[i] = ec._Captcha_image(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "expiresAt":
+			out.Values[i] = ec._Captcha_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var cartImplementors = []string{"Cart"}
 
 func (ec *executionContext) _Cart(ctx context.Context, sel ast.SelectionSet, obj *model.Cart) graphql.Marshaler {
@@ -13265,6 +13474,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Mutation")
+		case "captcha":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_captcha(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "register":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_register(ctx, field)
@@ -15137,6 +15353,14 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 		graphql.AddInvalidNullFromMarshaler(ctx, "Boolean!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNCaptcha2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋcaptchaᚐChallenge(ctx context.Context, sel ast.SelectionSet, v *captcha.Challenge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Captcha!")
+		return graphql.Null
+	}
+	return ec._Captcha(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNCart2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋgraphᚋmodelᚐCart(ctx context.Context, sel ast.SelectionSet, v *model.Cart) graphql.Marshaler {

@@ -20,6 +20,7 @@ import (
 	"github.com/storefront/storefront/internal/alipaysandbox"
 	"github.com/storefront/storefront/internal/apikey"
 	"github.com/storefront/storefront/internal/auth"
+	"github.com/storefront/storefront/internal/captcha"
 	"github.com/storefront/storefront/internal/cart"
 	"github.com/storefront/storefront/internal/catalog"
 	"github.com/storefront/storefront/internal/config"
@@ -43,6 +44,7 @@ type App struct {
 	Auth        *auth.Service
 	AddressBook *address.Service
 	Carts       *cart.Store
+	Captchas    *captcha.Store
 	Orders      *order.Service
 	Payments    *payment.Service
 	// Sandbox is the in-process Alipay sandbox (nil with a real Alipay).
@@ -125,6 +127,7 @@ func Assemble(ctx context.Context, cfg config.Config, log *slog.Logger, db *data
 	a.AddressBook = address.New(a.DB)
 	a.Carts = cart.New(a.Redis, cfg.RedisPrefix, cartCatalog{a.Catalog, cfg.PurchaseLimit},
 		cart.WithGuestLimit(ratelimit.New(a.Redis, cfg.RedisPrefix), cart.GuestCartRule))
+	a.Captchas = captcha.New(a.Redis, cfg.RedisPrefix, ratelimit.New(a.Redis, cfg.RedisPrefix), captcha.DrawRule)
 	freight := pricing.FreightRule{Flat: cfg.Freight, FreeFrom: cfg.FreeFreightFrom}
 	a.Orders = order.New(a.DB, a.Carts, a.AddressBook, order.Config{
 		Freight: freight, PayWithin: cfg.PayWithin,
@@ -145,6 +148,7 @@ func Assemble(ctx context.Context, cfg config.Config, log *slog.Logger, db *data
 		APIKeys:     apikey.New(a.DB.Client),
 		Partner:     partner.New(a.DB, a.Orders),
 		SignIn:      signin.New(a.Auth, a.Carts, log),
+		Captchas:    a.Captchas,
 		Log:         log,
 	}, graph.Options{
 		Limits: graph.Limits{
