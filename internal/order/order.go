@@ -167,22 +167,35 @@ func (s *Service) Place(ctx context.Context, in PlaceInput) (*ent.OrderInfo, err
 	return nil, err
 }
 
-func (s *Service) place(ctx context.Context, in PlaceInput) (*ent.OrderInfo, error) {
-	// Lines that an earlier order bought but could not take out of the
-	// cart (Redis did not answer) leave it first.
-	if err := s.settleCart(ctx, in.UserID); err != nil {
+// checkoutLines are the shopper's selected cart lines, in cart order, as
+// Place and Preview both start from them: lines that an earlier order
+// bought but could not take out of the cart (Redis did not answer) leave
+// it first, and nothing selected is CART_EMPTY.
+func (s *Service) checkoutLines(ctx context.Context, userID int) ([]cart.Line, error) {
+	if err := s.settleCart(ctx, userID); err != nil {
 		return nil, err
 	}
-	owner := cart.User(in.UserID)
-	lines, err := s.carts.Selected(ctx, owner)
+	lines, err := s.carts.Selected(ctx, cart.User(userID))
 	if err != nil {
 		return nil, err
 	}
 	if len(lines) == 0 {
 		return nil, apperr.CartEmpty()
 	}
-	// Ascending SKU id: every transaction takes the row locks in one order.
-	slices.SortFunc(lines, func(a, b cart.Line) int { return a.SKUID - b.SKUID })
+	return lines, nil
+}
+
+// bySKU orders lines by ascending SKU id: every transaction takes the row
+// locks in one order, and the first offending SKU is the same for Place
+// and Preview.
+func bySKU(a, b cart.Line) int { return a.SKUID - b.SKUID }
+
+func (s *Service) place(ctx context.Context, in PlaceInput) (*ent.OrderInfo, error) {
+	lines, err := s.checkoutLines(ctx, in.UserID)
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(lines, bySKU)
 	var placed *ent.OrderInfo
 	if len(lines) == 1 {
 		// The flash-sale shape: one SKU, possibly wanted by thousands. The

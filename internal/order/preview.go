@@ -37,18 +37,12 @@ func (s *Service) Preview(ctx context.Context, userID int) (*Preview, error) {
 }
 
 func (s *Service) preview(ctx context.Context, userID int) (*Preview, error) {
-	if err := s.settleCart(ctx, userID); err != nil {
-		return nil, err
-	}
-	lines, err := s.carts.Selected(ctx, cart.User(userID))
+	lines, err := s.checkoutLines(ctx, userID)
 	if err != nil {
 		return nil, err
 	}
-	if len(lines) == 0 {
-		return nil, apperr.New(apperr.CodeCartEmpty, "no items are selected in the cart")
-	}
 	// Place checks in ascending SKU id; the preview shows cart order.
-	sorted := slices.SortedFunc(slices.Values(lines), func(a, b cart.Line) int { return a.SKUID - b.SKUID })
+	sorted := slices.SortedFunc(slices.Values(lines), bySKU)
 	skus, err := s.priced(ctx, sorted)
 	if err != nil {
 		return nil, err
