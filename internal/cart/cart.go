@@ -308,10 +308,10 @@ func (s *Store) onSale(ctx context.Context, skuID int) (SKUFacts, error) {
 	return f, nil
 }
 
-// setting checks what Add and Update both need before their script runs:
+// checkLine checks what Add and Update both need before their script runs:
 // a valid owner, a count in range, and a SKU on sale (whose stock and
 // limit the script checks the new count against).
-func (s *Store) setting(ctx context.Context, o Owner, skuID, count int) (cartKey, SKUFacts, error) {
+func (s *Store) checkLine(ctx context.Context, o Owner, skuID, count int) (cartKey, SKUFacts, error) {
 	k, err := s.keyOf(o)
 	if err != nil {
 		return cartKey{}, SKUFacts{}, err
@@ -329,7 +329,7 @@ func (s *Store) setting(ctx context.Context, o Owner, skuID, count int) (cartKey
 // and within the stock now (INSUFFICIENT_STOCK); a new line must fit in
 // MaxLines (CART_FULL); the SKU must be launched (SKU_UNAVAILABLE).
 func (s *Store) Add(ctx context.Context, o Owner, skuID, count int) (Line, error) {
-	k, f, err := s.setting(ctx, o, skuID, count)
+	k, f, err := s.checkLine(ctx, o, skuID, count)
 	if err != nil {
 		return Line{}, err
 	}
@@ -346,7 +346,7 @@ func (s *Store) Add(ctx context.Context, o Owner, skuID, count int) (Line, error
 // The line must be in the cart (NOT_FOUND); the count must be within
 // 1..MaxCount and the stock now; the SKU must still be launched.
 func (s *Store) Update(ctx context.Context, o Owner, skuID, count int, selected *bool) (Line, error) {
-	k, f, err := s.setting(ctx, o, skuID, count)
+	k, f, err := s.checkLine(ctx, o, skuID, count)
 	if err != nil {
 		return Line{}, err
 	}
