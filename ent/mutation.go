@@ -10974,6 +10974,10 @@ type UserMutation struct {
 	mobile           *string
 	password_hash    *string
 	active           *bool
+	email            *string
+	email_verified   *bool
+	email_token      *string
+	qq_openid        *string
 	cart_owed        *bool
 	clearedFields    map[string]struct{}
 	addresses        map[int]struct{}
@@ -11304,6 +11308,189 @@ func (m *UserMutation) ResetActive() {
 	m.active = nil
 }
 
+// SetEmail sets the "email" field.
+func (m *UserMutation) SetEmail(s string) {
+	m.email = &s
+}
+
+// Email returns the value of the "email" field in the mutation.
+func (m *UserMutation) Email() (r string, exists bool) {
+	v := m.email
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEmail returns the old "email" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldEmail(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEmail is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEmail requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEmail: %w", err)
+	}
+	return oldValue.Email, nil
+}
+
+// ClearEmail clears the value of the "email" field.
+func (m *UserMutation) ClearEmail() {
+	m.email = nil
+	m.clearedFields[user.FieldEmail] = struct{}{}
+}
+
+// EmailCleared returns if the "email" field was cleared in this mutation.
+func (m *UserMutation) EmailCleared() bool {
+	_, ok := m.clearedFields[user.FieldEmail]
+	return ok
+}
+
+// ResetEmail resets all changes to the "email" field.
+func (m *UserMutation) ResetEmail() {
+	m.email = nil
+	delete(m.clearedFields, user.FieldEmail)
+}
+
+// SetEmailVerified sets the "email_verified" field.
+func (m *UserMutation) SetEmailVerified(b bool) {
+	m.email_verified = &b
+}
+
+// EmailVerified returns the value of the "email_verified" field in the mutation.
+func (m *UserMutation) EmailVerified() (r bool, exists bool) {
+	v := m.email_verified
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEmailVerified returns the old "email_verified" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldEmailVerified(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEmailVerified is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEmailVerified requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEmailVerified: %w", err)
+	}
+	return oldValue.EmailVerified, nil
+}
+
+// ResetEmailVerified resets all changes to the "email_verified" field.
+func (m *UserMutation) ResetEmailVerified() {
+	m.email_verified = nil
+}
+
+// SetEmailToken sets the "email_token" field.
+func (m *UserMutation) SetEmailToken(s string) {
+	m.email_token = &s
+}
+
+// EmailToken returns the value of the "email_token" field in the mutation.
+func (m *UserMutation) EmailToken() (r string, exists bool) {
+	v := m.email_token
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEmailToken returns the old "email_token" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldEmailToken(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEmailToken is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEmailToken requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEmailToken: %w", err)
+	}
+	return oldValue.EmailToken, nil
+}
+
+// ClearEmailToken clears the value of the "email_token" field.
+func (m *UserMutation) ClearEmailToken() {
+	m.email_token = nil
+	m.clearedFields[user.FieldEmailToken] = struct{}{}
+}
+
+// EmailTokenCleared returns if the "email_token" field was cleared in this mutation.
+func (m *UserMutation) EmailTokenCleared() bool {
+	_, ok := m.clearedFields[user.FieldEmailToken]
+	return ok
+}
+
+// ResetEmailToken resets all changes to the "email_token" field.
+func (m *UserMutation) ResetEmailToken() {
+	m.email_token = nil
+	delete(m.clearedFields, user.FieldEmailToken)
+}
+
+// SetQqOpenid sets the "qq_openid" field.
+func (m *UserMutation) SetQqOpenid(s string) {
+	m.qq_openid = &s
+}
+
+// QqOpenid returns the value of the "qq_openid" field in the mutation.
+func (m *UserMutation) QqOpenid() (r string, exists bool) {
+	v := m.qq_openid
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldQqOpenid returns the old "qq_openid" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldQqOpenid(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldQqOpenid is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldQqOpenid requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldQqOpenid: %w", err)
+	}
+	return oldValue.QqOpenid, nil
+}
+
+// ClearQqOpenid clears the value of the "qq_openid" field.
+func (m *UserMutation) ClearQqOpenid() {
+	m.qq_openid = nil
+	m.clearedFields[user.FieldQqOpenid] = struct{}{}
+}
+
+// QqOpenidCleared returns if the "qq_openid" field was cleared in this mutation.
+func (m *UserMutation) QqOpenidCleared() bool {
+	_, ok := m.clearedFields[user.FieldQqOpenid]
+	return ok
+}
+
+// ResetQqOpenid resets all changes to the "qq_openid" field.
+func (m *UserMutation) ResetQqOpenid() {
+	m.qq_openid = nil
+	delete(m.clearedFields, user.FieldQqOpenid)
+}
+
 // SetCartOwed sets the "cart_owed" field.
 func (m *UserMutation) SetCartOwed(b bool) {
 	m.cart_owed = &b
@@ -11536,7 +11723,7 @@ func (m *UserMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *UserMutation) Fields() []string {
-	fields := make([]string, 0, 7)
+	fields := make([]string, 0, 11)
 	if m.created_at != nil {
 		fields = append(fields, user.FieldCreatedAt)
 	}
@@ -11554,6 +11741,18 @@ func (m *UserMutation) Fields() []string {
 	}
 	if m.active != nil {
 		fields = append(fields, user.FieldActive)
+	}
+	if m.email != nil {
+		fields = append(fields, user.FieldEmail)
+	}
+	if m.email_verified != nil {
+		fields = append(fields, user.FieldEmailVerified)
+	}
+	if m.email_token != nil {
+		fields = append(fields, user.FieldEmailToken)
+	}
+	if m.qq_openid != nil {
+		fields = append(fields, user.FieldQqOpenid)
 	}
 	if m.cart_owed != nil {
 		fields = append(fields, user.FieldCartOwed)
@@ -11578,6 +11777,14 @@ func (m *UserMutation) Field(name string) (ent.Value, bool) {
 		return m.PasswordHash()
 	case user.FieldActive:
 		return m.Active()
+	case user.FieldEmail:
+		return m.Email()
+	case user.FieldEmailVerified:
+		return m.EmailVerified()
+	case user.FieldEmailToken:
+		return m.EmailToken()
+	case user.FieldQqOpenid:
+		return m.QqOpenid()
 	case user.FieldCartOwed:
 		return m.CartOwed()
 	}
@@ -11601,6 +11808,14 @@ func (m *UserMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldPasswordHash(ctx)
 	case user.FieldActive:
 		return m.OldActive(ctx)
+	case user.FieldEmail:
+		return m.OldEmail(ctx)
+	case user.FieldEmailVerified:
+		return m.OldEmailVerified(ctx)
+	case user.FieldEmailToken:
+		return m.OldEmailToken(ctx)
+	case user.FieldQqOpenid:
+		return m.OldQqOpenid(ctx)
 	case user.FieldCartOwed:
 		return m.OldCartOwed(ctx)
 	}
@@ -11654,6 +11869,34 @@ func (m *UserMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetActive(v)
 		return nil
+	case user.FieldEmail:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEmail(v)
+		return nil
+	case user.FieldEmailVerified:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEmailVerified(v)
+		return nil
+	case user.FieldEmailToken:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEmailToken(v)
+		return nil
+	case user.FieldQqOpenid:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetQqOpenid(v)
+		return nil
 	case user.FieldCartOwed:
 		v, ok := value.(bool)
 		if !ok {
@@ -11690,7 +11933,17 @@ func (m *UserMutation) AddField(name string, value ent.Value) error {
 // ClearedFields returns all nullable fields that were cleared during this
 // mutation.
 func (m *UserMutation) ClearedFields() []string {
-	return nil
+	var fields []string
+	if m.FieldCleared(user.FieldEmail) {
+		fields = append(fields, user.FieldEmail)
+	}
+	if m.FieldCleared(user.FieldEmailToken) {
+		fields = append(fields, user.FieldEmailToken)
+	}
+	if m.FieldCleared(user.FieldQqOpenid) {
+		fields = append(fields, user.FieldQqOpenid)
+	}
+	return fields
 }
 
 // FieldCleared returns a boolean indicating if a field with the given name was
@@ -11703,6 +11956,17 @@ func (m *UserMutation) FieldCleared(name string) bool {
 // ClearField clears the value of the field with the given name. It returns an
 // error if the field is not defined in the schema.
 func (m *UserMutation) ClearField(name string) error {
+	switch name {
+	case user.FieldEmail:
+		m.ClearEmail()
+		return nil
+	case user.FieldEmailToken:
+		m.ClearEmailToken()
+		return nil
+	case user.FieldQqOpenid:
+		m.ClearQqOpenid()
+		return nil
+	}
 	return fmt.Errorf("unknown User nullable field %s", name)
 }
 
@@ -11727,6 +11991,18 @@ func (m *UserMutation) ResetField(name string) error {
 		return nil
 	case user.FieldActive:
 		m.ResetActive()
+		return nil
+	case user.FieldEmail:
+		m.ResetEmail()
+		return nil
+	case user.FieldEmailVerified:
+		m.ResetEmailVerified()
+		return nil
+	case user.FieldEmailToken:
+		m.ResetEmailToken()
+		return nil
+	case user.FieldQqOpenid:
+		m.ResetQqOpenid()
 		return nil
 	case user.FieldCartOwed:
 		m.ResetCartOwed()

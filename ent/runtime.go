@@ -739,8 +739,24 @@ func init() {
 	userDescActive := userFields[3].Descriptor()
 	// user.DefaultActive holds the default value on creation for the active field.
 	user.DefaultActive = userDescActive.Default.(bool)
+	// userDescEmail is the schema descriptor for email field.
+	userDescEmail := userFields[4].Descriptor()
+	// user.EmailValidator is a validator for the "email" field. It is called by the builders before save.
+	user.EmailValidator = userDescEmail.Validators[0].(func(string) error)
+	// userDescEmailVerified is the schema descriptor for email_verified field.
+	userDescEmailVerified := userFields[5].Descriptor()
+	// user.DefaultEmailVerified holds the default value on creation for the email_verified field.
+	user.DefaultEmailVerified = userDescEmailVerified.Default.(bool)
+	// userDescEmailToken is the schema descriptor for email_token field.
+	userDescEmailToken := userFields[6].Descriptor()
+	// user.EmailTokenValidator is a validator for the "email_token" field. It is called by the builders before save.
+	user.EmailTokenValidator = userDescEmailToken.Validators[0].(func(string) error)
+	// userDescQqOpenid is the schema descriptor for qq_openid field.
+	userDescQqOpenid := userFields[7].Descriptor()
+	// user.QqOpenidValidator is a validator for the "qq_openid" field. It is called by the builders before save.
+	user.QqOpenidValidator = userDescQqOpenid.Validators[0].(func(string) error)
 	// userDescCartOwed is the schema descriptor for cart_owed field.
-	userDescCartOwed := userFields[4].Descriptor()
+	userDescCartOwed := userFields[8].Descriptor()
 	// user.DefaultCartOwed holds the default value on creation for the cart_owed field.
 	user.DefaultCartOwed = userDescCartOwed.Default.(bool)
 }

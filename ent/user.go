@@ -29,6 +29,14 @@ type User struct {
 	PasswordHash string `json:"-"`
 	// Active holds the value of the "active" field.
 	Active bool `json:"active,omitempty"`
+	// Email holds the value of the "email" field.
+	Email *string `json:"email,omitempty"`
+	// EmailVerified holds the value of the "email_verified" field.
+	EmailVerified bool `json:"email_verified,omitempty"`
+	// EmailToken holds the value of the "email_token" field.
+	EmailToken *string `json:"-"`
+	// QqOpenid holds the value of the "qq_openid" field.
+	QqOpenid *string `json:"qq_openid,omitempty"`
 	// CartOwed holds the value of the "cart_owed" field.
 	CartOwed bool `json:"cart_owed,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
@@ -86,11 +94,11 @@ func (*User) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case user.FieldActive, user.FieldCartOwed:
+		case user.FieldActive, user.FieldEmailVerified, user.FieldCartOwed:
 			values[i] = new(sql.NullBool)
 		case user.FieldID:
 			values[i] = new(sql.NullInt64)
-		case user.FieldUsername, user.FieldMobile, user.FieldPasswordHash:
+		case user.FieldUsername, user.FieldMobile, user.FieldPasswordHash, user.FieldEmail, user.FieldEmailToken, user.FieldQqOpenid:
 			values[i] = new(sql.NullString)
 		case user.FieldCreatedAt, user.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
@@ -150,6 +158,33 @@ func (_m *User) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field active", values[i])
 			} else if value.Valid {
 				_m.Active = value.Bool
+			}
+		case user.FieldEmail:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field email", values[i])
+			} else if value.Valid {
+				_m.Email = new(string)
+				*_m.Email = value.String
+			}
+		case user.FieldEmailVerified:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field email_verified", values[i])
+			} else if value.Valid {
+				_m.EmailVerified = value.Bool
+			}
+		case user.FieldEmailToken:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field email_token", values[i])
+			} else if value.Valid {
+				_m.EmailToken = new(string)
+				*_m.EmailToken = value.String
+			}
+		case user.FieldQqOpenid:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field qq_openid", values[i])
+			} else if value.Valid {
+				_m.QqOpenid = new(string)
+				*_m.QqOpenid = value.String
 			}
 		case user.FieldCartOwed:
 			if value, ok := values[i].(*sql.NullBool); !ok {
@@ -224,6 +259,21 @@ func (_m *User) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("active=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Active))
+	builder.WriteString(", ")
+	if v := _m.Email; v != nil {
+		builder.WriteString("email=")
+		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	builder.WriteString("email_verified=")
+	builder.WriteString(fmt.Sprintf("%v", _m.EmailVerified))
+	builder.WriteString(", ")
+	builder.WriteString("email_token=<sensitive>")
+	builder.WriteString(", ")
+	if v := _m.QqOpenid; v != nil {
+		builder.WriteString("qq_openid=")
+		builder.WriteString(*v)
+	}
 	builder.WriteString(", ")
 	builder.WriteString("cart_owed=")
 	builder.WriteString(fmt.Sprintf("%v", _m.CartOwed))

@@ -85,6 +85,62 @@ func (_c *UserCreate) SetNillableActive(v *bool) *UserCreate {
 	return _c
 }
 
+// SetEmail sets the "email" field.
+func (_c *UserCreate) SetEmail(v string) *UserCreate {
+	_c.mutation.SetEmail(v)
+	return _c
+}
+
+// SetNillableEmail sets the "email" field if the given value is not nil.
+func (_c *UserCreate) SetNillableEmail(v *string) *UserCreate {
+	if v != nil {
+		_c.SetEmail(*v)
+	}
+	return _c
+}
+
+// SetEmailVerified sets the "email_verified" field.
+func (_c *UserCreate) SetEmailVerified(v bool) *UserCreate {
+	_c.mutation.SetEmailVerified(v)
+	return _c
+}
+
+// SetNillableEmailVerified sets the "email_verified" field if the given value is not nil.
+func (_c *UserCreate) SetNillableEmailVerified(v *bool) *UserCreate {
+	if v != nil {
+		_c.SetEmailVerified(*v)
+	}
+	return _c
+}
+
+// SetEmailToken sets the "email_token" field.
+func (_c *UserCreate) SetEmailToken(v string) *UserCreate {
+	_c.mutation.SetEmailToken(v)
+	return _c
+}
+
+// SetNillableEmailToken sets the "email_token" field if the given value is not nil.
+func (_c *UserCreate) SetNillableEmailToken(v *string) *UserCreate {
+	if v != nil {
+		_c.SetEmailToken(*v)
+	}
+	return _c
+}
+
+// SetQqOpenid sets the "qq_openid" field.
+func (_c *UserCreate) SetQqOpenid(v string) *UserCreate {
+	_c.mutation.SetQqOpenid(v)
+	return _c
+}
+
+// SetNillableQqOpenid sets the "qq_openid" field if the given value is not nil.
+func (_c *UserCreate) SetNillableQqOpenid(v *string) *UserCreate {
+	if v != nil {
+		_c.SetQqOpenid(*v)
+	}
+	return _c
+}
+
 // SetCartOwed sets the "cart_owed" field.
 func (_c *UserCreate) SetCartOwed(v bool) *UserCreate {
 	_c.mutation.SetCartOwed(v)
@@ -191,6 +247,10 @@ func (_c *UserCreate) defaults() {
 		v := user.DefaultActive
 		_c.mutation.SetActive(v)
 	}
+	if _, ok := _c.mutation.EmailVerified(); !ok {
+		v := user.DefaultEmailVerified
+		_c.mutation.SetEmailVerified(v)
+	}
 	if _, ok := _c.mutation.CartOwed(); !ok {
 		v := user.DefaultCartOwed
 		_c.mutation.SetCartOwed(v)
@@ -231,6 +291,24 @@ func (_c *UserCreate) check() error {
 	}
 	if _, ok := _c.mutation.Active(); !ok {
 		return &ValidationError{Name: "active", err: errors.New(`ent: missing required field "User.active"`)}
+	}
+	if v, ok := _c.mutation.Email(); ok {
+		if err := user.EmailValidator(v); err != nil {
+			return &ValidationError{Name: "email", err: fmt.Errorf(`ent: validator failed for field "User.email": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.EmailVerified(); !ok {
+		return &ValidationError{Name: "email_verified", err: errors.New(`ent: missing required field "User.email_verified"`)}
+	}
+	if v, ok := _c.mutation.EmailToken(); ok {
+		if err := user.EmailTokenValidator(v); err != nil {
+			return &ValidationError{Name: "email_token", err: fmt.Errorf(`ent: validator failed for field "User.email_token": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.QqOpenid(); ok {
+		if err := user.QqOpenidValidator(v); err != nil {
+			return &ValidationError{Name: "qq_openid", err: fmt.Errorf(`ent: validator failed for field "User.qq_openid": %w`, err)}
+		}
 	}
 	if _, ok := _c.mutation.CartOwed(); !ok {
 		return &ValidationError{Name: "cart_owed", err: errors.New(`ent: missing required field "User.cart_owed"`)}
@@ -285,6 +363,22 @@ func (_c *UserCreate) createSpec() (*User, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Active(); ok {
 		_spec.SetField(user.FieldActive, field.TypeBool, value)
 		_node.Active = value
+	}
+	if value, ok := _c.mutation.Email(); ok {
+		_spec.SetField(user.FieldEmail, field.TypeString, value)
+		_node.Email = &value
+	}
+	if value, ok := _c.mutation.EmailVerified(); ok {
+		_spec.SetField(user.FieldEmailVerified, field.TypeBool, value)
+		_node.EmailVerified = value
+	}
+	if value, ok := _c.mutation.EmailToken(); ok {
+		_spec.SetField(user.FieldEmailToken, field.TypeString, value)
+		_node.EmailToken = &value
+	}
+	if value, ok := _c.mutation.QqOpenid(); ok {
+		_spec.SetField(user.FieldQqOpenid, field.TypeString, value)
+		_node.QqOpenid = &value
 	}
 	if value, ok := _c.mutation.CartOwed(); ok {
 		_spec.SetField(user.FieldCartOwed, field.TypeBool, value)
@@ -450,6 +544,72 @@ func (u *UserUpsert) UpdateActive() *UserUpsert {
 	return u
 }
 
+// SetEmail sets the "email" field.
+func (u *UserUpsert) SetEmail(v string) *UserUpsert {
+	u.Set(user.FieldEmail, v)
+	return u
+}
+
+// UpdateEmail sets the "email" field to the value that was provided on create.
+func (u *UserUpsert) UpdateEmail() *UserUpsert {
+	u.SetExcluded(user.FieldEmail)
+	return u
+}
+
+// ClearEmail clears the value of the "email" field.
+func (u *UserUpsert) ClearEmail() *UserUpsert {
+	u.SetNull(user.FieldEmail)
+	return u
+}
+
+// SetEmailVerified sets the "email_verified" field.
+func (u *UserUpsert) SetEmailVerified(v bool) *UserUpsert {
+	u.Set(user.FieldEmailVerified, v)
+	return u
+}
+
+// UpdateEmailVerified sets the "email_verified" field to the value that was provided on create.
+func (u *UserUpsert) UpdateEmailVerified() *UserUpsert {
+	u.SetExcluded(user.FieldEmailVerified)
+	return u
+}
+
+// SetEmailToken sets the "email_token" field.
+func (u *UserUpsert) SetEmailToken(v string) *UserUpsert {
+	u.Set(user.FieldEmailToken, v)
+	return u
+}
+
+// UpdateEmailToken sets the "email_token" field to the value that was provided on create.
+func (u *UserUpsert) UpdateEmailToken() *UserUpsert {
+	u.SetExcluded(user.FieldEmailToken)
+	return u
+}
+
+// ClearEmailToken clears the value of the "email_token" field.
+func (u *UserUpsert) ClearEmailToken() *UserUpsert {
+	u.SetNull(user.FieldEmailToken)
+	return u
+}
+
+// SetQqOpenid sets the "qq_openid" field.
+func (u *UserUpsert) SetQqOpenid(v string) *UserUpsert {
+	u.Set(user.FieldQqOpenid, v)
+	return u
+}
+
+// UpdateQqOpenid sets the "qq_openid" field to the value that was provided on create.
+func (u *UserUpsert) UpdateQqOpenid() *UserUpsert {
+	u.SetExcluded(user.FieldQqOpenid)
+	return u
+}
+
+// ClearQqOpenid clears the value of the "qq_openid" field.
+func (u *UserUpsert) ClearQqOpenid() *UserUpsert {
+	u.SetNull(user.FieldQqOpenid)
+	return u
+}
+
 // SetCartOwed sets the "cart_owed" field.
 func (u *UserUpsert) SetCartOwed(v bool) *UserUpsert {
 	u.Set(user.FieldCartOwed, v)
@@ -574,6 +734,83 @@ func (u *UserUpsertOne) SetActive(v bool) *UserUpsertOne {
 func (u *UserUpsertOne) UpdateActive() *UserUpsertOne {
 	return u.Update(func(s *UserUpsert) {
 		s.UpdateActive()
+	})
+}
+
+// SetEmail sets the "email" field.
+func (u *UserUpsertOne) SetEmail(v string) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.SetEmail(v)
+	})
+}
+
+// UpdateEmail sets the "email" field to the value that was provided on create.
+func (u *UserUpsertOne) UpdateEmail() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateEmail()
+	})
+}
+
+// ClearEmail clears the value of the "email" field.
+func (u *UserUpsertOne) ClearEmail() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearEmail()
+	})
+}
+
+// SetEmailVerified sets the "email_verified" field.
+func (u *UserUpsertOne) SetEmailVerified(v bool) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.SetEmailVerified(v)
+	})
+}
+
+// UpdateEmailVerified sets the "email_verified" field to the value that was provided on create.
+func (u *UserUpsertOne) UpdateEmailVerified() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateEmailVerified()
+	})
+}
+
+// SetEmailToken sets the "email_token" field.
+func (u *UserUpsertOne) SetEmailToken(v string) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.SetEmailToken(v)
+	})
+}
+
+// UpdateEmailToken sets the "email_token" field to the value that was provided on create.
+func (u *UserUpsertOne) UpdateEmailToken() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateEmailToken()
+	})
+}
+
+// ClearEmailToken clears the value of the "email_token" field.
+func (u *UserUpsertOne) ClearEmailToken() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearEmailToken()
+	})
+}
+
+// SetQqOpenid sets the "qq_openid" field.
+func (u *UserUpsertOne) SetQqOpenid(v string) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.SetQqOpenid(v)
+	})
+}
+
+// UpdateQqOpenid sets the "qq_openid" field to the value that was provided on create.
+func (u *UserUpsertOne) UpdateQqOpenid() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateQqOpenid()
+	})
+}
+
+// ClearQqOpenid clears the value of the "qq_openid" field.
+func (u *UserUpsertOne) ClearQqOpenid() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearQqOpenid()
 	})
 }
 
@@ -869,6 +1106,83 @@ func (u *UserUpsertBulk) SetActive(v bool) *UserUpsertBulk {
 func (u *UserUpsertBulk) UpdateActive() *UserUpsertBulk {
 	return u.Update(func(s *UserUpsert) {
 		s.UpdateActive()
+	})
+}
+
+// SetEmail sets the "email" field.
+func (u *UserUpsertBulk) SetEmail(v string) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.SetEmail(v)
+	})
+}
+
+// UpdateEmail sets the "email" field to the value that was provided on create.
+func (u *UserUpsertBulk) UpdateEmail() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateEmail()
+	})
+}
+
+// ClearEmail clears the value of the "email" field.
+func (u *UserUpsertBulk) ClearEmail() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearEmail()
+	})
+}
+
+// SetEmailVerified sets the "email_verified" field.
+func (u *UserUpsertBulk) SetEmailVerified(v bool) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.SetEmailVerified(v)
+	})
+}
+
+// UpdateEmailVerified sets the "email_verified" field to the value that was provided on create.
+func (u *UserUpsertBulk) UpdateEmailVerified() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateEmailVerified()
+	})
+}
+
+// SetEmailToken sets the "email_token" field.
+func (u *UserUpsertBulk) SetEmailToken(v string) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.SetEmailToken(v)
+	})
+}
+
+// UpdateEmailToken sets the "email_token" field to the value that was provided on create.
+func (u *UserUpsertBulk) UpdateEmailToken() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateEmailToken()
+	})
+}
+
+// ClearEmailToken clears the value of the "email_token" field.
+func (u *UserUpsertBulk) ClearEmailToken() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearEmailToken()
+	})
+}
+
+// SetQqOpenid sets the "qq_openid" field.
+func (u *UserUpsertBulk) SetQqOpenid(v string) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.SetQqOpenid(v)
+	})
+}
+
+// UpdateQqOpenid sets the "qq_openid" field to the value that was provided on create.
+func (u *UserUpsertBulk) UpdateQqOpenid() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateQqOpenid()
+	})
+}
+
+// ClearQqOpenid clears the value of the "qq_openid" field.
+func (u *UserUpsertBulk) ClearQqOpenid() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearQqOpenid()
 	})
 }
 

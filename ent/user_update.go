@@ -94,6 +94,80 @@ func (_u *UserUpdate) SetNillableActive(v *bool) *UserUpdate {
 	return _u
 }
 
+// SetEmail sets the "email" field.
+func (_u *UserUpdate) SetEmail(v string) *UserUpdate {
+	_u.mutation.SetEmail(v)
+	return _u
+}
+
+// SetNillableEmail sets the "email" field if the given value is not nil.
+func (_u *UserUpdate) SetNillableEmail(v *string) *UserUpdate {
+	if v != nil {
+		_u.SetEmail(*v)
+	}
+	return _u
+}
+
+// ClearEmail clears the value of the "email" field.
+func (_u *UserUpdate) ClearEmail() *UserUpdate {
+	_u.mutation.ClearEmail()
+	return _u
+}
+
+// SetEmailVerified sets the "email_verified" field.
+func (_u *UserUpdate) SetEmailVerified(v bool) *UserUpdate {
+	_u.mutation.SetEmailVerified(v)
+	return _u
+}
+
+// SetNillableEmailVerified sets the "email_verified" field if the given value is not nil.
+func (_u *UserUpdate) SetNillableEmailVerified(v *bool) *UserUpdate {
+	if v != nil {
+		_u.SetEmailVerified(*v)
+	}
+	return _u
+}
+
+// SetEmailToken sets the "email_token" field.
+func (_u *UserUpdate) SetEmailToken(v string) *UserUpdate {
+	_u.mutation.SetEmailToken(v)
+	return _u
+}
+
+// SetNillableEmailToken sets the "email_token" field if the given value is not nil.
+func (_u *UserUpdate) SetNillableEmailToken(v *string) *UserUpdate {
+	if v != nil {
+		_u.SetEmailToken(*v)
+	}
+	return _u
+}
+
+// ClearEmailToken clears the value of the "email_token" field.
+func (_u *UserUpdate) ClearEmailToken() *UserUpdate {
+	_u.mutation.ClearEmailToken()
+	return _u
+}
+
+// SetQqOpenid sets the "qq_openid" field.
+func (_u *UserUpdate) SetQqOpenid(v string) *UserUpdate {
+	_u.mutation.SetQqOpenid(v)
+	return _u
+}
+
+// SetNillableQqOpenid sets the "qq_openid" field if the given value is not nil.
+func (_u *UserUpdate) SetNillableQqOpenid(v *string) *UserUpdate {
+	if v != nil {
+		_u.SetQqOpenid(*v)
+	}
+	return _u
+}
+
+// ClearQqOpenid clears the value of the "qq_openid" field.
+func (_u *UserUpdate) ClearQqOpenid() *UserUpdate {
+	_u.mutation.ClearQqOpenid()
+	return _u
+}
+
 // SetCartOwed sets the "cart_owed" field.
 func (_u *UserUpdate) SetCartOwed(v bool) *UserUpdate {
 	_u.mutation.SetCartOwed(v)
@@ -274,6 +348,21 @@ func (_u *UserUpdate) check() error {
 			return &ValidationError{Name: "password_hash", err: fmt.Errorf(`ent: validator failed for field "User.password_hash": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.Email(); ok {
+		if err := user.EmailValidator(v); err != nil {
+			return &ValidationError{Name: "email", err: fmt.Errorf(`ent: validator failed for field "User.email": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.EmailToken(); ok {
+		if err := user.EmailTokenValidator(v); err != nil {
+			return &ValidationError{Name: "email_token", err: fmt.Errorf(`ent: validator failed for field "User.email_token": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.QqOpenid(); ok {
+		if err := user.QqOpenidValidator(v); err != nil {
+			return &ValidationError{Name: "qq_openid", err: fmt.Errorf(`ent: validator failed for field "User.qq_openid": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -309,6 +398,27 @@ func (_u *UserUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.Active(); ok {
 		_spec.SetField(user.FieldActive, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.Email(); ok {
+		_spec.SetField(user.FieldEmail, field.TypeString, value)
+	}
+	if _u.mutation.EmailCleared() {
+		_spec.ClearField(user.FieldEmail, field.TypeString)
+	}
+	if value, ok := _u.mutation.EmailVerified(); ok {
+		_spec.SetField(user.FieldEmailVerified, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.EmailToken(); ok {
+		_spec.SetField(user.FieldEmailToken, field.TypeString, value)
+	}
+	if _u.mutation.EmailTokenCleared() {
+		_spec.ClearField(user.FieldEmailToken, field.TypeString)
+	}
+	if value, ok := _u.mutation.QqOpenid(); ok {
+		_spec.SetField(user.FieldQqOpenid, field.TypeString, value)
+	}
+	if _u.mutation.QqOpenidCleared() {
+		_spec.ClearField(user.FieldQqOpenid, field.TypeString)
 	}
 	if value, ok := _u.mutation.CartOwed(); ok {
 		_spec.SetField(user.FieldCartOwed, field.TypeBool, value)
@@ -532,6 +642,80 @@ func (_u *UserUpdateOne) SetNillableActive(v *bool) *UserUpdateOne {
 	return _u
 }
 
+// SetEmail sets the "email" field.
+func (_u *UserUpdateOne) SetEmail(v string) *UserUpdateOne {
+	_u.mutation.SetEmail(v)
+	return _u
+}
+
+// SetNillableEmail sets the "email" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillableEmail(v *string) *UserUpdateOne {
+	if v != nil {
+		_u.SetEmail(*v)
+	}
+	return _u
+}
+
+// ClearEmail clears the value of the "email" field.
+func (_u *UserUpdateOne) ClearEmail() *UserUpdateOne {
+	_u.mutation.ClearEmail()
+	return _u
+}
+
+// SetEmailVerified sets the "email_verified" field.
+func (_u *UserUpdateOne) SetEmailVerified(v bool) *UserUpdateOne {
+	_u.mutation.SetEmailVerified(v)
+	return _u
+}
+
+// SetNillableEmailVerified sets the "email_verified" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillableEmailVerified(v *bool) *UserUpdateOne {
+	if v != nil {
+		_u.SetEmailVerified(*v)
+	}
+	return _u
+}
+
+// SetEmailToken sets the "email_token" field.
+func (_u *UserUpdateOne) SetEmailToken(v string) *UserUpdateOne {
+	_u.mutation.SetEmailToken(v)
+	return _u
+}
+
+// SetNillableEmailToken sets the "email_token" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillableEmailToken(v *string) *UserUpdateOne {
+	if v != nil {
+		_u.SetEmailToken(*v)
+	}
+	return _u
+}
+
+// ClearEmailToken clears the value of the "email_token" field.
+func (_u *UserUpdateOne) ClearEmailToken() *UserUpdateOne {
+	_u.mutation.ClearEmailToken()
+	return _u
+}
+
+// SetQqOpenid sets the "qq_openid" field.
+func (_u *UserUpdateOne) SetQqOpenid(v string) *UserUpdateOne {
+	_u.mutation.SetQqOpenid(v)
+	return _u
+}
+
+// SetNillableQqOpenid sets the "qq_openid" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillableQqOpenid(v *string) *UserUpdateOne {
+	if v != nil {
+		_u.SetQqOpenid(*v)
+	}
+	return _u
+}
+
+// ClearQqOpenid clears the value of the "qq_openid" field.
+func (_u *UserUpdateOne) ClearQqOpenid() *UserUpdateOne {
+	_u.mutation.ClearQqOpenid()
+	return _u
+}
+
 // SetCartOwed sets the "cart_owed" field.
 func (_u *UserUpdateOne) SetCartOwed(v bool) *UserUpdateOne {
 	_u.mutation.SetCartOwed(v)
@@ -725,6 +909,21 @@ func (_u *UserUpdateOne) check() error {
 			return &ValidationError{Name: "password_hash", err: fmt.Errorf(`ent: validator failed for field "User.password_hash": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.Email(); ok {
+		if err := user.EmailValidator(v); err != nil {
+			return &ValidationError{Name: "email", err: fmt.Errorf(`ent: validator failed for field "User.email": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.EmailToken(); ok {
+		if err := user.EmailTokenValidator(v); err != nil {
+			return &ValidationError{Name: "email_token", err: fmt.Errorf(`ent: validator failed for field "User.email_token": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.QqOpenid(); ok {
+		if err := user.QqOpenidValidator(v); err != nil {
+			return &ValidationError{Name: "qq_openid", err: fmt.Errorf(`ent: validator failed for field "User.qq_openid": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -777,6 +976,27 @@ func (_u *UserUpdateOne) sqlSave(ctx context.Context) (_node *User, err error) {
 	}
 	if value, ok := _u.mutation.Active(); ok {
 		_spec.SetField(user.FieldActive, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.Email(); ok {
+		_spec.SetField(user.FieldEmail, field.TypeString, value)
+	}
+	if _u.mutation.EmailCleared() {
+		_spec.ClearField(user.FieldEmail, field.TypeString)
+	}
+	if value, ok := _u.mutation.EmailVerified(); ok {
+		_spec.SetField(user.FieldEmailVerified, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.EmailToken(); ok {
+		_spec.SetField(user.FieldEmailToken, field.TypeString, value)
+	}
+	if _u.mutation.EmailTokenCleared() {
+		_spec.ClearField(user.FieldEmailToken, field.TypeString)
+	}
+	if value, ok := _u.mutation.QqOpenid(); ok {
+		_spec.SetField(user.FieldQqOpenid, field.TypeString, value)
+	}
+	if _u.mutation.QqOpenidCleared() {
+		_spec.ClearField(user.FieldQqOpenid, field.TypeString)
 	}
 	if value, ok := _u.mutation.CartOwed(); ok {
 		_spec.SetField(user.FieldCartOwed, field.TypeBool, value)

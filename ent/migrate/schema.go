@@ -430,6 +430,10 @@ var (
 		{Name: "mobile", Type: field.TypeString, Unique: true, Size: 11},
 		{Name: "password_hash", Type: field.TypeString},
 		{Name: "active", Type: field.TypeBool, Default: true},
+		{Name: "email", Type: field.TypeString, Nullable: true, Size: 254},
+		{Name: "email_verified", Type: field.TypeBool, Default: false},
+		{Name: "email_token", Type: field.TypeString, Nullable: true, Size: 64},
+		{Name: "qq_openid", Type: field.TypeString, Unique: true, Nullable: true, Size: 64},
 		{Name: "cart_owed", Type: field.TypeBool, Default: false},
 	}
 	// UsersTable holds the schema information for the "users" table.

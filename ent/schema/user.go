@@ -25,6 +25,19 @@ func (User) Fields() []ent.Field {
 		field.String("mobile").NotEmpty().MaxLen(11).Unique(),
 		field.String("password_hash").Sensitive().NotEmpty(),
 		field.Bool("active").Default(true),
+		// The email is the shopper's to set and proves nothing until a
+		// link sent to it comes back (email_verified). It is not unique:
+		// a uniqueness error would tell anyone whose address it is.
+		field.String("email").Optional().Nillable().MaxLen(254),
+		field.Bool("email_verified").Default(false),
+		// SHA-256 of the nonce in the one outstanding verification link;
+		// a used or superseded link no longer matches. Kept in the row,
+		// not Redis, so a Redis that lost its data cannot revive a link.
+		field.String("email_token").Optional().Nillable().Sensitive().MaxLen(64).
+			Annotations(entgql.Skip(entgql.SkipAll)),
+		// The QQ Connect openid bound to the account: one each way.
+		field.String("qq_openid").Optional().Nillable().Unique().MaxLen(64).
+			Annotations(entgql.Skip(entgql.SkipAll)),
 		// Set when an order of this shopper could not take its lines out
 		// of the cart (Redis did not answer): the next checkout settles
 		// first. A point read on this row is cheap; a read of the orders'

@@ -26,6 +26,14 @@ const (
 	FieldPasswordHash = "password_hash"
 	// FieldActive holds the string denoting the active field in the database.
 	FieldActive = "active"
+	// FieldEmail holds the string denoting the email field in the database.
+	FieldEmail = "email"
+	// FieldEmailVerified holds the string denoting the email_verified field in the database.
+	FieldEmailVerified = "email_verified"
+	// FieldEmailToken holds the string denoting the email_token field in the database.
+	FieldEmailToken = "email_token"
+	// FieldQqOpenid holds the string denoting the qq_openid field in the database.
+	FieldQqOpenid = "qq_openid"
 	// FieldCartOwed holds the string denoting the cart_owed field in the database.
 	FieldCartOwed = "cart_owed"
 	// EdgeAddresses holds the string denoting the addresses edge name in mutations.
@@ -68,6 +76,10 @@ var Columns = []string{
 	FieldMobile,
 	FieldPasswordHash,
 	FieldActive,
+	FieldEmail,
+	FieldEmailVerified,
+	FieldEmailToken,
+	FieldQqOpenid,
 	FieldCartOwed,
 }
 
@@ -96,6 +108,14 @@ var (
 	PasswordHashValidator func(string) error
 	// DefaultActive holds the default value on creation for the "active" field.
 	DefaultActive bool
+	// EmailValidator is a validator for the "email" field. It is called by the builders before save.
+	EmailValidator func(string) error
+	// DefaultEmailVerified holds the default value on creation for the "email_verified" field.
+	DefaultEmailVerified bool
+	// EmailTokenValidator is a validator for the "email_token" field. It is called by the builders before save.
+	EmailTokenValidator func(string) error
+	// QqOpenidValidator is a validator for the "qq_openid" field. It is called by the builders before save.
+	QqOpenidValidator func(string) error
 	// DefaultCartOwed holds the default value on creation for the "cart_owed" field.
 	DefaultCartOwed bool
 )
@@ -136,6 +156,26 @@ func ByPasswordHash(opts ...sql.OrderTermOption) OrderOption {
 // ByActive orders the results by the active field.
 func ByActive(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldActive, opts...).ToFunc()
+}
+
+// ByEmail orders the results by the email field.
+func ByEmail(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldEmail, opts...).ToFunc()
+}
+
+// ByEmailVerified orders the results by the email_verified field.
+func ByEmailVerified(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldEmailVerified, opts...).ToFunc()
+}
+
+// ByEmailToken orders the results by the email_token field.
+func ByEmailToken(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldEmailToken, opts...).ToFunc()
+}
+
+// ByQqOpenid orders the results by the qq_openid field.
+func ByQqOpenid(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldQqOpenid, opts...).ToFunc()
 }
 
 // ByCartOwed orders the results by the cart_owed field.

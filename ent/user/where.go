@@ -85,6 +85,26 @@ func Active(v bool) predicate.User {
 	return predicate.User(sql.FieldEQ(FieldActive, v))
 }
 
+// Email applies equality check predicate on the "email" field. It's identical to EmailEQ.
+func Email(v string) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldEmail, v))
+}
+
+// EmailVerified applies equality check predicate on the "email_verified" field. It's identical to EmailVerifiedEQ.
+func EmailVerified(v bool) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldEmailVerified, v))
+}
+
+// EmailToken applies equality check predicate on the "email_token" field. It's identical to EmailTokenEQ.
+func EmailToken(v string) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldEmailToken, v))
+}
+
+// QqOpenid applies equality check predicate on the "qq_openid" field. It's identical to QqOpenidEQ.
+func QqOpenid(v string) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldQqOpenid, v))
+}
+
 // CartOwed applies equality check predicate on the "cart_owed" field. It's identical to CartOwedEQ.
 func CartOwed(v bool) predicate.User {
 	return predicate.User(sql.FieldEQ(FieldCartOwed, v))
@@ -373,6 +393,241 @@ func ActiveEQ(v bool) predicate.User {
 // ActiveNEQ applies the NEQ predicate on the "active" field.
 func ActiveNEQ(v bool) predicate.User {
 	return predicate.User(sql.FieldNEQ(FieldActive, v))
+}
+
+// EmailEQ applies the EQ predicate on the "email" field.
+func EmailEQ(v string) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldEmail, v))
+}
+
+// EmailNEQ applies the NEQ predicate on the "email" field.
+func EmailNEQ(v string) predicate.User {
+	return predicate.User(sql.FieldNEQ(FieldEmail, v))
+}
+
+// EmailIn applies the In predicate on the "email" field.
+func EmailIn(vs ...string) predicate.User {
+	return predicate.User(sql.FieldIn(FieldEmail, vs...))
+}
+
+// EmailNotIn applies the NotIn predicate on the "email" field.
+func EmailNotIn(vs ...string) predicate.User {
+	return predicate.User(sql.FieldNotIn(FieldEmail, vs...))
+}
+
+// EmailGT applies the GT predicate on the "email" field.
+func EmailGT(v string) predicate.User {
+	return predicate.User(sql.FieldGT(FieldEmail, v))
+}
+
+// EmailGTE applies the GTE predicate on the "email" field.
+func EmailGTE(v string) predicate.User {
+	return predicate.User(sql.FieldGTE(FieldEmail, v))
+}
+
+// EmailLT applies the LT predicate on the "email" field.
+func EmailLT(v string) predicate.User {
+	return predicate.User(sql.FieldLT(FieldEmail, v))
+}
+
+// EmailLTE applies the LTE predicate on the "email" field.
+func EmailLTE(v string) predicate.User {
+	return predicate.User(sql.FieldLTE(FieldEmail, v))
+}
+
+// EmailContains applies the Contains predicate on the "email" field.
+func EmailContains(v string) predicate.User {
+	return predicate.User(sql.FieldContains(FieldEmail, v))
+}
+
+// EmailHasPrefix applies the HasPrefix predicate on the "email" field.
+func EmailHasPrefix(v string) predicate.User {
+	return predicate.User(sql.FieldHasPrefix(FieldEmail, v))
+}
+
+// EmailHasSuffix applies the HasSuffix predicate on the "email" field.
+func EmailHasSuffix(v string) predicate.User {
+	return predicate.User(sql.FieldHasSuffix(FieldEmail, v))
+}
+
+// EmailIsNil applies the IsNil predicate on the "email" field.
+func EmailIsNil() predicate.User {
+	return predicate.User(sql.FieldIsNull(FieldEmail))
+}
+
+// EmailNotNil applies the NotNil predicate on the "email" field.
+func EmailNotNil() predicate.User {
+	return predicate.User(sql.FieldNotNull(FieldEmail))
+}
+
+// EmailEqualFold applies the EqualFold predicate on the "email" field.
+func EmailEqualFold(v string) predicate.User {
+	return predicate.User(sql.FieldEqualFold(FieldEmail, v))
+}
+
+// EmailContainsFold applies the ContainsFold predicate on the "email" field.
+func EmailContainsFold(v string) predicate.User {
+	return predicate.User(sql.FieldContainsFold(FieldEmail, v))
+}
+
+// EmailVerifiedEQ applies the EQ predicate on the "email_verified" field.
+func EmailVerifiedEQ(v bool) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldEmailVerified, v))
+}
+
+// EmailVerifiedNEQ applies the NEQ predicate on the "email_verified" field.
+func EmailVerifiedNEQ(v bool) predicate.User {
+	return predicate.User(sql.FieldNEQ(FieldEmailVerified, v))
+}
+
+// EmailTokenEQ applies the EQ predicate on the "email_token" field.
+func EmailTokenEQ(v string) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldEmailToken, v))
+}
+
+// EmailTokenNEQ applies the NEQ predicate on the "email_token" field.
+func EmailTokenNEQ(v string) predicate.User {
+	return predicate.User(sql.FieldNEQ(FieldEmailToken, v))
+}
+
+// EmailTokenIn applies the In predicate on the "email_token" field.
+func EmailTokenIn(vs ...string) predicate.User {
+	return predicate.User(sql.FieldIn(FieldEmailToken, vs...))
+}
+
+// EmailTokenNotIn applies the NotIn predicate on the "email_token" field.
+func EmailTokenNotIn(vs ...string) predicate.User {
+	return predicate.User(sql.FieldNotIn(FieldEmailToken, vs...))
+}
+
+// EmailTokenGT applies the GT predicate on the "email_token" field.
+func EmailTokenGT(v string) predicate.User {
+	return predicate.User(sql.FieldGT(FieldEmailToken, v))
+}
+
+// EmailTokenGTE applies the GTE predicate on the "email_token" field.
+func EmailTokenGTE(v string) predicate.User {
+	return predicate.User(sql.FieldGTE(FieldEmailToken, v))
+}
+
+// EmailTokenLT applies the LT predicate on the "email_token" field.
+func EmailTokenLT(v string) predicate.User {
+	return predicate.User(sql.FieldLT(FieldEmailToken, v))
+}
+
+// EmailTokenLTE applies the LTE predicate on the "email_token" field.
+func EmailTokenLTE(v string) predicate.User {
+	return predicate.User(sql.FieldLTE(FieldEmailToken, v))
+}
+
+// EmailTokenContains applies the Contains predicate on the "email_token" field.
+func EmailTokenContains(v string) predicate.User {
+	return predicate.User(sql.FieldContains(FieldEmailToken, v))
+}
+
+// EmailTokenHasPrefix applies the HasPrefix predicate on the "email_token" field.
+func EmailTokenHasPrefix(v string) predicate.User {
+	return predicate.User(sql.FieldHasPrefix(FieldEmailToken, v))
+}
+
+// EmailTokenHasSuffix applies the HasSuffix predicate on the "email_token" field.
+func EmailTokenHasSuffix(v string) predicate.User {
+	return predicate.User(sql.FieldHasSuffix(FieldEmailToken, v))
+}
+
+// EmailTokenIsNil applies the IsNil predicate on the "email_token" field.
+func EmailTokenIsNil() predicate.User {
+	return predicate.User(sql.FieldIsNull(FieldEmailToken))
+}
+
+// EmailTokenNotNil applies the NotNil predicate on the "email_token" field.
+func EmailTokenNotNil() predicate.User {
+	return predicate.User(sql.FieldNotNull(FieldEmailToken))
+}
+
+// EmailTokenEqualFold applies the EqualFold predicate on the "email_token" field.
+func EmailTokenEqualFold(v string) predicate.User {
+	return predicate.User(sql.FieldEqualFold(FieldEmailToken, v))
+}
+
+// EmailTokenContainsFold applies the ContainsFold predicate on the "email_token" field.
+func EmailTokenContainsFold(v string) predicate.User {
+	return predicate.User(sql.FieldContainsFold(FieldEmailToken, v))
+}
+
+// QqOpenidEQ applies the EQ predicate on the "qq_openid" field.
+func QqOpenidEQ(v string) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldQqOpenid, v))
+}
+
+// QqOpenidNEQ applies the NEQ predicate on the "qq_openid" field.
+func QqOpenidNEQ(v string) predicate.User {
+	return predicate.User(sql.FieldNEQ(FieldQqOpenid, v))
+}
+
+// QqOpenidIn applies the In predicate on the "qq_openid" field.
+func QqOpenidIn(vs ...string) predicate.User {
+	return predicate.User(sql.FieldIn(FieldQqOpenid, vs...))
+}
+
+// QqOpenidNotIn applies the NotIn predicate on the "qq_openid" field.
+func QqOpenidNotIn(vs ...string) predicate.User {
+	return predicate.User(sql.FieldNotIn(FieldQqOpenid, vs...))
+}
+
+// QqOpenidGT applies the GT predicate on the "qq_openid" field.
+func QqOpenidGT(v string) predicate.User {
+	return predicate.User(sql.FieldGT(FieldQqOpenid, v))
+}
+
+// QqOpenidGTE applies the GTE predicate on the "qq_openid" field.
+func QqOpenidGTE(v string) predicate.User {
+	return predicate.User(sql.FieldGTE(FieldQqOpenid, v))
+}
+
+// QqOpenidLT applies the LT predicate on the "qq_openid" field.
+func QqOpenidLT(v string) predicate.User {
+	return predicate.User(sql.FieldLT(FieldQqOpenid, v))
+}
+
+// QqOpenidLTE applies the LTE predicate on the "qq_openid" field.
+func QqOpenidLTE(v string) predicate.User {
+	return predicate.User(sql.FieldLTE(FieldQqOpenid, v))
+}
+
+// QqOpenidContains applies the Contains predicate on the "qq_openid" field.
+func QqOpenidContains(v string) predicate.User {
+	return predicate.User(sql.FieldContains(FieldQqOpenid, v))
+}
+
+// QqOpenidHasPrefix applies the HasPrefix predicate on the "qq_openid" field.
+func QqOpenidHasPrefix(v string) predicate.User {
+	return predicate.User(sql.FieldHasPrefix(FieldQqOpenid, v))
+}
+
+// QqOpenidHasSuffix applies the HasSuffix predicate on the "qq_openid" field.
+func QqOpenidHasSuffix(v string) predicate.User {
+	return predicate.User(sql.FieldHasSuffix(FieldQqOpenid, v))
+}
+
+// QqOpenidIsNil applies the IsNil predicate on the "qq_openid" field.
+func QqOpenidIsNil() predicate.User {
+	return predicate.User(sql.FieldIsNull(FieldQqOpenid))
+}
+
+// QqOpenidNotNil applies the NotNil predicate on the "qq_openid" field.
+func QqOpenidNotNil() predicate.User {
+	return predicate.User(sql.FieldNotNull(FieldQqOpenid))
+}
+
+// QqOpenidEqualFold applies the EqualFold predicate on the "qq_openid" field.
+func QqOpenidEqualFold(v string) predicate.User {
+	return predicate.User(sql.FieldEqualFold(FieldQqOpenid, v))
+}
+
+// QqOpenidContainsFold applies the ContainsFold predicate on the "qq_openid" field.
+func QqOpenidContainsFold(v string) predicate.User {
+	return predicate.User(sql.FieldContainsFold(FieldQqOpenid, v))
 }
 
 // CartOwedEQ applies the EQ predicate on the "cart_owed" field.
