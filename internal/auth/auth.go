@@ -155,8 +155,10 @@ func validatePassword(field, pw string) error {
 
 // Register creates an account for a client. Registrations are limited per
 // client address: each costs a hash, and a TAKEN answer tells that an
-// account exists.
-func (s *Service) Register(ctx context.Context, c Origin, username, password, mobile string) (*ent.User, error) {
+// account exists. prove, when not nil, checks that the client holds the
+// mobile (its SMS code); it runs after the cheap checks, so a taken
+// username does not use up the code.
+func (s *Service) Register(ctx context.Context, c Origin, username, password, mobile string, prove func(context.Context) error) (*ent.User, error) {
 	username, err := readUsername(username)
 	if err != nil {
 		return nil, err
@@ -170,22 +172,83 @@ func (s *Service) Register(ctx context.Context, c Origin, username, password, mo
 	if err := s.cfg.Limiter.Allow(ctx, s.cfg.Register, ratelimit.AddressKey(c.Addr)); err != nil {
 		return nil, err
 	}
+	if prove != nil {
+		if err := s.takenError(ctx, username, mobile, nil); err != nil {
+			return nil, err
+		}
+		if err := prove(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return s.CreateAccount(ctx, NewAccount{Username: username, Password: password, Mobile: mobile})
+}
+
+// NewAccount is an account to create, its fields already checked.
+type NewAccount struct {
+	// Username empty: a generated one (sign-up by SMS or QQ asks for none).
+	Username string
+	// Password empty: an unusable hash; the account signs in by SMS or QQ
+	// until a password reset gives it one.
+	Password string
+	Mobile   string
+	QQOpenID string
+}
+
+// CreateAccount stores a new account; a taken username, mobile or QQ
+// openid is BAD_USER_INPUT with reason TAKEN.
+func (s *Service) CreateAccount(ctx context.Context, a NewAccount) (*ent.User, error) {
+	password := a.Password
+	if password == "" {
+		var err error
+		if password, err = randomToken(32); err != nil {
+			return nil, err
+		}
+	}
+	if a.Username == "" {
+		tail, err := randomToken(9)
+		if err != nil {
+			return nil, err
+		}
+		// The rule's alphabet: base64url is letters, digits, - and _.
+		a.Username = "sf_" + strings.ToLower(tail)
+	}
 	hash, err := s.hasher.Hash(ctx, password)
 	if err != nil {
 		return nil, err
 	}
-	u, err := s.client.User.Create().SetUsername(username).SetMobile(mobile).SetPasswordHash(hash).Save(ctx)
+	create := s.client.User.Create().SetUsername(a.Username).SetMobile(a.Mobile).SetPasswordHash(hash)
+	if a.QQOpenID != "" {
+		create.SetQqOpenid(a.QQOpenID)
+	}
+	u, err := create.Save(ctx)
 	if err == nil {
 		return u, nil
 	}
 	if s.cfg.UniqueViolation(err) {
-		// Which key collided: ask, rather than parse the driver's message.
-		if taken, _ := s.client.User.Query().Where(user.Username(username)).Exist(ctx); taken {
-			return nil, apperr.BadField("username", "username %q is taken", username).With("reason", apperr.ReasonTaken)
+		if terr := s.takenError(ctx, a.Username, a.Mobile, &a.QQOpenID); terr != nil {
+			return nil, terr
 		}
-		return nil, apperr.BadField("mobile", "mobile %s is already registered", mobile).With("reason", apperr.ReasonTaken)
 	}
 	return nil, fmt.Errorf("auth: register: %w", err)
+}
+
+// takenError says which of an account's unique keys another account holds
+// (asked, rather than parsed from the driver's message), or nil.
+func (s *Service) takenError(ctx context.Context, username, mobile string, openid *string) error {
+	if taken, err := s.client.User.Query().Where(user.Username(username)).Exist(ctx); err != nil {
+		return fmt.Errorf("auth: register: %w", err)
+	} else if taken {
+		return apperr.BadField("username", "username %q is taken", username).With("reason", apperr.ReasonTaken)
+	}
+	if taken, err := s.client.User.Query().Where(user.Mobile(mobile)).Exist(ctx); err != nil {
+		return fmt.Errorf("auth: register: %w", err)
+	} else if taken {
+		return apperr.BadField("mobile", "mobile %s is already registered", mobile).With("reason", apperr.ReasonTaken)
+	}
+	if openid != nil && *openid != "" {
+		return apperr.BadField("bindToken", "this QQ account is already bound to another account").With("reason", apperr.ReasonTaken)
+	}
+	return nil
 }
 
 // UsernameAvailable reports whether a valid username is free. The answers
@@ -271,6 +334,15 @@ func (s *Service) Login(ctx context.Context, account, password string, c Origin)
 	}
 	if err := s.throttle.Succeeded(ctx, account); err != nil {
 		return nil, err
+	}
+	return s.StartSession(ctx, u, c)
+}
+
+// StartSession starts a login of an account whose holder the caller has
+// proven (password, SMS code, QQ).
+func (s *Service) StartSession(ctx context.Context, u *ent.User, c Origin) (*Tokens, error) {
+	if !u.Active {
+		return nil, errBadCredentials
 	}
 	family, err := randomToken(16)
 	if err != nil {
@@ -384,10 +456,7 @@ func (s *Service) Logout(ctx context.Context, p Principal) error {
 	return s.revokeFamilies(ctx, p.Session)
 }
 
-// ChangePassword replaces the password and ends every other login. The
-// current password is guessed against the login throttle's count of the
-// account (under its username) and the client's address, as a login is:
-// otherwise a stolen access token would be an unthrottled password oracle.
+// ChangePassword replaces the password and ends every other login.
 func (s *Service) ChangePassword(ctx context.Context, p Principal, c Origin, current, next string) error {
 	if err := validatePassword("newPassword", next); err != nil {
 		return err
@@ -396,24 +465,7 @@ func (s *Service) ChangePassword(ctx context.Context, p Principal, c Origin, cur
 	if err != nil {
 		return fmt.Errorf("auth: change password: %w", err)
 	}
-	account := strings.ToLower(u.Username)
-	if err := s.throttle.Attempt(ctx, account, c.Addr); err != nil {
-		return err
-	}
-	ok, err := s.hasher.Check(ctx, current, u.PasswordHash)
-	if apperr.CodeOf(err) != "" {
-		return err
-	}
-	if err != nil {
-		return fmt.Errorf("auth: change password: %w", err)
-	}
-	if !ok {
-		if err := s.throttle.Failed(ctx, c.Addr); err != nil {
-			return err
-		}
-		return apperr.BadField("currentPassword", "the current password is wrong")
-	}
-	if err := s.throttle.Succeeded(ctx, account); err != nil {
+	if err := s.CheckPassword(ctx, u, "currentPassword", current, c); err != nil {
 		return err
 	}
 	hash, err := s.hasher.Hash(ctx, next)
@@ -423,8 +475,78 @@ func (s *Service) ChangePassword(ctx context.Context, p Principal, c Origin, cur
 	if err := s.client.User.UpdateOneID(u.ID).SetPasswordHash(hash).Exec(ctx); err != nil {
 		return fmt.Errorf("auth: change password: %w", err)
 	}
+	return s.endSessions(ctx, u.ID, p.Session)
+}
+
+// CheckPassword checks an account's password against the login throttle's
+// count of the account (under its username) and the client's address, as
+// a login is: otherwise a stolen access token, or a QQ bind, would be an
+// unthrottled password oracle. A wrong one is BAD_USER_INPUT on field.
+func (s *Service) CheckPassword(ctx context.Context, u *ent.User, field, password string, c Origin) error {
+	account := strings.ToLower(u.Username)
+	if err := s.throttle.Attempt(ctx, account, c.Addr); err != nil {
+		return err
+	}
+	ok, err := s.hasher.Check(ctx, password, u.PasswordHash)
+	if apperr.CodeOf(err) != "" {
+		return err
+	}
+	if err != nil {
+		return fmt.Errorf("auth: checking a password: %w", err)
+	}
+	if !ok {
+		if err := s.throttle.Failed(ctx, c.Addr); err != nil {
+			return err
+		}
+		return apperr.BadField(field, "the password is wrong")
+	}
+	return s.throttle.Succeeded(ctx, account)
+}
+
+// PasswordFingerprint names the account's current password without
+// revealing its hash: a reset token carries it, so a token made before a
+// password change no longer works after it.
+func PasswordFingerprint(u *ent.User) string {
+	return hashToken(u.PasswordHash)[:32]
+}
+
+// ResetPassword sets a new password on an account whose password still
+// has fingerprint (see PasswordFingerprint) and ends every login of it.
+// A changed password is BAD_USER_INPUT on field token.
+func (s *Service) ResetPassword(ctx context.Context, userID int, fingerprint, next string) error {
+	if err := validatePassword("newPassword", next); err != nil {
+		return err
+	}
+	u, err := s.client.User.Get(ctx, userID)
+	if err != nil && !ent.IsNotFound(err) {
+		return fmt.Errorf("auth: reset password: %w", err)
+	}
+	stale := apperr.BadField("token", "this reset token was used or the password changed since; start again")
+	if u == nil || PasswordFingerprint(u) != fingerprint {
+		return stale
+	}
+	hash, err := s.hasher.Hash(ctx, next)
+	if err != nil {
+		return err
+	}
+	// Conditional on the old hash: of two resets racing with one token's
+	// copies, or a reset racing a password change, one wins.
+	n, err := s.client.User.Update().
+		Where(user.ID(u.ID), user.PasswordHash(u.PasswordHash)).
+		SetPasswordHash(hash).Save(ctx)
+	if err != nil {
+		return fmt.Errorf("auth: reset password: %w", err)
+	}
+	if n == 0 {
+		return stale
+	}
+	return s.endSessions(ctx, u.ID, "")
+}
+
+// endSessions ends every login of an account except keep ("" for none).
+func (s *Service) endSessions(ctx context.Context, userID int, keep string) error {
 	families, err := s.client.Session.Query().
-		Where(session.UserID(u.ID), session.RevokedAtIsNil(), session.FamilyNEQ(p.Session)).
+		Where(session.UserID(userID), session.RevokedAtIsNil(), session.FamilyNEQ(keep)).
 		GroupBy(session.FieldFamily).Strings(ctx)
 	if err != nil {
 		return fmt.Errorf("auth: listing sessions: %w", err)

@@ -153,7 +153,7 @@ func TestEveryPasswordHashAndCheckTakesItsShareOfTheBudget(t *testing.T) {
 			t.Fatalf("%s ran %d hashes through the bound, want %d", name, got, want)
 		}
 	}
-	step("register", 1, func() error { _, err := s.Register(ctx, c, "bounded", "password1", "13800000001"); return err })
+	step("register", 1, func() error { _, err := s.Register(ctx, c, "bounded", "password1", "13800000001", nil); return err })
 	var tok *Tokens
 	step("login", 1, func() (err error) { tok, err = s.Login(ctx, "bounded", "password1", c); return err })
 	step("login at an unknown account", 1, func() error {
@@ -183,14 +183,14 @@ func TestUsernamesDifferingInCaseAreOneAccountOnBothDatabases(t *testing.T) {
 			s := newService(t, db, miniredis.RunT(t).Addr(), "sf:")
 			ctx := t.Context()
 			c := Origin{Addr: "192.0.2.2"}
-			u, err := s.Register(ctx, c, "Alice_01", "password1", "13800000001")
+			u, err := s.Register(ctx, c, "Alice_01", "password1", "13800000001", nil)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if u.Username != "alice_01" {
 				t.Fatalf("stored as %q, want alice_01", u.Username)
 			}
-			_, err = s.Register(ctx, c, "ALICE_01", "password1", "13800000002")
+			_, err = s.Register(ctx, c, "ALICE_01", "password1", "13800000002", nil)
 			if e, ok := err.(*apperr.Error); !ok || e.Extensions()["reason"] != "TAKEN" || e.Extensions()["field"] != "username" {
 				t.Fatalf("ALICE_01 next to alice_01: %v, want the username TAKEN", err)
 			}

@@ -18,7 +18,7 @@ func TestARefreshBlockedPastTheLockWaitTimeoutIsRetried(t *testing.T) {
 	db := testenv.ShortLockWait(t, env, 1)
 	s := newService(t, db, addr, prefix)
 	c := Origin{Addr: "192.0.2.3"}
-	if _, err := s.Register(ctx, c, "refresher", "password1", "13800000003"); err != nil {
+	if _, err := s.Register(ctx, c, "refresher", "password1", "13800000003", nil); err != nil {
 		t.Fatal(err)
 	}
 	tok, err := s.Login(ctx, "refresher", "password1", c)
