@@ -53,3 +53,14 @@ func loginAccount(account string) (canon string, field func(string) predicate.Us
 	}
 	return strings.ToLower(a), user.Username, true
 }
+
+// CanonicalAccount reads an account name as login does: ok is false when
+// it obeys neither the mobile nor the username rule; isMobile tells which.
+func CanonicalAccount(account string) (canon string, isMobile, ok bool) {
+	canon, _, ok = loginAccount(account)
+	return canon, ok && mobileRule.MatchString(canon), ok
+}
+
+// ReadMobile trims and checks a mobile number (BAD_USER_INPUT on field
+// mobile).
+func ReadMobile(s string) (string, error) { return readMobile(s) }

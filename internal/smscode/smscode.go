@@ -95,6 +95,9 @@ func New(rdb redis.UniversalClient, prefix string, key []byte, cfg Config) (*Sto
 	return &Store{rdb: rdb, prefix: prefix + "sms:", key: key, cfg: cfg.withDefaults(), Now: time.Now}, nil
 }
 
+// Limits are the store's settings, defaults filled in.
+func (s *Store) Limits() Config { return s.cfg }
+
 func (s *Store) codeKey(p Purpose, mobile string) string {
 	return s.prefix + "code:" + string(p) + ":{" + mobile + "}"
 }
