@@ -35,8 +35,10 @@ import (
 //     public return-code table; the descriptions are the sandbox's own.
 //     The app's credentials are checked before the code, so a request with
 //     a wrong AppKey does not spend the code.
-//   - me and user/get_user_info answer for tokens it issued (JSONP or JSON;
-//     JSON), with an error otherwise; the avatar is an SVG it serves itself.
+//   - me (JSONP by default, JSON with fmt=json) and user/get_user_info
+//     (JSON) answer for tokens it issued and QQ-style errors otherwise; the
+//     avatar get_user_info names is an SVG the sandbox serves itself, at the
+//     host and prefix the get_user_info request came to.
 //
 // State lives in memory. Handler routes on the end of the path, so it may
 // be mounted at any prefix, with or without http.StripPrefix.
@@ -80,6 +82,7 @@ const (
 	SandboxCodeTTL = 10 * time.Minute
 	// SandboxTokenTTL is an access token's life (QQ: 3 months).
 	SandboxTokenTTL = 7776000 * time.Second
+	openIDChars     = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_-"
 	// defaultNickname names a typed-in user without a nickname.
 	defaultNickname = "QQ用户"
 )
@@ -138,7 +141,7 @@ func NewSandbox(cfg SandboxConfig) *Sandbox {
 	return s
 }
 
-// AppID and AppKey are the credentials the sandbox accepts.
+// AppID is the client_id the sandbox accepts.
 func (s *Sandbox) AppID() string { return s.appID }
 
 // AppKey is the client_secret the sandbox accepts.
@@ -219,10 +222,8 @@ func checkOpenID(openID string) error {
 	if openID == "" || len(openID) > 64 {
 		return errors.New("qq sandbox: openid must be 1 to 64 characters")
 	}
-	for _, c := range openID {
-		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' || c == '-') {
-			return errors.New("qq sandbox: openid may hold only letters, digits, _ and -")
-		}
+	if strings.TrimLeft(openID, openIDChars) != "" {
+		return errors.New("qq sandbox: openid may hold only letters, digits, _ and -")
 	}
 	return nil
 }
