@@ -7,6 +7,7 @@ package graph
 
 import (
 	"context"
+	"time"
 
 	"github.com/storefront/storefront/ent"
 	"github.com/storefront/storefront/graph/generated"
@@ -14,6 +15,8 @@ import (
 	"github.com/storefront/storefront/internal/address"
 	"github.com/storefront/storefront/internal/auth"
 	"github.com/storefront/storefront/internal/captcha"
+	"github.com/storefront/storefront/internal/qqlogin"
+	"github.com/storefront/storefront/internal/verify"
 )
 
 // Captcha is the resolver for the captcha field.
@@ -25,9 +28,99 @@ func (r *mutationResolver) Captcha(ctx context.Context) (*captcha.Challenge, err
 	return &c, nil
 }
 
+// SendSmsCode is the resolver for the sendSmsCode field.
+func (r *mutationResolver) SendSmsCode(ctx context.Context, input model.SendSmsCodeInput) (*verify.Sent, error) {
+	sent, err := r.Verify.SendSMSCode(ctx, auth.OriginFrom(ctx), input.Mobile, input.Purpose, input.CaptchaID, input.CaptchaAnswer)
+	if err != nil {
+		return nil, err
+	}
+	return &sent, nil
+}
+
 // Register is the resolver for the register field.
 func (r *mutationResolver) Register(ctx context.Context, input model.RegisterInput) (*ent.User, error) {
-	return r.Auth.Register(ctx, auth.OriginFrom(ctx), input.Username, input.Password, input.Mobile)
+	return r.Verify.Register(ctx, auth.OriginFrom(ctx), input.Username, input.Password, input.Mobile, input.SmsCode)
+}
+
+// LoginBySms is the resolver for the loginBySms field.
+func (r *mutationResolver) LoginBySms(ctx context.Context, input model.LoginBySmsInput) (*auth.Tokens, error) {
+	return r.SignIn.With(ctx, input.GuestCartToken, func(ctx context.Context) (*auth.Tokens, error) {
+		return r.Verify.LoginBySMS(ctx, auth.OriginFrom(ctx), input.Mobile, input.SmsCode)
+	})
+}
+
+// StartPasswordReset is the resolver for the startPasswordReset field.
+func (r *mutationResolver) StartPasswordReset(ctx context.Context, input model.StartPasswordResetInput) (*verify.Sent, error) {
+	sent, err := r.Verify.StartPasswordReset(ctx, auth.OriginFrom(ctx), input.Account, input.CaptchaID, input.CaptchaAnswer)
+	if err != nil {
+		return nil, err
+	}
+	return &sent, nil
+}
+
+// CheckPasswordResetCode is the resolver for the checkPasswordResetCode field.
+func (r *mutationResolver) CheckPasswordResetCode(ctx context.Context, input model.CheckPasswordResetCodeInput) (*verify.ResetToken, error) {
+	tok, err := r.Verify.CheckResetCode(ctx, auth.OriginFrom(ctx), input.Account, input.SmsCode)
+	if err != nil {
+		return nil, err
+	}
+	return &tok, nil
+}
+
+// ResetPassword is the resolver for the resetPassword field.
+func (r *mutationResolver) ResetPassword(ctx context.Context, input model.ResetPasswordInput) (bool, error) {
+	return true, r.Verify.ResetPassword(ctx, auth.OriginFrom(ctx), input.Token, input.NewPassword)
+}
+
+// SetEmail is the resolver for the setEmail field.
+func (r *mutationResolver) SetEmail(ctx context.Context, email string) (*ent.User, error) {
+	if r.Emails == nil {
+		return nil, errNoMail
+	}
+	return r.Emails.SetEmail(ctx, shopperOf(ctx), auth.OriginFrom(ctx), email)
+}
+
+// VerifyEmail is the resolver for the verifyEmail field.
+func (r *mutationResolver) VerifyEmail(ctx context.Context, token string) (*ent.User, error) {
+	if r.Emails == nil {
+		return nil, errNoMail
+	}
+	return r.Emails.VerifyEmail(ctx, token)
+}
+
+// QqLoginURL is the resolver for the qqLoginUrl field.
+func (r *mutationResolver) QqLoginURL(ctx context.Context, state string) (string, error) {
+	if r.QQ == nil {
+		return "", errNoQQ
+	}
+	return r.QQ.LoginURL(ctx, auth.OriginFrom(ctx), state)
+}
+
+// QqLogin is the resolver for the qqLogin field.
+func (r *mutationResolver) QqLogin(ctx context.Context, input model.QqLoginInput) (*qqlogin.Result, error) {
+	if r.QQ == nil {
+		return nil, errNoQQ
+	}
+	var res qqlogin.Result
+	_, err := r.SignIn.With(ctx, input.GuestCartToken, func(ctx context.Context) (*auth.Tokens, error) {
+		var err error
+		res, err = r.QQ.Login(ctx, auth.OriginFrom(ctx), input.Code, input.State)
+		return res.Tokens, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
+// BindQq is the resolver for the bindQq field.
+func (r *mutationResolver) BindQq(ctx context.Context, input model.BindQqInput) (*auth.Tokens, error) {
+	if r.QQ == nil {
+		return nil, errNoQQ
+	}
+	return r.SignIn.With(ctx, input.GuestCartToken, func(ctx context.Context) (*auth.Tokens, error) {
+		return r.QQ.Bind(ctx, auth.OriginFrom(ctx), input.BindToken, input.Mobile, input.SmsCode, input.Password)
+	})
 }
 
 // Login is the resolver for the login field.
@@ -98,7 +191,18 @@ func (r *queryResolver) Addresses(ctx context.Context) ([]*ent.Address, error) {
 	return r.AddressBook.List(ctx, p.UserID)
 }
 
+// ResendAfter is the resolver for the resendAfter field.
+func (r *smsCodeSentResolver) ResendAfter(ctx context.Context, obj *verify.Sent) (int, error) {
+	return int(obj.ResendAfter / time.Second), nil
+}
+
 // Mutation returns generated.MutationResolver implementation.
 func (r *Resolver) Mutation() generated.MutationResolver { return &mutationResolver{r} }
 
-type mutationResolver struct{ *Resolver }
+// SmsCodeSent returns generated.SmsCodeSentResolver implementation.
+func (r *Resolver) SmsCodeSent() generated.SmsCodeSentResolver { return &smsCodeSentResolver{r} }
+
+type (
+	mutationResolver    struct{ *Resolver }
+	smsCodeSentResolver struct{ *Resolver }
+)

@@ -13,6 +13,9 @@ import (
 	"github.com/storefront/storefront/internal/captcha"
 	"github.com/storefront/storefront/internal/cart"
 	"github.com/storefront/storefront/internal/catalog"
+	"github.com/storefront/storefront/internal/emailverify"
+	"github.com/storefront/storefront/internal/qqlogin"
+	"github.com/storefront/storefront/internal/verify"
 	"github.com/storefront/storefront/internal/order"
 	"github.com/storefront/storefront/internal/partner"
 	"github.com/storefront/storefront/internal/payment"
@@ -32,5 +35,9 @@ type Resolver struct {
 	Partner     *partner.Service
 	SignIn      *signin.Service
 	Captchas    *captcha.Store
-	Log         *slog.Logger
+	Verify      *verify.Service
+	Emails      *emailverify.Service
+	// QQ is nil when the shop has no QQ app.
+	QQ  *qqlogin.Service
+	Log *slog.Logger
 }

@@ -29,7 +29,10 @@ import (
 	"github.com/storefront/storefront/internal/orderstate"
 	"github.com/storefront/storefront/internal/paging"
 	"github.com/storefront/storefront/internal/partner"
+	"github.com/storefront/storefront/internal/qqlogin"
+	"github.com/storefront/storefront/internal/smscode"
 	"github.com/storefront/storefront/internal/timestamp"
+	"github.com/storefront/storefront/internal/verify"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -53,6 +56,7 @@ type ResolverRoot interface {
 	Query() QueryResolver
 	SKU() SKUResolver
 	SkuComment() SkuCommentResolver
+	SmsCodeSent() SmsCodeSentResolver
 }
 
 type DirectiveRoot struct {
@@ -154,33 +158,43 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		AddToCart           func(childComplexity int, skuID int, count int) int
-		AdjustStock         func(childComplexity int, skuID int, delta int) int
-		CancelOrder         func(childComplexity int, orderID int) int
-		Captcha             func(childComplexity int) int
-		ChangePassword      func(childComplexity int, input model.ChangePasswordInput) int
-		CommentOrderLines   func(childComplexity int, orderID int, comments []*order.LineComment) int
-		ConfirmPayment      func(childComplexity int, orderID int) int
-		ConfirmReceipt      func(childComplexity int, orderID int) int
-		CreateAddress       func(childComplexity int, input address.Input) int
-		CreateSku           func(childComplexity int, input partner.SKUInput) int
-		DeleteAddress       func(childComplexity int, id int) int
-		Login               func(childComplexity int, input model.LoginInput) int
-		Logout              func(childComplexity int) int
-		MerchantCancelOrder func(childComplexity int, orderID int, reason string) int
-		MergeCart           func(childComplexity int, guestCartToken string) int
-		PayOrder            func(childComplexity int, orderID int) int
-		PlaceOrder          func(childComplexity int, input order.PlaceInput) int
-		RefreshToken        func(childComplexity int, refreshToken string) int
-		Register            func(childComplexity int, input model.RegisterInput) int
-		RemoveCartLines     func(childComplexity int, skuIds []int) int
-		SelectAllCartLines  func(childComplexity int, selected bool) int
-		SetDefaultAddress   func(childComplexity int, id int) int
-		SetSkuLaunched      func(childComplexity int, id int, launched bool) int
-		ShipOrder           func(childComplexity int, orderID int, carrier string, trackingNo string) int
-		UpdateAddress       func(childComplexity int, id int, input address.Input) int
-		UpdateCartLine      func(childComplexity int, skuID int, count int, selected *bool) int
-		UpdateSku           func(childComplexity int, id int, input partner.SKUPatch) int
+		AddToCart              func(childComplexity int, skuID int, count int) int
+		AdjustStock            func(childComplexity int, skuID int, delta int) int
+		BindQq                 func(childComplexity int, input model.BindQqInput) int
+		CancelOrder            func(childComplexity int, orderID int) int
+		Captcha                func(childComplexity int) int
+		ChangePassword         func(childComplexity int, input model.ChangePasswordInput) int
+		CheckPasswordResetCode func(childComplexity int, input model.CheckPasswordResetCodeInput) int
+		CommentOrderLines      func(childComplexity int, orderID int, comments []*order.LineComment) int
+		ConfirmPayment         func(childComplexity int, orderID int) int
+		ConfirmReceipt         func(childComplexity int, orderID int) int
+		CreateAddress          func(childComplexity int, input address.Input) int
+		CreateSku              func(childComplexity int, input partner.SKUInput) int
+		DeleteAddress          func(childComplexity int, id int) int
+		Login                  func(childComplexity int, input model.LoginInput) int
+		LoginBySms             func(childComplexity int, input model.LoginBySmsInput) int
+		Logout                 func(childComplexity int) int
+		MerchantCancelOrder    func(childComplexity int, orderID int, reason string) int
+		MergeCart              func(childComplexity int, guestCartToken string) int
+		PayOrder               func(childComplexity int, orderID int) int
+		PlaceOrder             func(childComplexity int, input order.PlaceInput) int
+		QqLogin                func(childComplexity int, input model.QqLoginInput) int
+		QqLoginURL             func(childComplexity int, state string) int
+		RefreshToken           func(childComplexity int, refreshToken string) int
+		Register               func(childComplexity int, input model.RegisterInput) int
+		RemoveCartLines        func(childComplexity int, skuIds []int) int
+		ResetPassword          func(childComplexity int, input model.ResetPasswordInput) int
+		SelectAllCartLines     func(childComplexity int, selected bool) int
+		SendSmsCode            func(childComplexity int, input model.SendSmsCodeInput) int
+		SetDefaultAddress      func(childComplexity int, id int) int
+		SetEmail               func(childComplexity int, email string) int
+		SetSkuLaunched         func(childComplexity int, id int, launched bool) int
+		ShipOrder              func(childComplexity int, orderID int, carrier string, trackingNo string) int
+		StartPasswordReset     func(childComplexity int, input model.StartPasswordResetInput) int
+		UpdateAddress          func(childComplexity int, id int, input address.Input) int
+		UpdateCartLine         func(childComplexity int, skuID int, count int, selected *bool) int
+		UpdateSku              func(childComplexity int, id int, input partner.SKUPatch) int
+		VerifyEmail            func(childComplexity int, token string) int
 	}
 
 	OrderGoods struct {
@@ -258,6 +272,11 @@ type ComplexityRoot struct {
 		StartCursor     func(childComplexity int) int
 	}
 
+	PasswordResetToken struct {
+		ExpiresAt func(childComplexity int) int
+		Token     func(childComplexity int) int
+	}
+
 	PayOrderPayload struct {
 		Order  func(childComplexity int) int
 		PayURL func(childComplexity int) int
@@ -274,6 +293,14 @@ type ComplexityRoot struct {
 		RefundNo   func(childComplexity int) int
 		RefundedAt func(childComplexity int) int
 		TradeNo    func(childComplexity int) int
+	}
+
+	QqLoginResult struct {
+		BindToken          func(childComplexity int) int
+		BindTokenExpiresAt func(childComplexity int) int
+		ClientState        func(childComplexity int) int
+		Nickname           func(childComplexity int) int
+		Tokens             func(childComplexity int) int
 	}
 
 	Query struct {
@@ -357,6 +384,12 @@ type ComplexityRoot struct {
 		Options func(childComplexity int) int
 	}
 
+	SmsCodeSent struct {
+		ExpiresAt   func(childComplexity int) int
+		Mobile      func(childComplexity int) int
+		ResendAfter func(childComplexity int) int
+	}
+
 	SpecificationOption struct {
 		ID              func(childComplexity int) int
 		Sort            func(childComplexity int) int
@@ -396,7 +429,17 @@ type CheckoutPreviewResolver interface {
 }
 type MutationResolver interface {
 	Captcha(ctx context.Context) (*captcha.Challenge, error)
+	SendSmsCode(ctx context.Context, input model.SendSmsCodeInput) (*verify.Sent, error)
 	Register(ctx context.Context, input model.RegisterInput) (*ent.User, error)
+	LoginBySms(ctx context.Context, input model.LoginBySmsInput) (*auth.Tokens, error)
+	StartPasswordReset(ctx context.Context, input model.StartPasswordResetInput) (*verify.Sent, error)
+	CheckPasswordResetCode(ctx context.Context, input model.CheckPasswordResetCodeInput) (*verify.ResetToken, error)
+	ResetPassword(ctx context.Context, input model.ResetPasswordInput) (bool, error)
+	SetEmail(ctx context.Context, email string) (*ent.User, error)
+	VerifyEmail(ctx context.Context, token string) (*ent.User, error)
+	QqLoginURL(ctx context.Context, state string) (string, error)
+	QqLogin(ctx context.Context, input model.QqLoginInput) (*qqlogin.Result, error)
+	BindQq(ctx context.Context, input model.BindQqInput) (*auth.Tokens, error)
 	Login(ctx context.Context, input model.LoginInput) (*auth.Tokens, error)
 	RefreshToken(ctx context.Context, refreshToken string) (*auth.Tokens, error)
 	Logout(ctx context.Context) (bool, error)
@@ -458,6 +501,9 @@ type SKUResolver interface {
 type SkuCommentResolver interface {
 	Text(ctx context.Context, obj *ent.OrderGoods) (string, error)
 	Author(ctx context.Context, obj *ent.OrderGoods) (string, error)
+}
+type SmsCodeSentResolver interface {
+	ResendAfter(ctx context.Context, obj *verify.Sent) (int, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -882,6 +928,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AdjustStock(childComplexity, args["skuId"].(int), args["delta"].(int)), true
+	case "Mutation.bindQq":
+		if e.ComplexityRoot.Mutation.BindQq == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_bindQq_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.BindQq(childComplexity, args["input"].(model.BindQqInput)), true
 	case "Mutation.cancelOrder":
 		if e.ComplexityRoot.Mutation.CancelOrder == nil {
 			break
@@ -910,6 +967,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ChangePassword(childComplexity, args["input"].(model.ChangePasswordInput)), true
+	case "Mutation.checkPasswordResetCode":
+		if e.ComplexityRoot.Mutation.CheckPasswordResetCode == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_checkPasswordResetCode_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CheckPasswordResetCode(childComplexity, args["input"].(model.CheckPasswordResetCodeInput)), true
 	case "Mutation.commentOrderLines":
 		if e.ComplexityRoot.Mutation.CommentOrderLines == nil {
 			break
@@ -987,6 +1055,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.Login(childComplexity, args["input"].(model.LoginInput)), true
+	case "Mutation.loginBySms":
+		if e.ComplexityRoot.Mutation.LoginBySms == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_loginBySms_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.LoginBySms(childComplexity, args["input"].(model.LoginBySmsInput)), true
 	case "Mutation.logout":
 		if e.ComplexityRoot.Mutation.Logout == nil {
 			break
@@ -1037,6 +1116,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.PlaceOrder(childComplexity, args["input"].(order.PlaceInput)), true
+	case "Mutation.qqLogin":
+		if e.ComplexityRoot.Mutation.QqLogin == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_qqLogin_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.QqLogin(childComplexity, args["input"].(model.QqLoginInput)), true
+	case "Mutation.qqLoginUrl":
+		if e.ComplexityRoot.Mutation.QqLoginURL == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_qqLoginUrl_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.QqLoginURL(childComplexity, args["state"].(string)), true
 	case "Mutation.refreshToken":
 		if e.ComplexityRoot.Mutation.RefreshToken == nil {
 			break
@@ -1070,6 +1171,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RemoveCartLines(childComplexity, args["skuIds"].([]int)), true
+	case "Mutation.resetPassword":
+		if e.ComplexityRoot.Mutation.ResetPassword == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_resetPassword_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ResetPassword(childComplexity, args["input"].(model.ResetPasswordInput)), true
 	case "Mutation.selectAllCartLines":
 		if e.ComplexityRoot.Mutation.SelectAllCartLines == nil {
 			break
@@ -1081,6 +1193,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SelectAllCartLines(childComplexity, args["selected"].(bool)), true
+	case "Mutation.sendSmsCode":
+		if e.ComplexityRoot.Mutation.SendSmsCode == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_sendSmsCode_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SendSmsCode(childComplexity, args["input"].(model.SendSmsCodeInput)), true
 	case "Mutation.setDefaultAddress":
 		if e.ComplexityRoot.Mutation.SetDefaultAddress == nil {
 			break
@@ -1092,6 +1215,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetDefaultAddress(childComplexity, args["id"].(int)), true
+	case "Mutation.setEmail":
+		if e.ComplexityRoot.Mutation.SetEmail == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setEmail_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetEmail(childComplexity, args["email"].(string)), true
 	case "Mutation.setSkuLaunched":
 		if e.ComplexityRoot.Mutation.SetSkuLaunched == nil {
 			break
@@ -1114,6 +1248,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ShipOrder(childComplexity, args["orderId"].(int), args["carrier"].(string), args["trackingNo"].(string)), true
+	case "Mutation.startPasswordReset":
+		if e.ComplexityRoot.Mutation.StartPasswordReset == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_startPasswordReset_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.StartPasswordReset(childComplexity, args["input"].(model.StartPasswordResetInput)), true
 	case "Mutation.updateAddress":
 		if e.ComplexityRoot.Mutation.UpdateAddress == nil {
 			break
@@ -1147,6 +1292,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateSku(childComplexity, args["id"].(int), args["input"].(partner.SKUPatch)), true
+	case "Mutation.verifyEmail":
+		if e.ComplexityRoot.Mutation.VerifyEmail == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_verifyEmail_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.VerifyEmail(childComplexity, args["token"].(string)), true
 
 	case "OrderGoods.amount":
 		if e.ComplexityRoot.OrderGoods.Amount == nil {
@@ -1479,6 +1635,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
 
+	case "PasswordResetToken.expiresAt":
+		if e.ComplexityRoot.PasswordResetToken.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PasswordResetToken.ExpiresAt(childComplexity), true
+	case "PasswordResetToken.token":
+		if e.ComplexityRoot.PasswordResetToken.Token == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PasswordResetToken.Token(childComplexity), true
+
 	case "PayOrderPayload.order":
 		if e.ComplexityRoot.PayOrderPayload.Order == nil {
 			break
@@ -1552,6 +1721,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Payment.TradeNo(childComplexity), true
+
+	case "QqLoginResult.bindToken":
+		if e.ComplexityRoot.QqLoginResult.BindToken == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QqLoginResult.BindToken(childComplexity), true
+	case "QqLoginResult.bindTokenExpiresAt":
+		if e.ComplexityRoot.QqLoginResult.BindTokenExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QqLoginResult.BindTokenExpiresAt(childComplexity), true
+	case "QqLoginResult.state":
+		if e.ComplexityRoot.QqLoginResult.ClientState == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QqLoginResult.ClientState(childComplexity), true
+	case "QqLoginResult.nickname":
+		if e.ComplexityRoot.QqLoginResult.Nickname == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QqLoginResult.Nickname(childComplexity), true
+	case "QqLoginResult.auth":
+		if e.ComplexityRoot.QqLoginResult.Tokens == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QqLoginResult.Tokens(childComplexity), true
 
 	case "Query.addresses":
 		if e.ComplexityRoot.Query.Addresses == nil {
@@ -1937,6 +2137,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SkuSpecification.Options(childComplexity), true
 
+	case "SmsCodeSent.expiresAt":
+		if e.ComplexityRoot.SmsCodeSent.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SmsCodeSent.ExpiresAt(childComplexity), true
+	case "SmsCodeSent.mobile":
+		if e.ComplexityRoot.SmsCodeSent.Mobile == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SmsCodeSent.Mobile(childComplexity), true
+	case "SmsCodeSent.resendAfter":
+		if e.ComplexityRoot.SmsCodeSent.ResendAfter == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SmsCodeSent.ResendAfter(childComplexity), true
+
 	case "SpecificationOption.id":
 		if e.ComplexityRoot.SpecificationOption.ID == nil {
 			break
@@ -2021,15 +2240,22 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("AddressInput", ec.unmarshalInputAddressInput),
+			graphql.NewInputUnmarshaler("BindQqInput", ec.unmarshalInputBindQqInput),
 			graphql.NewInputUnmarshaler("ChangePasswordInput", ec.unmarshalInputChangePasswordInput),
+			graphql.NewInputUnmarshaler("CheckPasswordResetCodeInput", ec.unmarshalInputCheckPasswordResetCodeInput),
 			graphql.NewInputUnmarshaler("CreateSkuInput", ec.unmarshalInputCreateSkuInput),
 			graphql.NewInputUnmarshaler("LineCommentInput", ec.unmarshalInputLineCommentInput),
+			graphql.NewInputUnmarshaler("LoginBySmsInput", ec.unmarshalInputLoginBySmsInput),
 			graphql.NewInputUnmarshaler("LoginInput", ec.unmarshalInputLoginInput),
 			graphql.NewInputUnmarshaler("OrderGoodsOrder", ec.unmarshalInputOrderGoodsOrder),
 			graphql.NewInputUnmarshaler("OrderInfoOrder", ec.unmarshalInputOrderInfoOrder),
 			graphql.NewInputUnmarshaler("PlaceOrderInput", ec.unmarshalInputPlaceOrderInput),
+			graphql.NewInputUnmarshaler("QqLoginInput", ec.unmarshalInputQqLoginInput),
 			graphql.NewInputUnmarshaler("RegisterInput", ec.unmarshalInputRegisterInput),
+			graphql.NewInputUnmarshaler("ResetPasswordInput", ec.unmarshalInputResetPasswordInput),
 			graphql.NewInputUnmarshaler("SKUOrder", ec.unmarshalInputSKUOrder),
+			graphql.NewInputUnmarshaler("SendSmsCodeInput", ec.unmarshalInputSendSmsCodeInput),
+			graphql.NewInputUnmarshaler("StartPasswordResetInput", ec.unmarshalInputStartPasswordResetInput),
 			graphql.NewInputUnmarshaler("UpdateSkuInput", ec.unmarshalInputUpdateSkuInput),
 		)
 	}
@@ -2132,12 +2358,78 @@ type Mutation {
   """
   captcha: Captcha!
   """
+  Send a six-digit code by SMS, behind a right image captcha (see captcha).
+  The code works for 5 minutes, for this mobile and purpose only, and dies
+  on its first right use or its 5th wrong one. One send per mobile per
+  minute and a daily cap per mobile and per client address: past them
+  RATE_LIMITED with extensions.retryAfter. The SMS goes out in the
+  background; the answer comes at once. For LOGIN and RESET_PASSWORD an
+  unknown mobile is answered alike, and no SMS is sent.
+  """
+  sendSmsCode(input: SendSmsCodeInput!): SmsCodeSent!
+  """
   Create an account. username: 5-20 of letters, digits, _ and - (not only
   digits); password: 8-64 characters; mobile: a mainland number (1[3-9] and 9
-  digits). A taken username or mobile is BAD_USER_INPUT with extensions
-  field and reason TAKEN.
+  digits); smsCode: a REGISTER code sent to that mobile (required unless the
+  shop runs with -require-sms=false). A taken username or mobile is
+  BAD_USER_INPUT with extensions field and reason TAKEN (the code is not
+  used up then).
   """
   register(input: RegisterInput!): User!
+  """
+  Sign in with a LOGIN code sent to the mobile. A mobile without an account
+  gets one (a generated username, no password) unless the shop turned that
+  off, then it is UNAUTHENTICATED.
+  """
+  loginBySms(input: LoginBySmsInput!): AuthPayload!
+  """
+  Forgotten password, step 1: behind a right captcha, send a RESET_PASSWORD
+  code to the mobile of account (a username or a mobile). The answer shows
+  the mobile masked (138****8000). An unknown account is answered alike
+  (with a made-up mobile, the same each time) and nothing is sent. Throttled
+  per account and per client address.
+  """
+  startPasswordReset(input: StartPasswordResetInput!): SmsCodeSent!
+  "Forgotten password, step 2: exchange the code for a reset token (10 minutes, once)."
+  checkPasswordResetCode(input: CheckPasswordResetCodeInput!): PasswordResetToken!
+  """
+  Forgotten password, step 3: set a new password. Every login of the
+  account ends. A token used already, expired, or made before a later
+  password change is BAD_USER_INPUT on field token.
+  """
+  resetPassword(input: ResetPasswordInput!): Boolean!
+  """
+  Set the shopper's email. It is stored unverified, and a mail with a link
+  (24 hours, once) is sent to it; setting the verified email again changes
+  nothing. Throttled per shopper and per client address.
+  """
+  setEmail(email: String!): User! @auth
+  """
+  Verify an email with the token of its link (the link itself, a GET,
+  does the same and lands on the frontend). No login needed. A used or
+  superseded link is BAD_USER_INPUT with reason USED, an old one EXPIRED.
+  """
+  verifyEmail(token: String!): User!
+  """
+  Log in with QQ, step 1: the QQ page to send the browser to. state is the
+  frontend's own (at most 256 characters); qqLogin gives it back to compare.
+  A mutation because each call starts a login that works once.
+  """
+  qqLoginUrl(state: String!): String!
+  """
+  Log in with QQ, step 2: the code and state QQ sent the browser back with.
+  A QQ account bound to a shop account signs in; another gets a bindToken
+  for bindQq. A forged, expired or replayed state is BAD_USER_INPUT on
+  field state, before QQ is asked anything.
+  """
+  qqLogin(input: QqLoginInput!): QqLoginResult!
+  """
+  Log in with QQ, step 3 for a QQ account seen for the first time: bind it
+  to the account of mobile (proven by a LOGIN code; an existing account also
+  needs its password) or to a new account. One QQ account per shop account
+  and the other way round: a taken one is BAD_USER_INPUT, reason TAKEN.
+  """
+  bindQq(input: BindQqInput!): AuthPayload!
   """
   Sign in with a username or mobile number. Repeated failures slow down and
   then answer RATE_LIMITED with extensions.retryAfter (seconds).
@@ -2165,6 +2457,92 @@ input RegisterInput {
   username: String!
   password: String!
   mobile: String!
+  "A REGISTER code sent to mobile (sendSmsCode)."
+  smsCode: String
+}
+
+"What an SMS code is for: a code of one purpose does not serve another."
+enum SmsPurpose {
+  REGISTER
+  RESET_PASSWORD
+  LOGIN
+}
+
+input SendSmsCodeInput {
+  mobile: String!
+  purpose: SmsPurpose!
+  "From captcha."
+  captchaId: ID!
+  "The characters in the captcha's image (case does not matter)."
+  captchaAnswer: String!
+}
+
+type SmsCodeSent {
+  "Where the code went, masked: 138****8000."
+  mobile: String!
+  "When the code stops working."
+  expiresAt: Time!
+  "Seconds before another code may be sent to this mobile."
+  resendAfter: Int!
+}
+
+input LoginBySmsInput {
+  mobile: String!
+  smsCode: String!
+  "A visitor's guest cart token: its lines join the shopper's cart."
+  guestCartToken: String
+}
+
+input StartPasswordResetInput {
+  "A username or a mobile number."
+  account: String!
+  captchaId: ID!
+  captchaAnswer: String!
+}
+
+input CheckPasswordResetCodeInput {
+  "The same account as in startPasswordReset."
+  account: String!
+  smsCode: String!
+}
+
+type PasswordResetToken {
+  "Give it to resetPassword; it works once."
+  token: String!
+  expiresAt: Time!
+}
+
+input ResetPasswordInput {
+  token: String!
+  newPassword: String!
+}
+
+input QqLoginInput {
+  code: String!
+  state: String!
+  guestCartToken: String
+}
+
+type QqLoginResult {
+  "The login, when the QQ account is bound to a shop account."
+  auth: AuthPayload
+  "Otherwise: give it to bindQq within bindTokenExpiresAt."
+  bindToken: String
+  bindTokenExpiresAt: Time
+  "The QQ nickname, to greet the shopper while binding."
+  nickname: String
+  "The state given to qqLoginUrl: check it is the one this browser kept."
+  state: String!
+}
+
+input BindQqInput {
+  bindToken: String!
+  mobile: String!
+  "A LOGIN code sent to mobile."
+  smsCode: String!
+  "The password of mobile's account if it has one; for a new account, optional (without one it signs in by SMS or QQ)."
+  password: String
+  guestCartToken: String
 }
 
 input LoginInput {
@@ -3311,6 +3689,16 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
 }
 
+func (ec *executionContext) childFields_PasswordResetToken(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "token":
+		return ec.fieldContext_PasswordResetToken_token(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_PasswordResetToken_expiresAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PasswordResetToken", field.Name)
+}
+
 func (ec *executionContext) childFields_PayOrderPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "payUrl":
@@ -3345,6 +3733,22 @@ func (ec *executionContext) childFields_Payment(ctx context.Context, field graph
 		return ec.fieldContext_Payment_order(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Payment", field.Name)
+}
+
+func (ec *executionContext) childFields_QqLoginResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "auth":
+		return ec.fieldContext_QqLoginResult_auth(ctx, field)
+	case "bindToken":
+		return ec.fieldContext_QqLoginResult_bindToken(ctx, field)
+	case "bindTokenExpiresAt":
+		return ec.fieldContext_QqLoginResult_bindTokenExpiresAt(ctx, field)
+	case "nickname":
+		return ec.fieldContext_QqLoginResult_nickname(ctx, field)
+	case "state":
+		return ec.fieldContext_QqLoginResult_state(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type QqLoginResult", field.Name)
 }
 
 func (ec *executionContext) childFields_SKU(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3473,6 +3877,18 @@ func (ec *executionContext) childFields_SkuSpecification(ctx context.Context, fi
 		return ec.fieldContext_SkuSpecification_options(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SkuSpecification", field.Name)
+}
+
+func (ec *executionContext) childFields_SmsCodeSent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "mobile":
+		return ec.fieldContext_SmsCodeSent_mobile(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_SmsCodeSent_expiresAt(ctx, field)
+	case "resendAfter":
+		return ec.fieldContext_SmsCodeSent_resendAfter(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SmsCodeSent", field.Name)
 }
 
 func (ec *executionContext) childFields_SpecificationOption(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3685,6 +4101,20 @@ func (ec *executionContext) field_Mutation_adjustStock_args(ctx context.Context,
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_bindQq_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.BindQqInput, error) {
+			return ec.unmarshalNBindQqInput2githubᚗcomᚋstorefrontᚋstorefrontᚋgraphᚋmodelᚐBindQqInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_cancelOrder_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3705,6 +4135,20 @@ func (ec *executionContext) field_Mutation_changePassword_args(ctx context.Conte
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.ChangePasswordInput, error) {
 			return ec.unmarshalNChangePasswordInput2githubᚗcomᚋstorefrontᚋstorefrontᚋgraphᚋmodelᚐChangePasswordInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_checkPasswordResetCode_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CheckPasswordResetCodeInput, error) {
+			return ec.unmarshalNCheckPasswordResetCodeInput2githubᚗcomᚋstorefrontᚋstorefrontᚋgraphᚋmodelᚐCheckPasswordResetCodeInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -3805,6 +4249,20 @@ func (ec *executionContext) field_Mutation_deleteAddress_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_loginBySms_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.LoginBySmsInput, error) {
+			return ec.unmarshalNLoginBySmsInput2githubᚗcomᚋstorefrontᚋstorefrontᚋgraphᚋmodelᚐLoginBySmsInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_login_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3883,6 +4341,34 @@ func (ec *executionContext) field_Mutation_placeOrder_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_qqLoginUrl_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "state",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["state"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_qqLogin_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.QqLoginInput, error) {
+			return ec.unmarshalNQqLoginInput2githubᚗcomᚋstorefrontᚋstorefrontᚋgraphᚋmodelᚐQqLoginInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_refreshToken_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3925,6 +4411,20 @@ func (ec *executionContext) field_Mutation_removeCartLines_args(ctx context.Cont
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_resetPassword_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ResetPasswordInput, error) {
+			return ec.unmarshalNResetPasswordInput2githubᚗcomᚋstorefrontᚋstorefrontᚋgraphᚋmodelᚐResetPasswordInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_selectAllCartLines_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3939,6 +4439,20 @@ func (ec *executionContext) field_Mutation_selectAllCartLines_args(ctx context.C
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_sendSmsCode_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.SendSmsCodeInput, error) {
+			return ec.unmarshalNSendSmsCodeInput2githubᚗcomᚋstorefrontᚋstorefrontᚋgraphᚋmodelᚐSendSmsCodeInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_setDefaultAddress_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3950,6 +4464,20 @@ func (ec *executionContext) field_Mutation_setDefaultAddress_args(ctx context.Co
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setEmail_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "email",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["email"] = arg0
 	return args, nil
 }
 
@@ -4002,6 +4530,20 @@ func (ec *executionContext) field_Mutation_shipOrder_args(ctx context.Context, r
 		return nil, err
 	}
 	args["trackingNo"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_startPasswordReset_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.StartPasswordResetInput, error) {
+			return ec.unmarshalNStartPasswordResetInput2githubᚗcomᚋstorefrontᚋstorefrontᚋgraphᚋmodelᚐStartPasswordResetInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
 	return args, nil
 }
 
@@ -4076,6 +4618,20 @@ func (ec *executionContext) field_Mutation_updateSku_args(ctx context.Context, r
 		return nil, err
 	}
 	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_verifyEmail_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "token",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["token"] = arg0
 	return args, nil
 }
 
@@ -6003,6 +6559,50 @@ func (ec *executionContext) fieldContext_Mutation_captcha(_ context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_sendSmsCode(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_sendSmsCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SendSmsCode(ctx, fc.Args["input"].(model.SendSmsCodeInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *verify.Sent) graphql.Marshaler {
+			return ec.marshalNSmsCodeSent2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋverifyᚐSent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_sendSmsCode(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SmsCodeSent(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_sendSmsCode_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_register(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6041,6 +6641,415 @@ func (ec *executionContext) fieldContext_Mutation_register(ctx context.Context, 
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_register_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_loginBySms(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_loginBySms(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().LoginBySms(ctx, fc.Args["input"].(model.LoginBySmsInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *auth.Tokens) graphql.Marshaler {
+			return ec.marshalNAuthPayload2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋauthᚐTokens(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_loginBySms(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AuthPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_loginBySms_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_startPasswordReset(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_startPasswordReset(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().StartPasswordReset(ctx, fc.Args["input"].(model.StartPasswordResetInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *verify.Sent) graphql.Marshaler {
+			return ec.marshalNSmsCodeSent2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋverifyᚐSent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_startPasswordReset(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SmsCodeSent(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_startPasswordReset_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_checkPasswordResetCode(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_checkPasswordResetCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CheckPasswordResetCode(ctx, fc.Args["input"].(model.CheckPasswordResetCodeInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *verify.ResetToken) graphql.Marshaler {
+			return ec.marshalNPasswordResetToken2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋverifyᚐResetToken(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_checkPasswordResetCode(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PasswordResetToken(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_checkPasswordResetCode_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_resetPassword(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_resetPassword(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ResetPassword(ctx, fc.Args["input"].(model.ResetPasswordInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_resetPassword(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_resetPassword_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setEmail(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setEmail(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetEmail(ctx, fc.Args["email"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Auth == nil {
+					var zeroVal *ent.User
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setEmail(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setEmail_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_verifyEmail(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_verifyEmail(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().VerifyEmail(ctx, fc.Args["token"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_verifyEmail(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_verifyEmail_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_qqLoginUrl(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_qqLoginUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().QqLoginURL(ctx, fc.Args["state"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_qqLoginUrl(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_qqLoginUrl_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_qqLogin(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_qqLogin(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().QqLogin(ctx, fc.Args["input"].(model.QqLoginInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *qqlogin.Result) graphql.Marshaler {
+			return ec.marshalNQqLoginResult2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋqqloginᚐResult(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_qqLogin(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_QqLoginResult(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_qqLogin_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_bindQq(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_bindQq(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().BindQq(ctx, fc.Args["input"].(model.BindQqInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *auth.Tokens) graphql.Marshaler {
+			return ec.marshalNAuthPayload2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋauthᚐTokens(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_bindQq(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AuthPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_bindQq_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -8735,6 +9744,52 @@ func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, f
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "Cursor")
 }
 
+func (ec *executionContext) _PasswordResetToken_token(ctx context.Context, field graphql.CollectedField, obj *verify.ResetToken) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PasswordResetToken_token(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Token, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PasswordResetToken_token(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PasswordResetToken", field, false, false, "String")
+}
+
+func (ec *executionContext) _PasswordResetToken_expiresAt(ctx context.Context, field graphql.CollectedField, obj *verify.ResetToken) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PasswordResetToken_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PasswordResetToken_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PasswordResetToken", field, false, false, "Time")
+}
+
 func (ec *executionContext) _PayOrderPayload_payUrl(ctx context.Context, field graphql.CollectedField, obj *model.PayOrderPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9027,6 +10082,130 @@ func (ec *executionContext) fieldContext_Payment_order(_ context.Context, field 
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _QqLoginResult_auth(ctx context.Context, field graphql.CollectedField, obj *qqlogin.Result) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QqLoginResult_auth(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Tokens, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *auth.Tokens) graphql.Marshaler {
+			return ec.marshalOAuthPayload2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋauthᚐTokens(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_QqLoginResult_auth(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "QqLoginResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AuthPayload(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _QqLoginResult_bindToken(ctx context.Context, field graphql.CollectedField, obj *qqlogin.Result) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QqLoginResult_bindToken(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BindToken, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_QqLoginResult_bindToken(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QqLoginResult", field, false, false, "String")
+}
+
+func (ec *executionContext) _QqLoginResult_bindTokenExpiresAt(ctx context.Context, field graphql.CollectedField, obj *qqlogin.Result) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QqLoginResult_bindTokenExpiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BindTokenExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalOTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_QqLoginResult_bindTokenExpiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QqLoginResult", field, false, false, "Time")
+}
+
+func (ec *executionContext) _QqLoginResult_nickname(ctx context.Context, field graphql.CollectedField, obj *qqlogin.Result) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QqLoginResult_nickname(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nickname, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_QqLoginResult_nickname(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QqLoginResult", field, false, false, "String")
+}
+
+func (ec *executionContext) _QqLoginResult_state(ctx context.Context, field graphql.CollectedField, obj *qqlogin.Result) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QqLoginResult_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientState, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QqLoginResult_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QqLoginResult", field, false, false, "String")
 }
 
 func (ec *executionContext) _Query_node(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -10784,6 +11963,75 @@ func (ec *executionContext) fieldContext_SkuSpecification_options(_ context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _SmsCodeSent_mobile(ctx context.Context, field graphql.CollectedField, obj *verify.Sent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SmsCodeSent_mobile(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Mobile, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SmsCodeSent_mobile(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SmsCodeSent", field, false, false, "String")
+}
+
+func (ec *executionContext) _SmsCodeSent_expiresAt(ctx context.Context, field graphql.CollectedField, obj *verify.Sent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SmsCodeSent_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SmsCodeSent_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SmsCodeSent", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SmsCodeSent_resendAfter(ctx context.Context, field graphql.CollectedField, obj *verify.Sent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SmsCodeSent_resendAfter(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SmsCodeSent().ResendAfter(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SmsCodeSent_resendAfter(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SmsCodeSent", field, true, true, "Int")
+}
+
 func (ec *executionContext) _SpecificationOption_id(ctx context.Context, field graphql.CollectedField, obj *ent.SpecificationOption) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12205,6 +13453,76 @@ func UnmarshalAddressInput(ctx context.Context, raw any) (address.Input, error) 
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputBindQqInput(ctx context.Context, obj any) (model.BindQqInput, error) {
+	var it model.BindQqInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"bindToken", "mobile", "smsCode", "password", "guestCartToken"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "bindToken":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("bindToken"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BindToken = data
+		case "mobile":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("mobile"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Mobile = data
+		case "smsCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("smsCode"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SmsCode = data
+		case "password":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("password"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Password = data
+		case "guestCartToken":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("guestCartToken"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GuestCartToken = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalBindQqInput unmarshals raw into the BindQqInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalBindQqInput(ctx context.Context, raw any) (model.BindQqInput, error) {
+	var out model.BindQqInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "BindQqInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputChangePasswordInput(ctx context.Context, obj any) (model.ChangePasswordInput, error) {
 	var it model.ChangePasswordInput
 	if obj == nil {
@@ -12251,6 +13569,55 @@ func (ec *executionContext) unmarshalInputChangePasswordInput(ctx context.Contex
 func UnmarshalChangePasswordInput(ctx context.Context, raw any) (model.ChangePasswordInput, error) {
 	var out model.ChangePasswordInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "ChangePasswordInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCheckPasswordResetCodeInput(ctx context.Context, obj any) (model.CheckPasswordResetCodeInput, error) {
+	var it model.CheckPasswordResetCodeInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"account", "smsCode"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "account":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("account"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Account = data
+		case "smsCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("smsCode"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SmsCode = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCheckPasswordResetCodeInput unmarshals raw into the CheckPasswordResetCodeInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCheckPasswordResetCodeInput(ctx context.Context, raw any) (model.CheckPasswordResetCodeInput, error) {
+	var out model.CheckPasswordResetCodeInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CheckPasswordResetCodeInput", raw, &out)
 	return out, err
 }
 
@@ -12442,6 +13809,62 @@ func (ec *executionContext) unmarshalInputLineCommentInput(ctx context.Context, 
 func UnmarshalLineCommentInput(ctx context.Context, raw any) (order.LineComment, error) {
 	var out order.LineComment
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "LineCommentInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputLoginBySmsInput(ctx context.Context, obj any) (model.LoginBySmsInput, error) {
+	var it model.LoginBySmsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"mobile", "smsCode", "guestCartToken"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "mobile":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("mobile"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Mobile = data
+		case "smsCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("smsCode"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SmsCode = data
+		case "guestCartToken":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("guestCartToken"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GuestCartToken = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalLoginBySmsInput unmarshals raw into the LoginBySmsInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalLoginBySmsInput(ctx context.Context, raw any) (model.LoginBySmsInput, error) {
+	var out model.LoginBySmsInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "LoginBySmsInput", raw, &out)
 	return out, err
 }
 
@@ -12663,6 +14086,62 @@ func UnmarshalPlaceOrderInput(ctx context.Context, raw any) (order.PlaceInput, e
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputQqLoginInput(ctx context.Context, obj any) (model.QqLoginInput, error) {
+	var it model.QqLoginInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"code", "state", "guestCartToken"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Code = data
+		case "state":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("state"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.State = data
+		case "guestCartToken":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("guestCartToken"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GuestCartToken = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalQqLoginInput unmarshals raw into the QqLoginInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalQqLoginInput(ctx context.Context, raw any) (model.QqLoginInput, error) {
+	var out model.QqLoginInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "QqLoginInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputRegisterInput(ctx context.Context, obj any) (model.RegisterInput, error) {
 	var it model.RegisterInput
 	if obj == nil {
@@ -12674,7 +14153,7 @@ func (ec *executionContext) unmarshalInputRegisterInput(ctx context.Context, obj
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"username", "password", "mobile"}
+	fieldsInOrder := [...]string{"username", "password", "mobile", "smsCode"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -12702,6 +14181,13 @@ func (ec *executionContext) unmarshalInputRegisterInput(ctx context.Context, obj
 				return it, err
 			}
 			it.Mobile = data
+		case "smsCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("smsCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SmsCode = data
 		}
 	}
 	return it, nil
@@ -12716,6 +14202,55 @@ func (ec *executionContext) unmarshalInputRegisterInput(ctx context.Context, obj
 func UnmarshalRegisterInput(ctx context.Context, raw any) (model.RegisterInput, error) {
 	var out model.RegisterInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "RegisterInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputResetPasswordInput(ctx context.Context, obj any) (model.ResetPasswordInput, error) {
+	var it model.ResetPasswordInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"token", "newPassword"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "token":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("token"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Token = data
+		case "newPassword":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("newPassword"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NewPassword = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalResetPasswordInput unmarshals raw into the ResetPasswordInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalResetPasswordInput(ctx context.Context, raw any) (model.ResetPasswordInput, error) {
+	var out model.ResetPasswordInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ResetPasswordInput", raw, &out)
 	return out, err
 }
 
@@ -12769,6 +14304,125 @@ func (ec *executionContext) unmarshalInputSKUOrder(ctx context.Context, obj any)
 func UnmarshalSKUOrder(ctx context.Context, raw any) (ent.SKUOrder, error) {
 	var out ent.SKUOrder
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "SKUOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSendSmsCodeInput(ctx context.Context, obj any) (model.SendSmsCodeInput, error) {
+	var it model.SendSmsCodeInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"mobile", "purpose", "captchaId", "captchaAnswer"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "mobile":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("mobile"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Mobile = data
+		case "purpose":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("purpose"))
+			data, err := ec.unmarshalNSmsPurpose2githubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋsmscodeᚐPurpose(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Purpose = data
+		case "captchaId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("captchaId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CaptchaID = data
+		case "captchaAnswer":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("captchaAnswer"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CaptchaAnswer = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSendSmsCodeInput unmarshals raw into the SendSmsCodeInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSendSmsCodeInput(ctx context.Context, raw any) (model.SendSmsCodeInput, error) {
+	var out model.SendSmsCodeInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SendSmsCodeInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputStartPasswordResetInput(ctx context.Context, obj any) (model.StartPasswordResetInput, error) {
+	var it model.StartPasswordResetInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"account", "captchaId", "captchaAnswer"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "account":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("account"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Account = data
+		case "captchaId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("captchaId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CaptchaID = data
+		case "captchaAnswer":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("captchaAnswer"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CaptchaAnswer = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalStartPasswordResetInput unmarshals raw into the StartPasswordResetInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalStartPasswordResetInput(ctx context.Context, raw any) (model.StartPasswordResetInput, error) {
+	var out model.StartPasswordResetInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "StartPasswordResetInput", raw, &out)
 	return out, err
 }
 
@@ -13547,9 +15201,79 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "sendSmsCode":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_sendSmsCode(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "register":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_register(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "loginBySms":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_loginBySms(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "startPasswordReset":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_startPasswordReset(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "checkPasswordResetCode":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_checkPasswordResetCode(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "resetPassword":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_resetPassword(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setEmail":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setEmail(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "verifyEmail":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_verifyEmail(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "qqLoginUrl":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_qqLoginUrl(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "qqLogin":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_qqLogin(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "bindQq":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_bindQq(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -14219,6 +15943,44 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var passwordResetTokenImplementors = []string{"PasswordResetToken"}
+
+func (ec *executionContext) _PasswordResetToken(ctx context.Context, sel ast.SelectionSet, obj *verify.ResetToken) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, passwordResetTokenImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PasswordResetToken")
+		case "token":
+			out.Values[i] = ec._PasswordResetToken_token(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "expiresAt":
+			out.Values[i] = ec._PasswordResetToken_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var payOrderPayloadImplementors = []string{"PayOrderPayload"}
 
 func (ec *executionContext) _PayOrderPayload(ctx context.Context, sel ast.SelectionSet, obj *model.PayOrderPayload) graphql.Marshaler {
@@ -14319,6 +16081,59 @@ func (ec *executionContext) _Payment(ctx context.Context, sel ast.SelectionSet, 
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Payment_order(ctx, field, obj)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var qqLoginResultImplementors = []string{"QqLoginResult"}
+
+func (ec *executionContext) _QqLoginResult(ctx context.Context, sel ast.SelectionSet, obj *qqlogin.Result) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, qqLoginResultImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("QqLoginResult")
+		case "auth":
+			out.Values[i] = ec._QqLoginResult_auth(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "bindToken":
+			out.Values[i] = ec._QqLoginResult_bindToken(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "bindTokenExpiresAt":
+			out.Values[i] = ec._QqLoginResult_bindTokenExpiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "nickname":
+			out.Values[i] = ec._QqLoginResult_nickname(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "state":
+			out.Values[i] = ec._QqLoginResult_state(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -14901,6 +16716,50 @@ func (ec *executionContext) _SkuSpecification(ctx context.Context, sel ast.Selec
 	return out
 }
 
+var smsCodeSentImplementors = []string{"SmsCodeSent"}
+
+func (ec *executionContext) _SmsCodeSent(ctx context.Context, sel ast.SelectionSet, obj *verify.Sent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, smsCodeSentImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SmsCodeSent")
+		case "mobile":
+			out.Values[i] = ec._SmsCodeSent_mobile(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "expiresAt":
+			out.Values[i] = ec._SmsCodeSent_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "resendAfter":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SmsCodeSent_resendAfter(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var specificationOptionImplementors = []string{"SpecificationOption", "Node"}
 
 func (ec *executionContext) _SpecificationOption(ctx context.Context, sel ast.SelectionSet, obj *ent.SpecificationOption) graphql.Marshaler {
@@ -15417,6 +17276,11 @@ func (ec *executionContext) marshalNAuthPayload2ᚖgithubᚗcomᚋstorefrontᚋs
 	return ec._AuthPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNBindQqInput2githubᚗcomᚋstorefrontᚋstorefrontᚋgraphᚋmodelᚐBindQqInput(ctx context.Context, v any) (model.BindQqInput, error) {
+	res, err := ec.unmarshalInputBindQqInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -15497,6 +17361,11 @@ func (ec *executionContext) marshalNCategory2ᚖgithubᚗcomᚋstorefrontᚋstor
 
 func (ec *executionContext) unmarshalNChangePasswordInput2githubᚗcomᚋstorefrontᚋstorefrontᚋgraphᚋmodelᚐChangePasswordInput(ctx context.Context, v any) (model.ChangePasswordInput, error) {
 	res, err := ec.unmarshalInputChangePasswordInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCheckPasswordResetCodeInput2githubᚗcomᚋstorefrontᚋstorefrontᚋgraphᚋmodelᚐCheckPasswordResetCodeInput(ctx context.Context, v any) (model.CheckPasswordResetCodeInput, error) {
+	res, err := ec.unmarshalInputCheckPasswordResetCodeInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -15637,6 +17506,11 @@ func (ec *executionContext) unmarshalNLineCommentInput2ᚖgithubᚗcomᚋstorefr
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNLoginBySmsInput2githubᚗcomᚋstorefrontᚋstorefrontᚋgraphᚋmodelᚐLoginBySmsInput(ctx context.Context, v any) (model.LoginBySmsInput, error) {
+	res, err := ec.unmarshalInputLoginBySmsInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNLoginInput2githubᚗcomᚋstorefrontᚋstorefrontᚋgraphᚋmodelᚐLoginInput(ctx context.Context, v any) (model.LoginInput, error) {
 	res, err := ec.unmarshalInputLoginInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -15748,6 +17622,14 @@ func (ec *executionContext) marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPag
 	return ec._PageInfo(ctx, sel, &v)
 }
 
+func (ec *executionContext) marshalNPasswordResetToken2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋverifyᚐResetToken(ctx context.Context, sel ast.SelectionSet, v *verify.ResetToken) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PasswordResetToken!")
+		return graphql.Null
+	}
+	return ec._PasswordResetToken(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNPayOrderPayload2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋgraphᚋmodelᚐPayOrderPayload(ctx context.Context, sel ast.SelectionSet, v *model.PayOrderPayload) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "PayOrderPayload!")
@@ -15789,8 +17671,26 @@ func (ec *executionContext) unmarshalNPlaceOrderInput2githubᚗcomᚋstorefront�
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNQqLoginInput2githubᚗcomᚋstorefrontᚋstorefrontᚋgraphᚋmodelᚐQqLoginInput(ctx context.Context, v any) (model.QqLoginInput, error) {
+	res, err := ec.unmarshalInputQqLoginInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNQqLoginResult2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋqqloginᚐResult(ctx context.Context, sel ast.SelectionSet, v *qqlogin.Result) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "QqLoginResult!")
+		return graphql.Null
+	}
+	return ec._QqLoginResult(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNRegisterInput2githubᚗcomᚋstorefrontᚋstorefrontᚋgraphᚋmodelᚐRegisterInput(ctx context.Context, v any) (model.RegisterInput, error) {
 	res, err := ec.unmarshalInputRegisterInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNResetPasswordInput2githubᚗcomᚋstorefrontᚋstorefrontᚋgraphᚋmodelᚐResetPasswordInput(ctx context.Context, v any) (model.ResetPasswordInput, error) {
+	res, err := ec.unmarshalInputResetPasswordInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -15822,6 +17722,11 @@ func (ec *executionContext) marshalNSKUOrderField2ᚖgithubᚗcomᚋstorefront�
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) unmarshalNSendSmsCodeInput2githubᚗcomᚋstorefrontᚋstorefrontᚋgraphᚋmodelᚐSendSmsCodeInput(ctx context.Context, v any) (model.SendSmsCodeInput, error) {
+	res, err := ec.unmarshalInputSendSmsCodeInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNSkuCommentConnection2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋentᚐOrderGoodsConnection(ctx context.Context, sel ast.SelectionSet, v *ent.OrderGoodsConnection) graphql.Marshaler {
@@ -15880,12 +17785,40 @@ func (ec *executionContext) marshalNSkuSpecification2ᚖgithubᚗcomᚋstorefron
 	return ec._SkuSpecification(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNSmsCodeSent2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋverifyᚐSent(ctx context.Context, sel ast.SelectionSet, v *verify.Sent) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SmsCodeSent!")
+		return graphql.Null
+	}
+	return ec._SmsCodeSent(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNSmsPurpose2githubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋsmscodeᚐPurpose(ctx context.Context, v any) (smscode.Purpose, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := smscode.Purpose(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSmsPurpose2githubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋsmscodeᚐPurpose(ctx context.Context, sel ast.SelectionSet, v smscode.Purpose) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "SmsPurpose!")
+	}
+	return res
+}
+
 func (ec *executionContext) marshalNSpecificationOption2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋentᚐSpecificationOption(ctx context.Context, sel ast.SelectionSet, v *ent.SpecificationOption) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "SpecificationOption!")
 		return graphql.Null
 	}
 	return ec._SpecificationOption(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNStartPasswordResetInput2githubᚗcomᚋstorefrontᚋstorefrontᚋgraphᚋmodelᚐStartPasswordResetInput(ctx context.Context, v any) (model.StartPasswordResetInput, error) {
+	res, err := ec.unmarshalInputStartPasswordResetInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
@@ -16076,6 +18009,13 @@ func (ec *executionContext) marshalOAddress2ᚖgithubᚗcomᚋstorefrontᚋstore
 		return graphql.Null
 	}
 	return ec._Address(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOAuthPayload2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋauthᚐTokens(ctx context.Context, sel ast.SelectionSet, v *auth.Tokens) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._AuthPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOBoolean2bool(ctx context.Context, v any) (bool, error) {
@@ -16434,6 +18374,18 @@ func (ec *executionContext) marshalOSpecificationOption2ᚕᚖgithubᚗcomᚋsto
 	return ret
 }
 
+func (ec *executionContext) unmarshalOString2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOString2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(v)
+	return res
+}
+
 func (ec *executionContext) unmarshalOString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
 	if v == nil {
 		return nil, nil
@@ -16484,6 +18436,18 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 	_ = sel
 	_ = ctx
 	res := graphql.MarshalString(*v)
+	return res
+}
+
+func (ec *executionContext) unmarshalOTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
+	res, err := timestamp.UnmarshalTime(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOTime2timeᚐTime(ctx context.Context, sel ast.SelectionSet, v time.Time) graphql.Marshaler {
+	_ = sel
+	_ = ctx
+	res := timestamp.MarshalTime(v)
 	return res
 }
 

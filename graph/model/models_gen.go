@@ -11,14 +11,37 @@ import (
 	"github.com/storefront/storefront/ent"
 )
 
+type BindQqInput struct {
+	BindToken string `json:"bindToken"`
+	Mobile    string `json:"mobile"`
+	// A LOGIN code sent to mobile.
+	SmsCode string `json:"smsCode"`
+	// The password of mobile's account if it has one; for a new account, optional (without one it signs in by SMS or QQ).
+	Password       *string `json:"password,omitempty"`
+	GuestCartToken *string `json:"guestCartToken,omitempty"`
+}
+
 type ChangePasswordInput struct {
 	CurrentPassword string `json:"currentPassword"`
 	NewPassword     string `json:"newPassword"`
 }
 
+type CheckPasswordResetCodeInput struct {
+	// The same account as in startPasswordReset.
+	Account string `json:"account"`
+	SmsCode string `json:"smsCode"`
+}
+
 type ConfirmPaymentPayload struct {
 	State PaymentState   `json:"state"`
 	Order *ent.OrderInfo `json:"order"`
+}
+
+type LoginBySmsInput struct {
+	Mobile  string `json:"mobile"`
+	SmsCode string `json:"smsCode"`
+	// A visitor's guest cart token: its lines join the shopper's cart.
+	GuestCartToken *string `json:"guestCartToken,omitempty"`
 }
 
 type LoginInput struct {
@@ -35,10 +58,23 @@ type PayOrderPayload struct {
 	Order  *ent.OrderInfo `json:"order"`
 }
 
+type QqLoginInput struct {
+	Code           string  `json:"code"`
+	State          string  `json:"state"`
+	GuestCartToken *string `json:"guestCartToken,omitempty"`
+}
+
 type RegisterInput struct {
 	Username string `json:"username"`
 	Password string `json:"password"`
 	Mobile   string `json:"mobile"`
+	// A REGISTER code sent to mobile (sendSmsCode).
+	SmsCode *string `json:"smsCode,omitempty"`
+}
+
+type ResetPasswordInput struct {
+	Token       string `json:"token"`
+	NewPassword string `json:"newPassword"`
 }
 
 type PaymentState string

@@ -85,3 +85,14 @@ func CodeOf(err error) string {
 	}
 	return ""
 }
+
+// ReasonOf returns extensions.reason of the first coded error in err's
+// chain, or "".
+func ReasonOf(err error) string {
+	var c Coded
+	if errors.As(err, &c) {
+		r, _ := c.Extensions()["reason"].(string)
+		return r
+	}
+	return ""
+}

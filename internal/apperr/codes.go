@@ -49,6 +49,9 @@ const (
 	CodeOrderState    = "ORDER_STATE"
 	CodePaymentFailed = "PAYMENT_FAILED"
 	CodeRateLimited   = "RATE_LIMITED"
+	// CodeNotConfigured: the shop does not offer this (no QQ app, no mail
+	// server configured); asking again will not help.
+	CodeNotConfigured = "NOT_CONFIGURED"
 	// CodeUnavailable says the database or Redis did not answer, so the
 	// outcome is unknown: a retry is the answer, never a refusal.
 	CodeUnavailable = "UNAVAILABLE"
@@ -65,4 +68,8 @@ const (
 	ReasonBusy = "BUSY"
 	// ReasonLimit: the address book is full (BAD_USER_INPUT).
 	ReasonLimit = "LIMIT"
+	// ReasonExpired and ReasonUsed: an email link, state or token that
+	// was good once (BAD_USER_INPUT); a new one is the answer, not a retry.
+	ReasonExpired = "EXPIRED"
+	ReasonUsed    = "USED"
 )

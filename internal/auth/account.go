@@ -64,3 +64,6 @@ func CanonicalAccount(account string) (canon string, isMobile, ok bool) {
 // ReadMobile trims and checks a mobile number (BAD_USER_INPUT on field
 // mobile).
 func ReadMobile(s string) (string, error) { return readMobile(s) }
+
+// ValidatePassword applies the password rule (BAD_USER_INPUT on field).
+func ValidatePassword(field, pw string) error { return validatePassword(field, pw) }

@@ -46,13 +46,22 @@ func New(accounts Accounts, carts Carts, log *slog.Logger) *Service {
 // for client c. guestCart, when not nil, is the visitor's guest cart token:
 // its lines join the shopper's cart.
 func (s *Service) Login(ctx context.Context, account, password string, c auth.Origin, guestCart *string) (*auth.Tokens, error) {
+	return s.With(ctx, guestCart, func(ctx context.Context) (*auth.Tokens, error) {
+		return s.accounts.Login(ctx, account, password, c)
+	})
+}
+
+// With signs in by open (a password, an SMS code, QQ) and brings the guest
+// cart along as Login does. open may answer no tokens (QQ's first visit):
+// then the guest cart stays for the login that follows.
+func (s *Service) With(ctx context.Context, guestCart *string, open func(context.Context) (*auth.Tokens, error)) (*auth.Tokens, error) {
 	if guestCart != nil {
 		if err := cart.ValidateGuestToken(*guestCart); err != nil {
 			return nil, err
 		}
 	}
-	tokens, err := s.accounts.Login(ctx, account, password, c)
-	if err != nil || guestCart == nil {
+	tokens, err := open(ctx)
+	if err != nil || guestCart == nil || tokens == nil {
 		return tokens, err
 	}
 	if _, err := s.carts.Merge(ctx, *guestCart, tokens.User.ID); err != nil {
