@@ -20,7 +20,7 @@ import (
 
 // AliyunConfig configures the Dysmsapi gateway.
 type AliyunConfig struct {
-	Endpoint        string            // default "https://dysmsapi.aliyuncs.com/"
+	Endpoint        string // default "https://dysmsapi.aliyuncs.com/"
 	AccessKeyID     string
 	AccessKeySecret string
 	SignName        string            // 短信签名

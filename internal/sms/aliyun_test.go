@@ -277,9 +277,9 @@ func TestAMessageThatCannotBeSentIsRefusedBeforeTheGateway(t *testing.T) {
 	_, rec, srv := standIn(t)
 	a := gateway(t, srv.URL, keyID, secret)
 	for _, m := range []sms.Message{
-		{ID: "1", Mobile: "1380013800", Template: "verify-code"},   // 10 digits
-		{ID: "2", Mobile: "23800138000", Template: "verify-code"},  // not 1…
-		{ID: "3", Mobile: "1380013800a", Template: "verify-code"},  // not digits
+		{ID: "1", Mobile: "1380013800", Template: "verify-code"},    // 10 digits
+		{ID: "2", Mobile: "23800138000", Template: "verify-code"},   // not 1…
+		{ID: "3", Mobile: "1380013800a", Template: "verify-code"},   // not digits
 		{ID: "4", Mobile: "13800138000", Template: "no-such-thing"}, // no TemplateCode
 	} {
 		if err := a.Send(t.Context(), m); !sms.IsPermanent(err) {
