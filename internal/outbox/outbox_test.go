@@ -124,7 +124,8 @@ func TestConcurrentSendsAreSafe(t *testing.T) {
 				_ = o.Mail().Send(t.Context(), mail.Message{ID: fmt.Sprint("m", g, "-", i), To: "a@example.com", Text: "x"})
 				if i%10 == 0 {
 					_, _ = o.Latest(outbox.KindSMS, "13800138000")
-					resp, err := http.Get(srv.URL + "?format=json") //nolint:noctx // local test server
+					req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, srv.URL+"?format=json", nil)
+					resp, err := http.DefaultClient.Do(req)
 					if err == nil {
 						_, _ = io.Copy(io.Discard, resp.Body)
 						_ = resp.Body.Close()

@@ -4,7 +4,7 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/rand"
-	"crypto/sha1" //nolint:gosec // Aliyun's RPC signature is HMAC-SHA1 (SignatureMethod); not our choice.
+	"crypto/sha1" // Aliyun's RPC SignatureMethod is HMAC-SHA1, not our choice
 	"encoding/base64"
 	"encoding/json"
 	"errors"

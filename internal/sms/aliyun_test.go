@@ -113,6 +113,12 @@ func (r *recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	r.next.ServeHTTP(w, req)
 }
 
+func (r *recorder) count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.queries)
+}
+
 func (r *recorder) last(t *testing.T) string {
 	t.Helper()
 	r.mu.Lock()
@@ -197,7 +203,11 @@ func TestAnUnknownAccessKeyIsPermanent(t *testing.T) {
 
 func get(t *testing.T, rawURL string) (int, string) {
 	t.Helper()
-	resp, err := http.Get(rawURL) //nolint:noctx // test against a local server
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, rawURL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -286,8 +296,8 @@ func TestAMessageThatCannotBeSentIsRefusedBeforeTheGateway(t *testing.T) {
 			t.Errorf("%+v: %v; want a permanent error", m, err)
 		}
 	}
-	if len(rec.queries) != 0 {
-		t.Fatalf("%d requests reached the gateway", len(rec.queries))
+	if n := rec.count(); n != 0 {
+		t.Fatalf("%d requests reached the gateway", n)
 	}
 }
 
