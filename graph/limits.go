@@ -87,6 +87,9 @@ var (
 	passwordHashing   = &fieldBudget{what: "password-hashing fields", max: 1}
 	availabilityCheck = &fieldBudget{what: "availability checks", max: 3}
 	captchaDrawing    = &fieldBudget{what: "captchas", max: 1}
+	// Each sends an SMS or a mail, spends a captcha or a one-time token,
+	// or asks QQ: one step of one flow per document.
+	verification = &fieldBudget{what: "verification fields (SMS, email, QQ)", max: 1}
 )
 
 // budgeted lists the fields that draw on a budget, as Type.field.
@@ -101,6 +104,16 @@ var budgeted = []struct {
 	{"Query.usernameAvailable", availabilityCheck},
 	{"Query.mobileAvailable", availabilityCheck},
 	{"Mutation.captcha", captchaDrawing},
+	{"Mutation.loginBySms", passwordHashing},
+	{"Mutation.resetPassword", passwordHashing},
+	{"Mutation.bindQq", passwordHashing},
+	{"Mutation.sendSmsCode", verification},
+	{"Mutation.startPasswordReset", verification},
+	{"Mutation.checkPasswordResetCode", verification},
+	{"Mutation.setEmail", verification},
+	{"Mutation.verifyEmail", verification},
+	{"Mutation.qqLoginUrl", verification},
+	{"Mutation.qqLogin", verification},
 }
 
 // limitsExtension refuses, before any resolver runs, an operation nested

@@ -14,12 +14,12 @@ import (
 	"github.com/storefront/storefront/internal/cart"
 	"github.com/storefront/storefront/internal/catalog"
 	"github.com/storefront/storefront/internal/emailverify"
-	"github.com/storefront/storefront/internal/qqlogin"
-	"github.com/storefront/storefront/internal/verify"
 	"github.com/storefront/storefront/internal/order"
 	"github.com/storefront/storefront/internal/partner"
 	"github.com/storefront/storefront/internal/payment"
+	"github.com/storefront/storefront/internal/qqlogin"
 	"github.com/storefront/storefront/internal/signin"
+	"github.com/storefront/storefront/internal/verify"
 )
 
 // Resolver holds the domain services the resolvers delegate to.

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"sync"
 	"time"
@@ -25,15 +26,21 @@ import (
 	"github.com/storefront/storefront/internal/catalog"
 	"github.com/storefront/storefront/internal/config"
 	"github.com/storefront/storefront/internal/database"
+	"github.com/storefront/storefront/internal/emailverify"
+	"github.com/storefront/storefront/internal/jobs"
 	"github.com/storefront/storefront/internal/order"
+	"github.com/storefront/storefront/internal/outbox"
 	"github.com/storefront/storefront/internal/partner"
 	"github.com/storefront/storefront/internal/payment"
 	"github.com/storefront/storefront/internal/playground"
 	"github.com/storefront/storefront/internal/pricing"
+	"github.com/storefront/storefront/internal/qqconnect"
+	"github.com/storefront/storefront/internal/qqlogin"
 	"github.com/storefront/storefront/internal/ratelimit"
 	"github.com/storefront/storefront/internal/seed"
 	"github.com/storefront/storefront/internal/server"
 	"github.com/storefront/storefront/internal/signin"
+	"github.com/storefront/storefront/internal/verify"
 )
 
 // App is one running Storefront.
@@ -49,7 +56,17 @@ type App struct {
 	Payments    *payment.Service
 	// Sandbox is the in-process Alipay sandbox (nil with a real Alipay).
 	Sandbox *alipaysandbox.Sandbox
-	Handler http.Handler
+	// Jobs is the background job queue; RunBackground runs its worker.
+	Jobs   *jobs.Queue
+	Verify *verify.Service
+	// Emails is nil without a mail server or the outbox.
+	Emails *emailverify.Service
+	// QQ is nil without QQ Connect or its sandbox.
+	QQ *qqlogin.Service
+	// Outbox and QQSandbox are the offline stand-ins (nil when not run).
+	Outbox    *outbox.Outbox
+	QQSandbox *qqconnect.Sandbox
+	Handler   http.Handler
 
 	miniRedis *miniredis.Miniredis
 	log       *slog.Logger
@@ -63,6 +80,9 @@ var ErrPendingMigrations = errors.New("the database has pending migrations: run 
 // Close it.
 func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error) {
 	if err := checkPayments(cfg); err != nil {
+		return nil, err
+	}
+	if err := checkGateways(cfg); err != nil {
 		return nil, err
 	}
 	db, err := database.Open(ctx, DatabaseConfig(cfg))
@@ -104,6 +124,9 @@ func Assemble(ctx context.Context, cfg config.Config, log *slog.Logger, db *data
 	if err := checkPayments(cfg); err != nil {
 		return nil, err
 	}
+	if err := checkGateways(cfg); err != nil {
+		return nil, err
+	}
 	if err := a.checkSchema(ctx, cfg); err != nil {
 		return nil, err
 	}
@@ -121,13 +144,18 @@ func Assemble(ctx context.Context, cfg config.Config, log *slog.Logger, db *data
 	}
 
 	a.Catalog = catalog.New(a.DB.Client)
-	if err := a.openAccounts(cfg); err != nil {
+	root, err := a.openAccounts(cfg)
+	if err != nil {
 		return nil, err
 	}
 	a.AddressBook = address.New(a.DB)
 	a.Carts = cart.New(a.Redis, cfg.RedisPrefix, cartCatalog{a.Catalog, cfg.PurchaseLimit},
 		cart.WithGuestLimit(ratelimit.New(a.Redis, cfg.RedisPrefix), cart.GuestCartRule))
 	a.Captchas = captcha.New(a.Redis, cfg.RedisPrefix, ratelimit.New(a.Redis, cfg.RedisPrefix), captcha.DrawRule)
+	verifyRoutes, err := a.openVerification(cfg, root)
+	if err != nil {
+		return nil, err
+	}
 	freight := pricing.FreightRule{Flat: cfg.Freight, FreeFrom: cfg.FreeFreightFrom}
 	a.Orders = order.New(a.DB, a.Carts, a.AddressBook, order.Config{
 		Freight: freight, PayWithin: cfg.PayWithin,
@@ -137,6 +165,7 @@ func Assemble(ctx context.Context, cfg config.Config, log *slog.Logger, db *data
 	if err != nil {
 		return nil, err
 	}
+	maps.Copy(routes, verifyRoutes)
 	gql := graph.NewHandler(&graph.Resolver{
 		Client:      a.DB.Client,
 		Catalog:     a.Catalog,
@@ -149,6 +178,9 @@ func Assemble(ctx context.Context, cfg config.Config, log *slog.Logger, db *data
 		Partner:     partner.New(a.DB, a.Orders),
 		SignIn:      signin.New(a.Auth, a.Carts, log),
 		Captchas:    a.Captchas,
+		Verify:      a.Verify,
+		Emails:      a.Emails,
+		QQ:          a.QQ,
 		Log:         log,
 	}, graph.Options{
 		Limits: graph.Limits{
@@ -173,17 +205,19 @@ func Assemble(ctx context.Context, cfg config.Config, log *slog.Logger, db *data
 	return a, nil
 }
 
-func (a *App) openAccounts(cfg config.Config) error {
+// openAccounts starts the account service and returns the root secret
+// (the JWT key) the verification keys derive from.
+func (a *App) openAccounts(cfg config.Config) ([]byte, error) {
 	key, generated, err := signingKey(cfg.JWTSecret, cfg.DataDir)
 	if err != nil {
-		return fmt.Errorf("jwt signing key: %w", err)
+		return nil, fmt.Errorf("jwt signing key: %w", err)
 	}
 	if generated && !cfg.Embedded() {
 		a.log.Warn("no STOREFRONT_JWT_SECRET: using a key kept in the data dir; every instance behind one load balancer needs the same key")
 	}
 	signer, err := auth.NewSigner(key, cfg.AccessTTL, nil)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	throttle := auth.NewThrottle(a.Redis, cfg.RedisPrefix, auth.AccountRule, auth.AddressRule, nil)
 	argon := auth.DefaultArgon2
@@ -203,7 +237,7 @@ func (a *App) openAccounts(cfg config.Config) error {
 		SessionCacheTTL: cfg.SessionCacheTTL,
 		Log:             a.log,
 	})
-	return err
+	return key, err
 }
 
 func (a *App) checkSchema(ctx context.Context, cfg config.Config) error {
@@ -256,17 +290,22 @@ func (a *App) openRedis(cfg config.Config) error {
 	return nil
 }
 
-// RunBackground runs the periodic work until ctx ends: the expiry sweeper,
-// and the cleaner of carts that orders placed while Redis did not answer
-// still owe their lines. Every instance may run it: the updates of both
-// are conditional.
+// RunBackground runs the background work until ctx ends: the job worker
+// (SMS, mail), the expiry sweeper, and the cleaner of carts that orders
+// placed while Redis did not answer still owe their lines. Every instance
+// may run it: jobs run once whoever takes them, and the updates of the
+// other two are conditional.
 func (a *App) RunBackground(ctx context.Context, cfg config.Config) {
-	if cfg.SweepInterval <= 0 {
-		return
-	}
 	var wg sync.WaitGroup
-	wg.Go(func() { a.Orders.RunCartCleaner(ctx, cfg.SweepInterval) })
-	wg.Go(func() { a.Payments.RunSweeper(ctx, cfg.SweepInterval) })
+	wg.Go(func() {
+		if err := a.Jobs.Run(ctx); err != nil {
+			a.log.ErrorContext(ctx, "the job worker stopped", "err", err)
+		}
+	})
+	if cfg.SweepInterval > 0 {
+		wg.Go(func() { a.Orders.RunCartCleaner(ctx, cfg.SweepInterval) })
+		wg.Go(func() { a.Payments.RunSweeper(ctx, cfg.SweepInterval) })
+	}
 	wg.Wait()
 }
 
@@ -281,6 +320,9 @@ func (a *App) readiness() map[string]func(context.Context) error {
 // Close releases everything New opened.
 func (a *App) Close() error {
 	var errs []error
+	if a.Jobs != nil {
+		errs = append(errs, a.Jobs.Close())
+	}
 	if a.Redis != nil {
 		errs = append(errs, a.Redis.Close())
 	}

@@ -104,6 +104,45 @@ type Config struct {
 	AlipaySellerID string
 	// SweepInterval is how often expired unpaid orders are settled.
 	SweepInterval time.Duration
+
+	// RequireSMS makes register take an SMS code proving the mobile.
+	RequireSMS bool
+	// SMSLoginRegisters lets loginBySms create an account for a new mobile.
+	SMSLoginRegisters bool
+	// DevOutbox keeps SMS and mail that have no real gateway in memory,
+	// for a developer to read at /dev/outbox. It hands out every code, so
+	// it is on by default only in the embedded mode.
+	DevOutbox bool
+	// AliyunSMS* configure Aliyun's SMS gateway (empty key: none).
+	AliyunSMSKeyID    string
+	AliyunSMSSecret   string
+	AliyunSMSSignName string
+	AliyunSMSTemplate string
+	AliyunSMSEndpoint string
+	// SMTP* configure the mail server (empty host: none).
+	SMTPHost     string
+	SMTPPort     int
+	SMTPUsername string
+	SMTPPassword string
+	SMTPFrom     string
+	SMTPTLS      string
+	// EmailLandingURL receives the browser after an email link (gets
+	// ?status=); empty: the shop's own page.
+	EmailLandingURL string
+	// QQ* configure QQ Connect (empty app id: no QQ login, unless the
+	// sandbox).
+	QQAppID        string
+	QQAppKey       string
+	QQRedirectURL  string
+	QQAuthorizeURL string
+	QQTokenURL     string
+	QQMeURL        string
+	QQUserInfoURL  string
+	// QQSandbox runs the offline QQ Connect double in process; anyone can
+	// sign in as its fake users, so it is on by default only embedded.
+	QQSandbox bool
+	// JobConcurrency is how many background jobs this instance runs at once.
+	JobConcurrency int
 }
 
 // Var describes one setting for the README and for --help.
@@ -157,6 +196,30 @@ var Vars = []Var{
 	{"alipay-production", "STOREFRONT_ALIPAY_PRODUCTION", "false", "use Alipay's production environment"},
 	{"alipay-seller-id", "STOREFRONT_ALIPAY_SELLER_ID", "", "the merchant's Alipay user id (2088...); when set, notifications paid to another account are refused"},
 	{"sweep-interval", "STOREFRONT_SWEEP_INTERVAL", "30s", "how often expired unpaid orders are settled, owed refunds finished and owed cart clean-ups retried (0: never, for tests)"},
+	{"require-sms", "STOREFRONT_REQUIRE_SMS", "true", "register needs an SMS code to the mobile (false: trust the mobile, for a shop with no SMS gateway, and the bench)"},
+	{"sms-login-registers", "STOREFRONT_SMS_LOGIN_REGISTERS", "true", "loginBySms creates an account for a mobile that has none"},
+	{"dev-outbox", "STOREFRONT_DEV_OUTBOX", "embedded only", "keep SMS and mail with no real gateway at /dev/outbox, where anyone can read every code (default: true in embedded mode, false with MySQL)"},
+	{"aliyun-sms-access-key-id", "STOREFRONT_ALIYUN_SMS_ACCESS_KEY_ID", "", "Aliyun SMS AccessKey id; empty: no SMS gateway"},
+	{"aliyun-sms-access-key-secret", "STOREFRONT_ALIYUN_SMS_ACCESS_KEY_SECRET", "", "Aliyun SMS AccessKey secret"},
+	{"aliyun-sms-sign-name", "STOREFRONT_ALIYUN_SMS_SIGN_NAME", "", "Aliyun SMS signature (短信签名)"},
+	{"aliyun-sms-template", "STOREFRONT_ALIYUN_SMS_TEMPLATE", "", "Aliyun TemplateCode of the verification code SMS (its one parameter: code)"},
+	{"aliyun-sms-endpoint", "STOREFRONT_ALIYUN_SMS_ENDPOINT", "", "Aliyun SMS endpoint; empty: https://dysmsapi.aliyuncs.com/"},
+	{"smtp-host", "STOREFRONT_SMTP_HOST", "", "mail server host; empty: no mail server"},
+	{"smtp-port", "STOREFRONT_SMTP_PORT", "0", "mail server port (0: 587 for starttls, 465 for tls, 25 for none)"},
+	{"smtp-username", "STOREFRONT_SMTP_USERNAME", "", "mail server login"},
+	{"smtp-password", "STOREFRONT_SMTP_PASSWORD", "", "mail server password"},
+	{"smtp-from", "STOREFRONT_SMTP_FROM", "Storefront <no-reply@localhost>", "From of the shop's mail"},
+	{"smtp-tls", "STOREFRONT_SMTP_TLS", "starttls", "starttls (required), tls (implicit) or none (test servers only)"},
+	{"email-landing-url", "STOREFRONT_EMAIL_LANDING_URL", "", "where an email link sends the browser (gets ?status=verified, expired, used or invalid); empty: the shop's own page"},
+	{"qq-app-id", "STOREFRONT_QQ_APP_ID", "", "QQ Connect app id; empty: no QQ login (unless -qq-sandbox)"},
+	{"qq-app-key", "STOREFRONT_QQ_APP_KEY", "", "QQ Connect app key"},
+	{"qq-redirect-url", "STOREFRONT_QQ_REDIRECT_URL", "", "where QQ sends the browser back (the frontend's page, which calls qqLogin); empty: the shop's own page"},
+	{"qq-authorize-url", "STOREFRONT_QQ_AUTHORIZE_URL", "", "QQ Connect authorize endpoint; empty: https://graph.qq.com/oauth2.0/authorize"},
+	{"qq-token-url", "STOREFRONT_QQ_TOKEN_URL", "", "QQ Connect token endpoint; empty: QQ's"},
+	{"qq-me-url", "STOREFRONT_QQ_ME_URL", "", "QQ Connect openid endpoint; empty: QQ's"},
+	{"qq-userinfo-url", "STOREFRONT_QQ_USERINFO_URL", "", "QQ Connect get_user_info endpoint; empty: QQ's"},
+	{"qq-sandbox", "STOREFRONT_QQ_SANDBOX", "embedded only", "run the offline QQ Connect sandbox at /qq-sandbox/: anyone can sign in as its fake QQ users (default: true in embedded mode without -qq-app-id, false with MySQL)"},
+	{"job-concurrency", "STOREFRONT_JOB_CONCURRENCY", "4", "background jobs (SMS, mail) this instance runs at once"},
 	{"trust-proxy", "STOREFRONT_TRUST_PROXY", "false", "take the client address from X-Forwarded-For (only behind a proxy that sets it)"},
 	{"cors-origins", "STOREFRONT_CORS_ORIGINS", "embedded only", "comma-separated origins (scheme://host[:port], one * wildcard each, or * for any) whose browser apps may call /graphql (default: in embedded mode the public URL's origin, http://localhost:* and http://127.0.0.1:*; none with MySQL)"},
 }
@@ -219,6 +282,25 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		PublicURL:   get("public-url"),
 		FrontendURL: get("frontend-url"),
 		AlipayAppID: get("alipay-app-id"),
+
+		AliyunSMSKeyID:    get("aliyun-sms-access-key-id"),
+		AliyunSMSSecret:   get("aliyun-sms-access-key-secret"),
+		AliyunSMSSignName: get("aliyun-sms-sign-name"),
+		AliyunSMSTemplate: get("aliyun-sms-template"),
+		AliyunSMSEndpoint: get("aliyun-sms-endpoint"),
+		SMTPHost:          get("smtp-host"),
+		SMTPUsername:      get("smtp-username"),
+		SMTPPassword:      get("smtp-password"),
+		SMTPFrom:          get("smtp-from"),
+		SMTPTLS:           get("smtp-tls"),
+		EmailLandingURL:   get("email-landing-url"),
+		QQAppID:           get("qq-app-id"),
+		QQAppKey:          get("qq-app-key"),
+		QQRedirectURL:     get("qq-redirect-url"),
+		QQAuthorizeURL:    get("qq-authorize-url"),
+		QQTokenURL:        get("qq-token-url"),
+		QQMeURL:           get("qq-me-url"),
+		QQUserInfoURL:     get("qq-userinfo-url"),
 	}
 	var err error
 	parse := func(name string, into func(string) error) {
@@ -300,6 +382,18 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	parse("availability-per-hour", parseInt(&c.AvailabilityPerHour))
 	parse("register-per-hour", parseInt(&c.RegisterPerHour))
 	parse("trust-proxy", parseBool(&c.TrustProxy))
+	parse("require-sms", parseBool(&c.RequireSMS))
+	parse("sms-login-registers", parseBool(&c.SMSLoginRegisters))
+	parse("dev-outbox", embeddedOnly(&c.DevOutbox))
+	parse("smtp-port", parseInt(&c.SMTPPort))
+	parse("job-concurrency", parseInt(&c.JobConcurrency))
+	parse("qq-sandbox", func(s string) error {
+		if s == "embedded only" {
+			c.QQSandbox = c.Embedded() && c.QQAppID == ""
+			return nil
+		}
+		return parseBool(&c.QQSandbox)(s)
+	})
 	parseMoney := func(dst *money.Fen) func(string) error {
 		return func(s string) error {
 			v, err := money.Parse(s)
@@ -363,10 +457,41 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	if c.Argon2MaxMemoryMiB < 1 || c.AvailabilityPerHour < 1 || c.RegisterPerHour < 1 {
 		return Config{}, fmt.Errorf("argon2-max-memory-mib, availability-per-hour and register-per-hour must be positive")
 	}
+	if err := c.checkVerification(); err != nil {
+		return Config{}, err
+	}
 	if c.JWTSecret != "" && len(c.JWTSecret) < 32 {
 		return Config{}, fmt.Errorf("jwt-secret must have at least 32 bytes")
 	}
 	return c, nil
+}
+
+// checkVerification refuses gateway settings that could not work. That
+// register needs an SMS gateway is the server's check (app), so migrate
+// and apikey run without one.
+func (c *Config) checkVerification() error {
+	aliyun := c.AliyunSMSKeyID != ""
+	if aliyun && (c.AliyunSMSSecret == "" || c.AliyunSMSSignName == "" || c.AliyunSMSTemplate == "") {
+		return fmt.Errorf("aliyun-sms-access-key-id needs aliyun-sms-access-key-secret, aliyun-sms-sign-name and aliyun-sms-template")
+	}
+	switch c.SMTPTLS {
+	case "starttls", "tls", "none":
+	default:
+		return fmt.Errorf("smtp-tls must be starttls, tls or none, not %q", c.SMTPTLS)
+	}
+	if c.SMTPPort < 0 || c.SMTPPort > 65535 {
+		return fmt.Errorf("smtp-port must be 0 to 65535")
+	}
+	if c.QQAppID != "" && c.QQAppKey == "" {
+		return fmt.Errorf("qq-app-id needs qq-app-key")
+	}
+	if c.QQAppID != "" && c.QQSandbox {
+		return fmt.Errorf("-qq-sandbox and -qq-app-id exclude each other: choose the offline sandbox or the real QQ Connect")
+	}
+	if c.JobConcurrency < 1 {
+		return fmt.Errorf("job-concurrency must be positive")
+	}
+	return nil
 }
 
 // corsOrigins parses the -cors-origins list. Its embedded default lets in

@@ -36,6 +36,7 @@ import (
 	"github.com/storefront/storefront/ent/user"
 	"github.com/storefront/storefront/internal/apperr"
 	"github.com/storefront/storefront/internal/auth"
+	smail "github.com/storefront/storefront/internal/mail"
 	"github.com/storefront/storefront/internal/ratelimit"
 	"github.com/storefront/storefront/internal/signed"
 )
@@ -60,15 +61,6 @@ var (
 // Queue takes background jobs (jobs.Queue).
 type Queue interface {
 	Enqueue(ctx context.Context, kind, id string, payload any) error
-}
-
-// Mail is the job's payload (the fields of mail.Message).
-type Mail struct {
-	ID      string `json:"id"`
-	To      string `json:"to"`
-	Subject string `json:"subject"`
-	Text    string `json:"text"`
-	HTML    string `json:"html,omitempty"`
 }
 
 // Config places the link.
@@ -160,7 +152,7 @@ func (s *Service) SetEmail(ctx context.Context, p auth.Principal, c auth.Origin,
 		return nil, fmt.Errorf("emailverify: storing the email: %w", err)
 	}
 	link := s.cfg.PublicURL + LinkPath + "?token=" + url.QueryEscape(token)
-	m := Mail{
+	m := smail.Message{
 		ID:      "verify-" + digest(nonce)[:32],
 		To:      email,
 		Subject: s.cfg.Shop + " 邮箱验证 / Verify your email",

@@ -81,6 +81,9 @@ type Config struct {
 	// LoginRegisters lets loginBySms create an account for a mobile that
 	// has none.
 	LoginRegisters bool
+	// SMS says a gateway (or the outbox) sends codes; without one the
+	// sends answer NOT_CONFIGURED.
+	SMS bool
 }
 
 // Deps are the services verify works over.
@@ -121,6 +124,8 @@ func New(d Deps, cfg Config) (*Service, error) {
 // RequireSMS reports whether register takes an SMS code.
 func (s *Service) RequireSMS() bool { return s.cfg.RequireSMS }
 
+var errNoSMS = apperr.New(apperr.CodeNotConfigured, "this shop sends no SMS")
+
 // Sent is what a send answers: where the code went and when to ask again.
 type Sent struct {
 	// Mobile is masked (138****8000).
@@ -140,6 +145,9 @@ func Mask(mobile string) string {
 
 // SendSMSCode sends a code for purpose to mobile, behind a right captcha.
 func (s *Service) SendSMSCode(ctx context.Context, c auth.Origin, mobile string, p smscode.Purpose, captchaID, answer string) (Sent, error) {
+	if !s.cfg.SMS {
+		return Sent{}, errNoSMS
+	}
 	mobile, err := auth.ReadMobile(mobile)
 	if err != nil {
 		return Sent{}, err
@@ -319,6 +327,9 @@ func (s *Service) resetThrottle(ctx context.Context, c auth.Origin, canon string
 // (a username or a mobile), behind a right captcha, and answers the masked
 // mobile it went to.
 func (s *Service) StartPasswordReset(ctx context.Context, c auth.Origin, account, captchaID, answer string) (Sent, error) {
+	if !s.cfg.SMS {
+		return Sent{}, errNoSMS
+	}
 	u, mobile, canon, err := s.resetHolder(ctx, account)
 	if err != nil {
 		return Sent{}, err
