@@ -145,6 +145,12 @@ func (c *counter) get(key string) int {
 	return c.n[key]
 }
 
+func (c *counter) keys() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.n)
+}
+
 // logBuffer collects a logger's lines for a test to read.
 type logBuffer struct {
 	mu  sync.Mutex

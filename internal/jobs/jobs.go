@@ -28,6 +28,10 @@
 // asynq keeps its own keys under asynq:{<Queue>}: and a few global ones
 // (asynq:queues, asynq:servers, asynq:workers); only the done-marks are
 // this package's.
+//
+// The embedded mode's miniredis runs every command and script asynq sends
+// here as Redis does (the tests run the promises on both), but it expires
+// keys only with ClockTTL(true): without it a done-mark outlives Retention.
 package jobs
 
 import (

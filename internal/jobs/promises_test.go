@@ -79,7 +79,7 @@ func testOnce(t *testing.T, b backend) {
 func testRetry(t *testing.T, b backend) {
 	q := newQueue(t, b, Config{Backoff: func(int) time.Duration { return 10 * time.Millisecond }})
 	var calls, sent counter
-	q.Handle("mail", func(_ context.Context, payload []byte) error {
+	q.Handle("mail", func(context.Context, []byte) error {
 		if calls.add("mail") <= 2 {
 			return errors.New("provider said 503")
 		}
