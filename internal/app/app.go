@@ -274,6 +274,9 @@ func (a *App) openRedis(cfg config.Config) error {
 		if err != nil {
 			return fmt.Errorf("starting the in-process redis: %w", err)
 		}
+		// Expire keys by the wall clock, as a real Redis does: captchas,
+		// SMS codes and the job queue's done-marks rely on their TTLs.
+		m.ClockTTL(true)
 		a.miniRedis = m
 		addr = m.Addr()
 	}
