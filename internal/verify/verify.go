@@ -423,3 +423,6 @@ func digest(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:])
 }
+
+// Codes is the code store (tests move its clock).
+func (s *Service) Codes() *smscode.Store { return s.d.Codes }
