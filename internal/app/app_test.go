@@ -33,6 +33,8 @@ func mysqlConfig(t *testing.T, args ...string) config.Config {
 		"STOREFRONT_REDIS_PREFIX": prefix,
 		"STOREFRONT_JWT_SECRET":   strings.Repeat("k", 32),
 		"STOREFRONT_DATA_DIR":     t.TempDir(),
+		// Sign-up trusts the mobile unless a test asks for SMS codes.
+		"STOREFRONT_REQUIRE_SMS": "false",
 	}
 	cfg, err := config.Load(args, func(k string) string { return vars[k] })
 	if err != nil {
@@ -189,5 +191,54 @@ func TestTheEmbeddedDataIsReadableByItsOwnerOnly(t *testing.T) {
 			t.Fatalf("%s holds %d files", dir, files)
 		}
 		_ = a.Close()
+	}
+}
+
+// A MySQL shop whose sign-up needs SMS codes but has no way to send them
+// would refuse every shopper: it says so at start instead.
+func TestAMySQLShopRequiringSMSWithoutAGatewayRefusesToStart(t *testing.T) {
+	t.Parallel()
+	_, _, err := start(t, mysqlConfig(t, "-alipay-sandbox=true", "-require-sms=true"))
+	if !errors.Is(err, app.ErrNoSMSGateway) || !strings.Contains(err.Error(), "-aliyun-sms-access-key-id") || !strings.Contains(err.Error(), "-require-sms=false") {
+		t.Fatalf("started or refused with %v; want ErrNoSMSGateway naming the ways out", err)
+	}
+}
+
+// The outbox hands out every code and the QQ sandbox signs anyone in: on
+// MySQL they run only when named, and say so loudly.
+func TestTheOutboxAndQQSandboxOnMySQLAreAskedForByNameAndWarn(t *testing.T) {
+	t.Parallel()
+	a, logs, err := start(t, mysqlConfig(t, "-alipay-sandbox=true"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Outbox != nil || a.QQSandbox != nil || a.QQ != nil || a.Emails != nil {
+		t.Fatalf("by default on MySQL: outbox %v, QQ sandbox %v, QQ %v, emails %v; want none",
+			a.Outbox != nil, a.QQSandbox != nil, a.QQ != nil, a.Emails != nil)
+	}
+	srv := httptest.NewServer(a.Handler)
+	t.Cleanup(srv.Close)
+	for _, path := range []string{"/dev/outbox", "/qq-sandbox/authorize", "/verify-email?token=x"} {
+		res, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusNotFound {
+			t.Errorf("GET %s answered %d, want 404", path, res.StatusCode)
+		}
+	}
+
+	a, logs, err = start(t, mysqlConfig(t, "-alipay-sandbox=true", "-dev-outbox=true", "-qq-sandbox=true", "-require-sms=true"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Outbox == nil || a.QQSandbox == nil {
+		t.Fatal("named on MySQL, the outbox or the QQ sandbox did not start")
+	}
+	for _, want := range []string{"DEV OUTBOX ON A MYSQL DEPLOYMENT", "QQ SANDBOX ON A MYSQL DEPLOYMENT"} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("no %q warning at start:\n%s", want, logs)
+		}
 	}
 }
