@@ -3,6 +3,7 @@ package graph_test
 import (
 	"encoding/json"
 	"fmt"
+	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	"github.com/storefront/storefront/internal/config"
 	"github.com/storefront/storefront/internal/gqltest"
 	"github.com/storefront/storefront/internal/outbox"
+	"github.com/storefront/storefront/internal/sms"
 	"github.com/storefront/storefront/internal/smscode"
 	"github.com/storefront/storefront/internal/verify"
 )
@@ -507,5 +509,41 @@ func TestAShopWithoutSMSAnswersNotConfigured(t *testing.T) {
 	s := gqltest.Start(t, gqltest.Options{Config: func(c *config.Config) { c.DevOutbox = false }})
 	if res := sendCode(t, s, newMobile(), smscode.Register); res.Code() != apperr.CodeNotConfigured {
 		t.Fatalf("sendSmsCode without a gateway: %+v", res.Errors)
+	}
+}
+
+// With Aliyun configured, codes go through its signed API (here its local
+// stand-in, which checks the signature as Aliyun does), not the outbox; a
+// send Aliyun throttles is retried by the job and delivered once.
+func TestCodesGoThroughAliyunWhenConfiguredAndARefusedSendIsRetriedOnce(t *testing.T) {
+	t.Parallel()
+	standIn := sms.NewAliyunStandIn("LTAItest", "test-secret")
+	standIn.SignName = "店面"
+	standIn.Templates = map[string][]string{"SMS_0001": {"code"}}
+	standIn.FailNext(1, "isv.BUSINESS_LIMIT_CONTROL")
+	hs := httptest.NewServer(standIn.Handler())
+	t.Cleanup(hs.Close)
+	s := smsShop(t, func(c *config.Config) {
+		c.AliyunSMSKeyID, c.AliyunSMSSecret = "LTAItest", "test-secret"
+		c.AliyunSMSSignName, c.AliyunSMSTemplate, c.AliyunSMSEndpoint = "店面", "SMS_0001", hs.URL+"/"
+	})
+	mobile := newMobile()
+	if res := sendCode(t, s, mobile, smscode.Login); len(res.Errors) > 0 {
+		t.Fatal(res.Errors)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for len(standIn.Sent()) == 0 && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+	}
+	time.Sleep(time.Second) // a second delivery would come now
+	sent := standIn.Sent()
+	if len(sent) != 1 || sent[0].Mobile != mobile || sent[0].TemplateCode != "SMS_0001" || len(sent[0].Params["code"]) != 6 || sent[0].OutID == "" {
+		t.Fatalf("Aliyun received %+v, want one code SMS to %s", sent, mobile)
+	}
+	if res := loginBySms(t, s, mobile, sent[0].Params["code"]); len(res.Errors) > 0 {
+		t.Fatalf("the code Aliyun delivered: %+v", res.Errors)
+	}
+	if s.App.Outbox != nil && len(smsTo(s, mobile)) != 0 {
+		t.Fatal("the outbox got an SMS Aliyun sends")
 	}
 }
