@@ -208,7 +208,7 @@ func TestAMySQLShopRequiringSMSWithoutAGatewayRefusesToStart(t *testing.T) {
 // MySQL they run only when named, and say so loudly.
 func TestTheOutboxAndQQSandboxOnMySQLAreAskedForByNameAndWarn(t *testing.T) {
 	t.Parallel()
-	a, logs, err := start(t, mysqlConfig(t, "-alipay-sandbox=true"))
+	a, _, err := start(t, mysqlConfig(t, "-alipay-sandbox=true"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -229,7 +229,7 @@ func TestTheOutboxAndQQSandboxOnMySQLAreAskedForByNameAndWarn(t *testing.T) {
 		}
 	}
 
-	a, logs, err = start(t, mysqlConfig(t, "-alipay-sandbox=true", "-dev-outbox=true", "-qq-sandbox=true", "-require-sms=true"))
+	a, logs, err := start(t, mysqlConfig(t, "-alipay-sandbox=true", "-dev-outbox=true", "-qq-sandbox=true", "-require-sms=true"))
 	if err != nil {
 		t.Fatal(err)
 	}
