@@ -96,9 +96,11 @@ func (s *Service) Links() *signed.Sealer { return s.links }
 
 // ReadEmail checks and canonicalizes an address: a bare addr-spec (no
 // display name), at most 254 bytes, no control or space characters, the
-// domain lower-cased.
+// domain lower-cased. Only plain spaces around it are forgiven (a pasted
+// address); a line break or tab anywhere is refused, not trimmed: it is
+// the shape of a header injection, and a form never sends one.
 func ReadEmail(s string) (string, error) {
-	s = strings.TrimSpace(s)
+	s = strings.Trim(s, " ")
 	bad := apperr.BadField("email", "email must be an address like name@example.com")
 	if s == "" || len(s) > 254 || strings.IndexFunc(s, func(r rune) bool { return unicode.IsControl(r) || unicode.IsSpace(r) }) >= 0 {
 		return "", bad

@@ -2,10 +2,11 @@
 // binds a QQ account to a shop account. Its promises:
 //
 //   - The state sent to QQ is the server's: signed, good for 10 minutes
-//     and once (a nonce in Redis, deleted when it comes back), and it
-//     carries the frontend's own state back to it, which the frontend
-//     compares with what it kept (the CSRF check on its side). A forged,
-//     expired or replayed state is refused before QQ is asked anything.
+//     and once (a nonce in Redis, deleted when it comes back), and the
+//     frontend's own state comes back with the login exactly as it was
+//     given, for the frontend to compare with what it kept (the CSRF check
+//     on its side). A forged, expired or replayed state is refused before
+//     QQ is asked anything.
 //   - A known openid signs in. An unknown one gets a signed bind token (10
 //     minutes) that bindQq exchanges, with the mobile proven by a LOGIN
 //     SMS code, for a login: an existing account of that mobile must give
@@ -84,9 +85,13 @@ func New(d Deps) *Service {
 	return &Service{d: d, states: signed.New(d.Key, "qq-state"), binds: signed.New(d.Key, "qq-bind")}
 }
 
+// statePayload is what the state QQ carries holds: the nonce only. The
+// frontend's state waits in Redis under the nonce: inside the token, JSON
+// would escape some of its 256 characters six-fold ("<" is \u003c) and
+// the token would outgrow what signed.Open reads, refusing the shop's own
+// state; it would also lengthen QQ's URL for nothing.
 type statePayload struct {
-	Nonce  string `json:"n"`
-	Client string `json:"s"`
+	Nonce string `json:"n"`
 }
 
 func (s *Service) nonceKey(n string) string { return s.d.Prefix + "qqstate:" + n }
@@ -105,11 +110,11 @@ func (s *Service) LoginURL(ctx context.Context, c auth.Origin, clientState strin
 	if err != nil {
 		return "", err
 	}
-	state, _, err := s.states.Seal(statePayload{Nonce: nonce, Client: clientState}, TTL)
+	state, _, err := s.states.Seal(statePayload{Nonce: nonce}, TTL)
 	if err != nil {
 		return "", err
 	}
-	if err := s.d.Redis.Set(ctx, s.nonceKey(nonce), 1, TTL).Err(); err != nil {
+	if err := s.d.Redis.Set(ctx, s.nonceKey(nonce), clientState, TTL).Err(); err != nil {
 		return "", apperr.Unavailable{Cause: fmt.Errorf("qqlogin: storing the state: %w", err)}
 	}
 	return s.d.QQ.AuthCodeURL(state), nil
@@ -135,18 +140,20 @@ func (s *Service) Login(ctx context.Context, c auth.Origin, code, state string) 
 	case err != nil:
 		return Result{}, apperr.BadField("state", "the state is not one this shop sent to QQ")
 	}
-	n, err := s.d.Redis.Del(ctx, s.nonceKey(st.Nonce)).Result()
+	// GETDEL spends the nonce and reads the frontend's state in one step:
+	// of two racing logins with one state, one gets it.
+	clientState, err := s.d.Redis.GetDel(ctx, s.nonceKey(st.Nonce)).Result()
+	if errors.Is(err, redis.Nil) {
+		return Result{}, apperr.BadField("state", "this QQ login was finished already; start again").With("reason", apperr.ReasonUsed)
+	}
 	if err != nil {
 		return Result{}, apperr.Unavailable{Cause: fmt.Errorf("qqlogin: spending the state: %w", err)}
-	}
-	if n == 0 {
-		return Result{}, apperr.BadField("state", "this QQ login was finished already; start again").With("reason", apperr.ReasonUsed)
 	}
 	id, err := s.d.QQ.Identify(ctx, strings.TrimSpace(code))
 	if err != nil {
 		return Result{}, err
 	}
-	out := Result{Nickname: id.Nickname, ClientState: st.Client}
+	out := Result{Nickname: id.Nickname, ClientState: clientState}
 	u, err := s.d.Client.User.Query().Where(user.QqOpenid(id.OpenID)).Only(ctx)
 	if err == nil {
 		out.Tokens, err = s.d.Auth.StartSession(ctx, u, c)
