@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/storefront/storefront/ent/user"
+	"github.com/storefront/storefront/internal/apperr"
 	"github.com/storefront/storefront/internal/config"
 	"github.com/storefront/storefront/internal/gqltest"
 	"github.com/storefront/storefront/internal/outbox"
@@ -499,5 +500,38 @@ func TestQQLoginIsNotConfiguredWithoutAnApp(t *testing.T) {
 	}
 	if code, _, _ := resultPage(t, s.URL+"/qq-sandbox/authorize?response_type=code&client_id="+qqconnect.SandboxAppID); code != http.StatusNotFound {
 		t.Fatalf("/qq-sandbox/authorize without the sandbox: %d; want 404", code)
+	}
+}
+
+// An account made by loginBySms has no password: its holder binds QQ with
+// the SMS code alone, as its logins are proven, and no password logs in.
+func TestAnAccountMadeBySMSBindsQQWithItsCodeAlone(t *testing.T) {
+	t.Parallel()
+	s := gqltest.Start(t, gqltest.Options{RunJobs: true})
+	mobile := newMobile()
+	res := loginBySms(t, s, mobile, e2eSMSCode(t, s, mobile))
+	var made smsLogin
+	mustDecode(t, res, &made)
+	for _, pw := range []string{"", "!none", "password1"} {
+		if r := s.Post(t, gqltest.Request{Query: `mutation($a: String!, $p: String!) { login(input: {account: $a, password: $p}) { accessToken } }`,
+			Variables: map[string]any{"a": mobile, "p": pw}}); r.Code() != apperr.CodeUnauthenticated {
+			t.Fatalf("a password %q signed in to an account without one: %+v", pw, r.Errors)
+		}
+	}
+	openID := qqconnect.DefaultSandboxUsers()[2].OpenID
+	first := e2eQQSignIn(t, s, openID, "sms-account")
+	if first.BindToken == nil || first.Auth != nil {
+		t.Fatalf("a new QQ user: %+v", first)
+	}
+	s.App.Redis.Del(t.Context(), resendKeys(t, s, mobile)...) // the next minute
+	var bound struct {
+		BindQq struct{ User struct{ Username string } }
+	}
+	mustDecode(t, e2eBindQQ(t, s, *first.BindToken, mobile, e2eSMSCode(t, s, mobile), nil), &bound)
+	if bound.BindQq.User.Username != made.LoginBySms.User.Username {
+		t.Fatalf("bound to %q, want the SMS account %q", bound.BindQq.User.Username, made.LoginBySms.User.Username)
+	}
+	if next := e2eQQSignIn(t, s, openID, "again"); next.Auth == nil || next.BindToken != nil {
+		t.Fatalf("the next QQ login: %+v", next)
 	}
 }

@@ -187,8 +187,8 @@ func (s *Service) Register(ctx context.Context, c Origin, username, password, mo
 type NewAccount struct {
 	// Username empty: a generated one (sign-up by SMS or QQ asks for none).
 	Username string
-	// Password empty: an unusable hash; the account signs in by SMS or QQ
-	// until a password reset gives it one.
+	// Password empty: none (see HasPassword); the account signs in by SMS
+	// or QQ until a password reset gives it one.
 	Password string
 	Mobile   string
 	QQOpenID string
@@ -197,13 +197,6 @@ type NewAccount struct {
 // CreateAccount stores a new account; a taken username, mobile or QQ
 // openid is BAD_USER_INPUT with reason TAKEN.
 func (s *Service) CreateAccount(ctx context.Context, a NewAccount) (*ent.User, error) {
-	password := a.Password
-	if password == "" {
-		var err error
-		if password, err = randomToken(32); err != nil {
-			return nil, err
-		}
-	}
 	if a.Username == "" {
 		tail, err := randomToken(9)
 		if err != nil {
@@ -212,9 +205,12 @@ func (s *Service) CreateAccount(ctx context.Context, a NewAccount) (*ent.User, e
 		// The rule's alphabet: base64url is letters, digits, - and _.
 		a.Username = "sf_" + strings.ToLower(tail)
 	}
-	hash, err := s.hasher.Hash(ctx, password)
-	if err != nil {
-		return nil, err
+	hash := noPassword
+	if a.Password != "" {
+		var err error
+		if hash, err = s.hasher.Hash(ctx, a.Password); err != nil {
+			return nil, err
+		}
 	}
 	create := s.client.User.Create().SetUsername(a.Username).SetMobile(a.Mobile).SetPasswordHash(hash)
 	if a.QQOpenID != "" {
@@ -316,7 +312,7 @@ func (s *Service) Login(ctx context.Context, account, password string, c Origin)
 		return nil, fmt.Errorf("auth: login: %w", err)
 	}
 	hash := s.dummyHash
-	if u != nil {
+	if u != nil && HasPassword(u) {
 		hash = u.PasswordHash
 	}
 	ok, err = s.hasher.Check(ctx, password, hash)
@@ -326,7 +322,7 @@ func (s *Service) Login(ctx context.Context, account, password string, c Origin)
 	if err != nil {
 		return nil, fmt.Errorf("auth: login: %w", err)
 	}
-	if u == nil || !ok || !u.Active {
+	if u == nil || !ok || !u.Active || !HasPassword(u) {
 		if err := s.throttle.Failed(ctx, c.Addr); err != nil {
 			return nil, err
 		}
@@ -487,7 +483,12 @@ func (s *Service) CheckPassword(ctx context.Context, u *ent.User, field, passwor
 	if err := s.throttle.Attempt(ctx, account, c.Addr); err != nil {
 		return err
 	}
-	ok, err := s.hasher.Check(ctx, password, u.PasswordHash)
+	hash := u.PasswordHash
+	if !HasPassword(u) {
+		hash = s.dummyHash // no password is right; it costs what a wrong one does
+	}
+	ok, err := s.hasher.Check(ctx, password, hash)
+	ok = ok && HasPassword(u)
 	if apperr.CodeOf(err) != "" {
 		return err
 	}
@@ -502,6 +503,13 @@ func (s *Service) CheckPassword(ctx context.Context, u *ent.User, field, passwor
 	}
 	return s.throttle.Succeeded(ctx, account)
 }
+
+// noPassword is the stored hash of an account without a password (made by
+// SMS or QQ): no argon2 hash starts with "!", so no password matches it.
+const noPassword = "!none"
+
+// HasPassword reports whether the account has a password to sign in with.
+func HasPassword(u *ent.User) bool { return u.PasswordHash != noPassword }
 
 // PasswordFingerprint names the account's current password without
 // revealing its hash: a reset token carries it, so a token made before a

@@ -201,6 +201,12 @@ func (s *Service) LinkHandler() http.Handler {
 			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 			return
 		}
+		if r.Method == http.MethodHead {
+			// Link checkers in mail clients ask HEAD: they are not the
+			// shopper opening the link.
+			w.Header().Set("Cache-Control", "no-store")
+			return
+		}
 		status := "verified"
 		if _, err := s.VerifyEmail(r.Context(), r.URL.Query().Get("token")); err != nil {
 			switch {

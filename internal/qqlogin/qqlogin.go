@@ -124,8 +124,8 @@ func (s *Service) LoginURL(ctx context.Context, c auth.Origin, clientState strin
 type Result struct {
 	Tokens *auth.Tokens
 	// BindToken, when Tokens is nil, binds the QQ account with bindQq.
-	BindToken          string
-	BindTokenExpiresAt time.Time
+	BindToken          *string
+	BindTokenExpiresAt *time.Time
 	Nickname           string
 	// ClientState is the frontend's state, for it to compare.
 	ClientState string
@@ -162,8 +162,12 @@ func (s *Service) Login(ctx context.Context, c auth.Origin, code, state string) 
 	if !ent.IsNotFound(err) {
 		return Result{}, fmt.Errorf("qqlogin: %w", err)
 	}
-	out.BindToken, out.BindTokenExpiresAt, err = s.binds.Seal(bindPayload{OpenID: id.OpenID}, TTL)
-	return out, err
+	tok, exp, err := s.binds.Seal(bindPayload{OpenID: id.OpenID}, TTL)
+	if err != nil {
+		return Result{}, err
+	}
+	out.BindToken, out.BindTokenExpiresAt = &tok, &exp
+	return out, nil
 }
 
 type bindPayload struct {
@@ -193,11 +197,15 @@ func (s *Service) Bind(ctx context.Context, c auth.Origin, bindToken, mobile, sm
 		if u.QqOpenid != nil && *u.QqOpenid != b.OpenID {
 			return nil, apperr.BadField("mobile", "this account is bound to another QQ account").With("reason", apperr.ReasonTaken)
 		}
-		if password == nil || *password == "" {
-			return nil, apperr.BadField("password", "this mobile has an account: give its password to bind QQ to it")
-		}
-		if err := s.d.Auth.CheckPassword(ctx, u, "password", *password, c); err != nil {
-			return nil, err
+		// An account without a password (made by SMS) is proven by the
+		// SMS code alone, as its logins are.
+		if auth.HasPassword(u) {
+			if password == nil || *password == "" {
+				return nil, apperr.BadField("password", "this mobile has an account: give its password to bind QQ to it")
+			}
+			if err := s.d.Auth.CheckPassword(ctx, u, "password", *password, c); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if err := s.d.Mobiles.ProveMobile(ctx, mobile, smscode.Login, smsCode); err != nil {
