@@ -205,9 +205,15 @@ func TestOneCodePerMobilePerMinuteAndDailyCaps(t *testing.T) {
 	if res := sendCode(t, s, mobile, smscode.Register); len(res.Errors) > 0 {
 		t.Fatal(res.Errors)
 	}
-	res := sendCode(t, s, mobile, smscode.Login)
+	id, answer := solvedCaptcha(t, s)
+	early := map[string]any{"in": map[string]any{"mobile": mobile, "purpose": "LOGIN", "captchaId": id, "captchaAnswer": answer}}
+	res := s.Post(t, gqltest.Request{Query: sendSmsCodeDoc, Variables: early})
 	if res.Code() != apperr.CodeRateLimited {
 		t.Fatalf("a second send within the minute: %+v", res.Errors)
+	}
+	// Refused before the captcha was looked at: it still serves the retry.
+	if err := s.App.Captchas.Check(t.Context(), id, answer); err != nil {
+		t.Fatalf("the early send spent its captcha: %v", err)
 	}
 	if wait, _ := res.Errors[0].Extensions["retryAfter"].(float64); wait < 1 || wait > 60 {
 		t.Fatalf("retryAfter %v", res.Errors[0].Extensions["retryAfter"])

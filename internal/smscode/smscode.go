@@ -142,6 +142,16 @@ if n >= tonumber(ARGV[2]) then redis.call('DEL', KEYS[1]) end
 return 0
 `)
 
+// ResendWait is how long mobile must wait for its next code (0: none),
+// so a caller can refuse before it spends a captcha. Issue checks again.
+func (s *Store) ResendWait(ctx context.Context, mobile string) (time.Duration, error) {
+	d, err := s.rdb.PTTL(ctx, s.prefix+"resend:{"+mobile+"}").Result()
+	if err != nil {
+		return 0, apperr.Unavailable{Cause: fmt.Errorf("smscode: reading the resend window: %w", err)}
+	}
+	return max(d, 0), nil
+}
+
 // Issue makes a code for mobile and purpose, asked from client address
 // addr, and returns it for sending. mobile must already be canonical.
 func (s *Store) Issue(ctx context.Context, mobile string, p Purpose, addr string) (string, error) {
@@ -157,7 +167,7 @@ func (s *Store) Issue(ctx context.Context, mobile string, p Purpose, addr string
 	day := now.Format("20060102")
 	left := now.Truncate(24 * time.Hour).Add(24 * time.Hour).Sub(now)
 	keys := []string{
-		s.prefix + "resend:{" + mobile + "}",
+		s.prefix + "resend:{" + mobile + "}", // ResendWait reads it too
 		s.prefix + "day:" + day + ":m:{" + mobile + "}",
 		s.prefix + "day:" + day + ":a:" + ratelimit.AddressKey(addr),
 		s.codeKey(p, mobile),

@@ -152,6 +152,9 @@ func (s *Service) SendSMSCode(ctx context.Context, c auth.Origin, mobile string,
 	if err != nil {
 		return Sent{}, err
 	}
+	if err := s.beforeCaptcha(ctx, mobile); err != nil {
+		return Sent{}, err
+	}
 	if err := s.d.Captchas.Check(ctx, captchaID, answer); err != nil {
 		return Sent{}, err
 	}
@@ -164,6 +167,17 @@ func (s *Service) SendSMSCode(ctx context.Context, c auth.Origin, mobile string,
 		deliver = holder || p == smscode.Login && s.cfg.LoginRegisters
 	}
 	return s.send(ctx, c, mobile, p, deliver)
+}
+
+// beforeCaptcha refuses a send the resend window would refuse anyway,
+// before the captcha is spent on it (the shopper keeps it for the retry).
+func (s *Service) beforeCaptcha(ctx context.Context, mobile string) error {
+	wait, err := s.d.Codes.ResendWait(ctx, mobile)
+	if err != nil || wait <= 0 {
+		return err
+	}
+	secs := int64((wait + time.Second - 1) / time.Second)
+	return apperr.New(apperr.CodeRateLimited, "a code was sent to this mobile less than a minute ago").With("retryAfter", secs)
 }
 
 // send records a code and, when deliver, queues its SMS. An undelivered
@@ -335,6 +349,9 @@ func (s *Service) StartPasswordReset(ctx context.Context, c auth.Origin, account
 		return Sent{}, err
 	}
 	if err := s.resetThrottle(ctx, c, canon); err != nil {
+		return Sent{}, err
+	}
+	if err := s.beforeCaptcha(ctx, mobile); err != nil {
 		return Sent{}, err
 	}
 	if err := s.d.Captchas.Check(ctx, captchaID, answer); err != nil {
