@@ -16,10 +16,6 @@ package emailverify
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"html/template"
@@ -140,7 +136,7 @@ func (s *Service) SetEmail(ctx context.Context, p auth.Principal, c auth.Origin,
 	if err := s.limiter.Allow(ctx, AddressRule, ratelimit.AddressKey(c.Addr)); err != nil {
 		return nil, err
 	}
-	nonce, err := random()
+	nonce, err := signed.Nonce()
 	if err != nil {
 		return nil, err
 	}
@@ -149,13 +145,13 @@ func (s *Service) SetEmail(ctx context.Context, p auth.Principal, c auth.Origin,
 		return nil, err
 	}
 	u, err = s.client.User.UpdateOneID(u.ID).
-		SetEmail(email).SetEmailVerified(false).SetEmailToken(digest(nonce)).Save(ctx)
+		SetEmail(email).SetEmailVerified(false).SetEmailToken(signed.Digest(nonce)).Save(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("emailverify: storing the email: %w", err)
 	}
 	link := s.cfg.PublicURL + LinkPath + "?token=" + url.QueryEscape(token)
 	m := smail.Message{
-		ID:      "verify-" + digest(nonce)[:32],
+		ID:      "verify-" + signed.Digest(nonce)[:32],
 		To:      email,
 		Subject: s.cfg.Shop + " 邮箱验证 / Verify your email",
 		Text: fmt.Sprintf("您好 %s：\n\n请在 %s 前打开下面的链接，验证这个邮箱：\n%s\n\n"+
@@ -181,7 +177,7 @@ func (s *Service) VerifyEmail(ctx context.Context, token string) (*ent.User, err
 		return nil, apperr.BadField("token", "the link is not valid")
 	}
 	n, err := s.client.User.Update().
-		Where(user.ID(p.UserID), user.EmailToken(digest(p.Nonce))).
+		Where(user.ID(p.UserID), user.EmailToken(signed.Digest(p.Nonce))).
 		SetEmailVerified(true).ClearEmailToken().Save(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("emailverify: %w", err)
@@ -236,18 +232,7 @@ func landing(base, status string) string {
 	return base + sep + "status=" + status
 }
 
-func random() (string, error) {
-	b := make([]byte, 24)
-	if _, err := rand.Read(b); err != nil {
-		return "", err
-	}
-	return base64.RawURLEncoding.EncodeToString(b), nil
-}
 
-func digest(s string) string {
-	sum := sha256.Sum256([]byte(s))
-	return hex.EncodeToString(sum[:])
-}
 
 // ResultPath is the built-in landing page, for a shop without a frontend
 // page of its own.

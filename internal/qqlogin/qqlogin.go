@@ -18,8 +18,6 @@ package qqlogin
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"strings"
@@ -106,7 +104,7 @@ func (s *Service) LoginURL(ctx context.Context, c auth.Origin, clientState strin
 	if err := s.d.Limiter.Allow(ctx, URLRule, ratelimit.AddressKey(c.Addr)); err != nil {
 		return "", err
 	}
-	nonce, err := random()
+	nonce, err := signed.Nonce()
 	if err != nil {
 		return "", err
 	}
@@ -241,10 +239,3 @@ func (s *Service) Bind(ctx context.Context, c auth.Origin, bindToken, mobile, sm
 	return s.d.Auth.StartSession(ctx, u, c)
 }
 
-func random() (string, error) {
-	b := make([]byte, 18)
-	if _, err := rand.Read(b); err != nil {
-		return "", err
-	}
-	return base64.RawURLEncoding.EncodeToString(b), nil
-}

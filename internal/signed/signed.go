@@ -10,8 +10,10 @@ package signed
 
 import (
 	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -98,4 +100,21 @@ func (s *Sealer) mac(msg string) string {
 	m := hmac.New(sha256.New, s.key)
 	m.Write([]byte(msg))
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// Nonce is 24 random bytes, base64url: the one-time part of a token, a
+// job id, a link.
+func Nonce() (string, error) {
+	b := make([]byte, 24)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// Digest is how a nonce is kept where a copy must not be usable: SHA-256,
+// hex (a nonce has 192 bits: no key is needed to make it unguessable).
+func Digest(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
 }

@@ -25,7 +25,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -193,7 +192,7 @@ func (s *Service) send(ctx context.Context, c auth.Origin, mobile string, p smsc
 	if !deliver {
 		return out, nil
 	}
-	id, err := randomID()
+	id, err := signed.Nonce()
 	if err != nil {
 		return Sent{}, err
 	}
@@ -383,13 +382,13 @@ func (s *Service) CheckResetCode(ctx context.Context, c auth.Origin, account, co
 		// A code no one was sent, guessed: answered as a wrong one.
 		return ResetToken{}, apperr.BadField("smsCode", "the SMS code is wrong or has expired")
 	}
-	tok, err := randomID()
+	tok, err := signed.Nonce()
 	if err != nil {
 		return ResetToken{}, err
 	}
 	exp := s.d.Codes.Now().Add(ResetTTL)
 	val := strconv.Itoa(u.ID) + ":" + auth.PasswordFingerprint(u)
-	if err := s.d.Redis.Set(ctx, s.resetKey+digest(tok), val, ResetTTL).Err(); err != nil {
+	if err := s.d.Redis.Set(ctx, s.resetKey+signed.Digest(tok), val, ResetTTL).Err(); err != nil {
 		return ResetToken{}, apperr.Unavailable{Cause: fmt.Errorf("verify: storing the reset token: %w", err)}
 	}
 	return ResetToken{Token: tok, ExpiresAt: exp}, nil
@@ -406,7 +405,7 @@ func (s *Service) ResetPassword(ctx context.Context, c auth.Origin, token, next 
 	if token == "" || len(token) > 64 {
 		return errBadResetToken
 	}
-	key := s.resetKey + digest(token)
+	key := s.resetKey + signed.Digest(token)
 	val, err := s.d.Redis.Get(ctx, key).Result()
 	if errors.Is(err, redis.Nil) {
 		return errBadResetToken
@@ -428,18 +427,7 @@ func (s *Service) ResetPassword(ctx context.Context, c auth.Origin, token, next 
 	return nil
 }
 
-func randomID() (string, error) {
-	b := make([]byte, 24)
-	if _, err := rand.Read(b); err != nil {
-		return "", err
-	}
-	return base64.RawURLEncoding.EncodeToString(b), nil
-}
 
-func digest(s string) string {
-	sum := sha256.Sum256([]byte(s))
-	return hex.EncodeToString(sum[:])
-}
 
 // Codes is the code store (tests move its clock).
 func (s *Service) Codes() *smscode.Store { return s.d.Codes }
