@@ -232,8 +232,6 @@ func landing(base, status string) string {
 	return base + sep + "status=" + status
 }
 
-
-
 // ResultPath is the built-in landing page, for a shop without a frontend
 // page of its own.
 const ResultPath = LinkPath + "/result"

@@ -238,4 +238,3 @@ func (s *Service) Bind(ctx context.Context, c auth.Origin, bindToken, mobile, sm
 	}
 	return s.d.Auth.StartSession(ctx, u, c)
 }
-

@@ -427,7 +427,5 @@ func (s *Service) ResetPassword(ctx context.Context, c auth.Origin, token, next 
 	return nil
 }
 
-
-
 // Codes is the code store (tests move its clock).
 func (s *Service) Codes() *smscode.Store { return s.d.Codes }
