@@ -17,6 +17,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
@@ -25,6 +26,7 @@ import (
 	"github.com/storefront/storefront/internal/app"
 	"github.com/storefront/storefront/internal/config"
 	"github.com/storefront/storefront/internal/database"
+	"github.com/storefront/storefront/internal/jobs"
 	"github.com/storefront/storefront/internal/payment"
 	"github.com/storefront/storefront/internal/testenv"
 )
@@ -142,6 +144,14 @@ func StartOn(t testing.TB, cfg config.Config, opts app.Options) *Server {
 	hs.Start()
 	t.Cleanup(func() {
 		hs.Close()
+		if !cfg.Embedded() {
+			// asynq's keys are outside the test's Redis prefix.
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			if err := jobs.Drop(ctx, a.Redis, a.Jobs.Name()); err != nil {
+				t.Errorf("gqltest: dropping the job queue: %v", err)
+			}
+		}
 		_ = a.Close()
 	})
 	s.URL, s.App = hs.URL, a

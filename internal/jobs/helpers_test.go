@@ -38,14 +38,9 @@ func realRedis(t *testing.T) backend {
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		iter := b.rdb.Scan(ctx, 0, "asynq:{"+b.queue+"}:*", 1000).Iterator()
-		for iter.Next(ctx) {
-			b.rdb.Del(ctx, iter.Val())
-		}
-		if err := iter.Err(); err != nil {
+		if err := Drop(ctx, b.rdb, b.queue); err != nil {
 			t.Errorf("deleting asynq's keys of %s: %v", b.queue, err)
 		}
-		b.rdb.SRem(ctx, "asynq:queues", b.queue)
 	})
 	return b
 }

@@ -286,3 +286,23 @@ func (q *Queue) isClosed() bool {
 	defer q.mu.Unlock()
 	return q.closed
 }
+
+// Drop deletes everything of queue from Redis: its jobs in every state
+// and its name in asynq's list of queues. asynq's keys live outside the
+// shop's key prefix, so tests that end, and a shop retiring a queue, call
+// it rather than rely on the prefix. Done-marks stay (they expire).
+func Drop(ctx context.Context, rdb redis.UniversalClient, queue string) error {
+	iter := rdb.Scan(ctx, 0, "asynq:{"+queue+"}:*", 1000).Iterator()
+	for iter.Next(ctx) {
+		if err := rdb.Del(ctx, iter.Val()).Err(); err != nil {
+			return err
+		}
+	}
+	if err := iter.Err(); err != nil {
+		return err
+	}
+	return rdb.SRem(ctx, "asynq:queues", queue).Err()
+}
+
+// Name is the queue's asynq name (Config.Queue).
+func (q *Queue) Name() string { return q.cfg.Queue }
