@@ -145,11 +145,13 @@ func StartOn(t testing.TB, cfg config.Config, opts app.Options) *Server {
 	t.Cleanup(func() {
 		hs.Close()
 		if !cfg.Embedded() {
-			// asynq's keys are outside the test's Redis prefix.
+			// asynq's keys are outside the test's Redis prefix. A fault
+			// test may have stopped its Redis: then there is nothing to
+			// drop, and nothing to fail.
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
 			if err := jobs.Drop(ctx, a.Redis, a.Jobs.Name()); err != nil {
-				t.Errorf("gqltest: dropping the job queue: %v", err)
+				t.Logf("gqltest: the job queue's keys stay: %v", err)
 			}
 		}
 		_ = a.Close()
