@@ -23,6 +23,11 @@ func (r *categoryResolver) Children(ctx context.Context, obj *ent.Category) ([]*
 	return r.Catalog.Children(ctx, obj.ID)
 }
 
+// HotSkus is the resolver for the hotSkus field.
+func (r *categoryResolver) HotSkus(ctx context.Context, obj *ent.Category, first int) ([]*ent.SKU, error) {
+	return r.HotSKUs.Top(ctx, obj.ID, first)
+}
+
 // Categories is the resolver for the categories field.
 func (r *queryResolver) Categories(ctx context.Context) ([]*ent.Category, error) {
 	return r.Catalog.Roots(ctx)

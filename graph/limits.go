@@ -14,6 +14,7 @@ import (
 	"github.com/storefront/storefront/graph/generated"
 	"github.com/storefront/storefront/internal/apperr"
 	"github.com/storefront/storefront/internal/orderstate"
+	"github.com/storefront/storefront/internal/hotskus"
 	"github.com/storefront/storefront/internal/paging"
 )
 
@@ -67,6 +68,7 @@ func complexity() generated.ComplexityRoot {
 	c.Query.Nodes = func(child int, ids []int) int { return max(len(ids), 1) * (1 + child) }
 	c.Query.Categories = func(child int) int { return 1 + child*childrenPerParent }
 	c.Category.Children = func(child int) int { return 1 + child*childrenPerParent }
+	c.Category.HotSkus = func(child, first int) int { return 1 + child*min(max(first, 1), hotskus.Max) }
 	c.SKU.Specifications = func(child int) int { return 1 + child*specsPerProduct }
 	c.SkuSpecification.Options = func(child int) int { return 1 + child*optionsPerSpec }
 	c.Goods.Specifications = func(child int) int { return 1 + child*specsPerProduct }

@@ -14,6 +14,7 @@ import (
 	"github.com/storefront/storefront/internal/cart"
 	"github.com/storefront/storefront/internal/catalog"
 	"github.com/storefront/storefront/internal/emailverify"
+	"github.com/storefront/storefront/internal/hotskus"
 	"github.com/storefront/storefront/internal/order"
 	"github.com/storefront/storefront/internal/partner"
 	"github.com/storefront/storefront/internal/payment"
@@ -26,6 +27,7 @@ import (
 type Resolver struct {
 	Client      *ent.Client
 	Catalog     *catalog.Service
+	HotSKUs     *hotskus.Service
 	Auth        *auth.Service
 	AddressBook *address.Service
 	Carts       *cart.Store

@@ -117,6 +117,7 @@ type ComplexityRoot struct {
 	Category struct {
 		Children  func(childComplexity int) int
 		CreatedAt func(childComplexity int) int
+		HotSkus   func(childComplexity int, first int) int
 		ID        func(childComplexity int) int
 		Name      func(childComplexity int) int
 		Parent    func(childComplexity int) int
@@ -423,6 +424,7 @@ type CartLineResolver interface {
 type CategoryResolver interface {
 	Parent(ctx context.Context, obj *ent.Category) (*ent.Category, error)
 	Children(ctx context.Context, obj *ent.Category) ([]*ent.Category, error)
+	HotSkus(ctx context.Context, obj *ent.Category, first int) ([]*ent.SKU, error)
 }
 type CheckoutPreviewResolver interface {
 	GoodsAmount(ctx context.Context, obj *model.CheckoutPreview) (money.Fen, error)
@@ -745,6 +747,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Category.CreatedAt(childComplexity), true
+	case "Category.hotSkus":
+		if e.ComplexityRoot.Category.HotSkus == nil {
+			break
+		}
+
+		args, err := ec.field_Category_hotSkus_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Category.HotSkus(childComplexity, args["first"].(int)), true
 	case "Category.id":
 		if e.ComplexityRoot.Category.ID == nil {
 			break
@@ -2774,6 +2787,12 @@ extend type Category {
   parent: Category
   "The sub-categories, in display order."
   children: [Category!]!
+  """
+  The best sellers of this category and its sub-categories, most sold
+  first (first: 2 to 10). Cached: a list is at most 5 minutes old, and
+  is read again sooner when sales move or a partner changes a SKU.
+  """
+  hotSkus(first: Int! = 5): [SKU!]!
 }
 
 extend type SKU {
@@ -3479,6 +3498,8 @@ func (ec *executionContext) childFields_Category(ctx context.Context, field grap
 		return ec.fieldContext_Category_parent(ctx, field)
 	case "children":
 		return ec.fieldContext_Category_children(ctx, field)
+	case "hotSkus":
+		return ec.fieldContext_Category_hotSkus(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Category", field.Name)
 }
@@ -4054,6 +4075,20 @@ func (ec *executionContext) dir_partner_args(ctx context.Context, rawArgs map[st
 		return nil, err
 	}
 	args["scope"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Category_hotSkus_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
 	return args, nil
 }
 
@@ -5954,6 +5989,50 @@ func (ec *executionContext) fieldContext_Category_children(_ context.Context, fi
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Category(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Category_hotSkus(ctx context.Context, field graphql.CollectedField, obj *ent.Category) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Category_hotSkus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Category().HotSkus(ctx, obj, fc.Args["first"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.SKU) graphql.Marshaler {
+			return ec.marshalNSKU2ᚕᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋentᚐSKUᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Category_hotSkus(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Category",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SKU(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Category_hotSkus_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -14931,6 +15010,12 @@ func (ec *executionContext) _Category(ctx context.Context, sel ast.SelectionSet,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Category_children(ctx, field, obj)
 				})
+		case "hotSkus":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Category_hotSkus(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -17692,6 +17777,22 @@ func (ec *executionContext) unmarshalNRegisterInput2githubᚗcomᚋstorefrontᚋ
 func (ec *executionContext) unmarshalNResetPasswordInput2githubᚗcomᚋstorefrontᚋstorefrontᚋgraphᚋmodelᚐResetPasswordInput(ctx context.Context, v any) (model.ResetPasswordInput, error) {
 	res, err := ec.unmarshalInputResetPasswordInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSKU2ᚕᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋentᚐSKUᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.SKU) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSKU2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋentᚐSKU(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNSKU2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋentᚐSKU(ctx context.Context, sel ast.SelectionSet, v *ent.SKU) graphql.Marshaler {

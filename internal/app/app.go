@@ -27,6 +27,7 @@ import (
 	"github.com/storefront/storefront/internal/config"
 	"github.com/storefront/storefront/internal/database"
 	"github.com/storefront/storefront/internal/emailverify"
+	"github.com/storefront/storefront/internal/hotskus"
 	"github.com/storefront/storefront/internal/jobs"
 	"github.com/storefront/storefront/internal/order"
 	"github.com/storefront/storefront/internal/outbox"
@@ -59,6 +60,8 @@ type App struct {
 	// Jobs is the background job queue; RunBackground runs its worker.
 	Jobs   *jobs.Queue
 	Verify *verify.Service
+	// HotSKUs caches the categories' best sellers.
+	HotSKUs *hotskus.Service
 	// Emails is nil without a mail server or the outbox.
 	Emails *emailverify.Service
 	// QQ is nil without QQ Connect or its sandbox.
@@ -144,6 +147,7 @@ func Assemble(ctx context.Context, cfg config.Config, log *slog.Logger, db *data
 	}
 
 	a.Catalog = catalog.New(a.DB.Client)
+	a.HotSKUs = hotskus.New(a.DB.Client, a.Redis, cfg.RedisPrefix, hotskus.Config{}, log)
 	root, err := a.openAccounts(cfg)
 	if err != nil {
 		return nil, err
@@ -175,7 +179,8 @@ func Assemble(ctx context.Context, cfg config.Config, log *slog.Logger, db *data
 		OrderBook:   a.Orders,
 		Payments:    a.Payments,
 		APIKeys:     apikey.New(a.DB.Client),
-		Partner:     partner.New(a.DB, a.Orders),
+		Partner:     partner.New(a.DB, a.Orders, func(ctx context.Context, _ int) { a.HotSKUs.Invalidate(ctx) }),
+		HotSKUs:     a.HotSKUs,
 		SignIn:      signin.New(a.Auth, a.Carts, log),
 		Captchas:    a.Captchas,
 		Verify:      a.Verify,
@@ -308,6 +313,7 @@ func (a *App) RunBackground(ctx context.Context, cfg config.Config) {
 	if cfg.SweepInterval > 0 {
 		wg.Go(func() { a.Orders.RunCartCleaner(ctx, cfg.SweepInterval) })
 		wg.Go(func() { a.Payments.RunSweeper(ctx, cfg.SweepInterval) })
+		wg.Go(func() { a.HotSKUs.Watch(ctx, cfg.SweepInterval) })
 	}
 	wg.Wait()
 }

@@ -43,12 +43,27 @@ type Orders interface {
 
 // Service runs partner operations.
 type Service struct {
-	db     *database.DB
-	orders Orders
+	db       *database.DB
+	orders   Orders
+	onChange []func(ctx context.Context, skuID int)
 }
 
-// New returns the partner service.
-func New(db *database.DB, orders Orders) *Service { return &Service{db: db, orders: orders} }
+// New returns the partner service. onChange hear of every SKU a partner
+// created or changed (its name, price, launch or stock), after the change
+// is stored: caches and the search index follow the catalog through them.
+func New(db *database.DB, orders Orders, onChange ...func(ctx context.Context, skuID int)) *Service {
+	return &Service{db: db, orders: orders, onChange: onChange}
+}
+
+// announce tells onChange of a stored change and passes the result on.
+func (s *Service) announce(ctx context.Context, k *ent.SKU, err error) (*ent.SKU, error) {
+	if err == nil && k != nil {
+		for _, f := range s.onChange {
+			f(ctx, k.ID)
+		}
+	}
+	return k, err
+}
 
 // SKUInput is a new SKU.
 type SKUInput struct {
@@ -178,7 +193,7 @@ func (s *Service) CreateSKU(ctx context.Context, p apikey.Partner, in SKUInput) 
 	if len(opts) != len(in.OptionIDs) {
 		return nil, apperr.BadField("optionIds", "every option must belong to this product's specifications, once")
 	}
-	return saved(s.db.Client.SKU.Create().
+	k, err := saved(s.db.Client.SKU.Create().
 		SetGoodsID(g.ID).SetCategoryID(g.CategoryID).
 		SetName(in.Name).SetCaption(in.Caption).SetImage(in.Image).
 		SetPrice(in.Price).SetMarketPrice(in.MarketPrice).
@@ -186,6 +201,7 @@ func (s *Service) CreateSKU(ctx context.Context, p apikey.Partner, in SKUInput) 
 		SetNillablePurchaseLimit(in.PurchaseLimit).
 		AddOptionIDs(in.OptionIDs...).
 		Save(ctx))
+	return s.announce(ctx, k, err)
 }
 
 // SKUPatch changes some of a SKU's fields; stock changes only through
@@ -230,7 +246,7 @@ func (s *Service) UpdateSKU(ctx context.Context, p apikey.Partner, id int, in SK
 	if ent.IsNotFound(err) {
 		return nil, apperr.NotFound("SKU")
 	}
-	return k, err
+	return s.announce(ctx, k, err)
 }
 
 // SetSKULaunched puts a SKU on or off sale (catalog:write).
@@ -242,7 +258,7 @@ func (s *Service) SetSKULaunched(ctx context.Context, p apikey.Partner, id int, 
 	if ent.IsNotFound(err) {
 		return nil, apperr.NotFound("SKU")
 	}
-	return k, err
+	return s.announce(ctx, k, err)
 }
 
 // AdjustStock adds delta (negative to remove) to a SKU's stock in one
@@ -273,7 +289,7 @@ func (s *Service) AdjustStock(ctx context.Context, p apikey.Partner, skuID, delt
 		}
 		return nil, apperr.InsufficientStock{SKUID: skuID, Left: k.Stock}
 	}
-	return k, nil
+	return s.announce(ctx, k, nil)
 }
 
 var trackingRule = regexp.MustCompile(`^[A-Za-z0-9-]{1,64}$`)

@@ -1,0 +1,86 @@
+package graph_test
+
+import (
+	"testing"
+
+	"github.com/storefront/storefront/internal/apikey"
+	"github.com/storefront/storefront/internal/apperr"
+	"github.com/storefront/storefront/internal/gid"
+	"github.com/storefront/storefront/internal/gqltest"
+)
+
+const hotDoc = `{ categories { name hotSkus(first: 3) { name sales } } }`
+
+type hotPage struct {
+	Categories []struct {
+		Name    string
+		HotSkus []struct {
+			Name  string
+			Sales int
+		}
+	}
+}
+
+func hotOf(t *testing.T, s *gqltest.Server, category string) []string {
+	t.Helper()
+	var p hotPage
+	s.Query(t, hotDoc, nil, &p)
+	for _, c := range p.Categories {
+		if c.Name == category {
+			var out []string
+			for _, k := range c.HotSkus {
+				out = append(out, k.Name)
+			}
+			return out
+		}
+	}
+	t.Fatalf("no top category %q", category)
+	return nil
+}
+
+// A category's best sellers span its sub-categories, come from the cache
+// with no SQL once read, and follow a partner who takes one off sale.
+func TestHotSKUsOfACategoryAreCachedAndFollowThePartner(t *testing.T) {
+	t.Parallel()
+	s := gqltest.Start(t, gqltest.Options{})
+	ctx := t.Context()
+	// Make sales that order the Audio tree: Echo Buds Black, then Studio
+	// Max Sand, across its two sub-categories.
+	for name, sales := range map[string]int{"Echo Buds Black": 900, "Studio Max Sand": 700, "Echo Buds Green": 100} {
+		id, _ := gid.Decode(skuIDByName(t, s, name))
+		s.App.DB.Client.SKU.UpdateOneID(id).SetSales(sales).ExecX(ctx)
+	}
+	want := []string{"Echo Buds Black", "Studio Max Sand", "Echo Buds Green"}
+	if got := hotOf(t, s, "Audio"); !equalStrings(got, want) {
+		t.Fatalf("hot Audio %v, want %v", got, want)
+	}
+	before := s.Statements()
+	hotOf(t, s, "Audio")
+	// The categories query itself is one statement; the hot lists none.
+	if n := s.Statements() - before; n != 1 {
+		t.Fatalf("a cached hot list cost %d statements for the page, want 1 (the category list)", n)
+	}
+	key := partnerKey(t, s, apikey.CatalogWrite)
+	var off struct{ SetSkuLaunched struct{ Launched bool } }
+	mustDecode(t, s.Post(t, gqltest.Request{Query: `mutation($id: ID!) { setSkuLaunched(id: $id, launched: false) { launched } }`,
+		Header: key, Variables: map[string]any{"id": skuIDByName(t, s, "Echo Buds Black")}}), &off)
+	if got := hotOf(t, s, "Audio"); len(got) == 0 || got[0] != "Studio Max Sand" {
+		t.Fatalf("after the best seller went off sale: %v", got)
+	}
+	res := s.Post(t, gqltest.Request{Query: `{ categories { hotSkus(first: 11) { id } } }`})
+	if res.Code() != apperr.CodeBadUserInput {
+		t.Fatalf("first 11: %+v", res.Errors)
+	}
+}
+
+func equalStrings(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}

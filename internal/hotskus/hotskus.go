@@ -1,0 +1,189 @@
+// Package hotskus answers a category's best sellers, the list a detail or
+// list page shows beside the goods. Its promises:
+//
+//   - A refresh is one SQL statement (the category's subtree and its top
+//     launched SKUs by sales, in one recursive query), and concurrent
+//     misses of one category on one instance share it (single-flight).
+//   - Answers come from Redis: one hash holds every category's list with
+//     the time it was read, so a hit is one HGET and no SQL.
+//   - A list lives TTL; partner changes to SKUs (Invalidate) and sales
+//     that moved enough since the lists were read (Watch, one cheap query
+//     per period whatever the traffic) drop every list at once.
+//   - A Redis that does not answer is not an outage of the page: the list
+//     is read from the database, still one statement per instance at a
+//     time per category.
+package hotskus
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"time"
+
+	entsql "entgo.io/ent/dialect/sql"
+	"github.com/redis/go-redis/v9"
+	"golang.org/x/sync/singleflight"
+
+	"github.com/storefront/storefront/ent"
+	"github.com/storefront/storefront/ent/sku"
+	"github.com/storefront/storefront/internal/apperr"
+)
+
+// Max is the longest list kept and the most first may ask for; Min the
+// fewest.
+const (
+	Max = 10
+	Min = 2
+)
+
+// Config tunes the cache; zero fields take the defaults.
+type Config struct {
+	// TTL is how long a list is served (5 minutes).
+	TTL time.Duration
+	// MovedEnough is how many units sold shop-wide since the lists were
+	// read make them stale before their TTL (50).
+	MovedEnough int
+}
+
+// Service reads and caches best sellers.
+type Service struct {
+	client *ent.Client
+	rdb    redis.UniversalClient
+	key    string
+	cfg    Config
+	log    *slog.Logger
+	group  singleflight.Group
+	// Now is the clock; tests move it.
+	Now func() time.Time
+}
+
+// New returns the service; its hash is prefix + "hot".
+func New(client *ent.Client, rdb redis.UniversalClient, prefix string, cfg Config, log *slog.Logger) *Service {
+	if cfg.TTL <= 0 {
+		cfg.TTL = 5 * time.Minute
+	}
+	if cfg.MovedEnough <= 0 {
+		cfg.MovedEnough = 50
+	}
+	return &Service{client: client, rdb: rdb, key: prefix + "hot", cfg: cfg, log: log, Now: time.Now}
+}
+
+type entry struct {
+	ReadAt int64      `json:"t"`
+	SKUs   []*ent.SKU `json:"s"`
+}
+
+// Top returns up to first best sellers of category (its subtree), most
+// sold first, ties by id.
+func (s *Service) Top(ctx context.Context, categoryID, first int) ([]*ent.SKU, error) {
+	if first < Min || first > Max {
+		return nil, apperr.BadField("first", "first must be %d to %d", Min, Max)
+	}
+	field := strconv.Itoa(categoryID)
+	raw, err := s.rdb.HGet(ctx, s.key, field).Bytes()
+	switch {
+	case err == nil:
+		var e entry
+		if json.Unmarshal(raw, &e) == nil && s.Now().Sub(time.UnixMilli(e.ReadAt)) < s.cfg.TTL {
+			return head(e.SKUs, first), nil
+		}
+	case !errors.Is(err, redis.Nil):
+		s.log.WarnContext(ctx, "hot SKUs: Redis did not answer; reading the database", "err", err)
+	}
+	v, err, _ := s.group.Do(field, func() (any, error) {
+		// Detached from the first caller's cancellation: the others wait
+		// on this read too.
+		ctx := context.WithoutCancel(ctx)
+		ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		rows, err := s.read(ctx, categoryID)
+		if err != nil {
+			return nil, err
+		}
+		if b, err := json.Marshal(entry{ReadAt: s.Now().UnixMilli(), SKUs: rows}); err == nil {
+			if err := s.rdb.HSet(ctx, s.key, field, b).Err(); err != nil {
+				s.log.WarnContext(ctx, "hot SKUs: not cached", "err", err)
+			}
+		}
+		return rows, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return head(v.([]*ent.SKU), first), nil
+}
+
+func head(rows []*ent.SKU, n int) []*ent.SKU {
+	if len(rows) > n {
+		return rows[:n]
+	}
+	return rows
+}
+
+// read is the one statement of a refresh.
+func (s *Service) read(ctx context.Context, categoryID int) ([]*ent.SKU, error) {
+	rows, err := s.client.SKU.Query().
+		Where(sku.Launched(true), func(sel *entsql.Selector) {
+			sel.Where(entsql.ExprP(sel.C(sku.FieldCategoryID)+
+				" IN (WITH RECURSIVE sub(id) AS (SELECT id FROM categories WHERE id = ?"+
+				" UNION ALL SELECT c.id FROM categories c JOIN sub ON c.parent_id = sub.id) SELECT id FROM sub)", categoryID))
+		}).
+		Order(ent.Desc(sku.FieldSales), ent.Asc(sku.FieldID)).
+		Limit(Max).All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("hotskus: %w", err)
+	}
+	return rows, nil
+}
+
+// Invalidate drops every list: a partner changed a SKU (launched, price,
+// category), and the lists it is in are those of its category's ancestors.
+func (s *Service) Invalidate(ctx context.Context) {
+	if err := s.rdb.Del(ctx, s.key).Err(); err != nil {
+		s.log.WarnContext(ctx, "hot SKUs: lists not dropped; they expire within their TTL", "err", err, "ttl", s.cfg.TTL)
+	}
+}
+
+// Watch drops the lists whenever the shop has sold MovedEnough units
+// since it last looked, checking every period with one statement (the
+// total of sales), until ctx ends.
+func (s *Service) Watch(ctx context.Context, period time.Duration) {
+	last := -1
+	t := time.NewTicker(period)
+	defer t.Stop()
+	for {
+		total, err := s.totalSales(ctx)
+		switch {
+		case err != nil:
+			if ctx.Err() == nil {
+				s.log.WarnContext(ctx, "hot SKUs: reading total sales", "err", err)
+			}
+		case last >= 0 && total-last >= s.cfg.MovedEnough:
+			s.Invalidate(ctx)
+			last = total
+		case last < 0:
+			last = total
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (s *Service) totalSales(ctx context.Context) (int, error) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	var out []struct {
+		Sum int `json:"sum"`
+	}
+	err := s.client.SKU.Query().Aggregate(ent.Sum(sku.FieldSales)).Scan(ctx, &out)
+	if err != nil || len(out) == 0 {
+		return 0, err
+	}
+	return out[0].Sum, nil
+}
