@@ -13,8 +13,8 @@ import (
 	"github.com/storefront/storefront/ent"
 	"github.com/storefront/storefront/graph/generated"
 	"github.com/storefront/storefront/internal/apperr"
-	"github.com/storefront/storefront/internal/orderstate"
 	"github.com/storefront/storefront/internal/hotskus"
+	"github.com/storefront/storefront/internal/orderstate"
 	"github.com/storefront/storefront/internal/paging"
 )
 
