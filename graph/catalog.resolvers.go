@@ -9,9 +9,24 @@ import (
 	"context"
 
 	"github.com/storefront/storefront/ent"
+	"github.com/storefront/storefront/graph/generated"
+	"github.com/storefront/storefront/internal/area"
 	"github.com/storefront/storefront/internal/catalog"
 	"github.com/storefront/storefront/internal/paging"
 )
+
+// Level is the resolver for the level field.
+func (r *areaResolver) Level(ctx context.Context, obj *area.Area) (int, error) {
+	return int(obj.Level), nil
+}
+
+// ParentCode is the resolver for the parentCode field.
+func (r *areaResolver) ParentCode(ctx context.Context, obj *area.Area) (*string, error) {
+	if obj.ParentCode == "" {
+		return nil, nil
+	}
+	return &obj.ParentCode, nil
+}
 
 // Parent is the resolver for the parent field.
 func (r *categoryResolver) Parent(ctx context.Context, obj *ent.Category) (*ent.Category, error) {
@@ -47,7 +62,29 @@ func (r *queryResolver) Sku(ctx context.Context, id int) (*ent.SKU, error) {
 	return r.Catalog.SKU(ctx, id)
 }
 
+// Areas is the resolver for the areas field.
+func (r *queryResolver) Areas(ctx context.Context, parentCode *string) ([]*area.Area, error) {
+	code := ""
+	if parentCode != nil {
+		code = *parentCode
+	}
+	list, err := area.Children(code)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*area.Area, len(list))
+	for i := range list {
+		out[i] = &list[i]
+	}
+	return out, nil
+}
+
 // Specifications is the resolver for the specifications field.
 func (r *sKUResolver) Specifications(ctx context.Context, obj *ent.SKU) ([]*catalog.Specification, error) {
 	return r.Catalog.Specifications(ctx, obj)
 }
+
+// Area returns generated.AreaResolver implementation.
+func (r *Resolver) Area() generated.AreaResolver { return &areaResolver{r} }
+
+type areaResolver struct{ *Resolver }

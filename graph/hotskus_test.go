@@ -84,3 +84,45 @@ func equalStrings(a, b []string) bool {
 	}
 	return true
 }
+
+// The address picker walks province → city → district by code.
+func TestAreasWalkTheTreeByCode(t *testing.T) {
+	t.Parallel()
+	s := gqltest.Start(t, gqltest.Options{NoSeed: true})
+	type areas struct {
+		Areas []struct {
+			Code, Name string
+			Level      int
+			ParentCode *string
+		}
+	}
+	var provinces, cities, districts areas
+	s.Query(t, `{ areas { code name level parentCode } }`, nil, &provinces)
+	if len(provinces.Areas) != 31 || provinces.Areas[0].Name != "北京市" || provinces.Areas[0].ParentCode != nil || provinces.Areas[0].Level != 1 {
+		t.Fatalf("provinces: %d, first %+v", len(provinces.Areas), provinces.Areas[0])
+	}
+	s.Query(t, `{ areas(parentCode: "440000") { code name level parentCode } }`, nil, &cities)
+	var shenzhen string
+	for _, c := range cities.Areas {
+		if c.Name == "深圳市" {
+			shenzhen = c.Code
+		}
+	}
+	if shenzhen != "440300" {
+		t.Fatalf("Guangdong's cities: %+v", cities.Areas)
+	}
+	s.Query(t, `{ areas(parentCode: "440300") { code name level parentCode } }`, nil, &districts)
+	found := false
+	for _, d := range districts.Areas {
+		found = found || d.Code == "440305" && d.Name == "南山区" && d.Level == 3 && *d.ParentCode == "440300"
+	}
+	if !found {
+		t.Fatalf("Shenzhen's districts: %+v", districts.Areas)
+	}
+	for _, bad := range []string{"44030", "abcdef", "999999", "4403000"} {
+		res := s.Post(t, gqltest.Request{Query: `query($c: String) { areas(parentCode: $c) { code } }`, Variables: map[string]any{"c": bad}})
+		if res.Code() != apperr.CodeBadUserInput || field(res) != "parentCode" {
+			t.Errorf("parentCode %q: %+v", bad, res.Errors)
+		}
+	}
+}

@@ -68,6 +68,9 @@ func complexity() generated.ComplexityRoot {
 	c.Query.Nodes = func(child int, ids []int) int { return max(len(ids), 1) * (1 + child) }
 	c.Query.Categories = func(child int) int { return 1 + child*childrenPerParent }
 	c.Category.Children = func(child int) int { return 1 + child*childrenPerParent }
+	// The most children an area has (a province's districts are asked
+	// through its cities): under 100.
+	c.Query.Areas = func(child int, _ *string) int { return 1 + child*100 }
 	c.Category.HotSkus = func(child, first int) int { return 1 + child*min(max(first, 1), hotskus.Max) }
 	c.SKU.Specifications = func(child int) int { return 1 + child*specsPerProduct }
 	c.SkuSpecification.Options = func(child int) int { return 1 + child*optionsPerSpec }

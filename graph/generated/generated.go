@@ -20,6 +20,7 @@ import (
 	"github.com/storefront/storefront/ent/payment"
 	"github.com/storefront/storefront/graph/model"
 	"github.com/storefront/storefront/internal/address"
+	"github.com/storefront/storefront/internal/area"
 	"github.com/storefront/storefront/internal/auth"
 	"github.com/storefront/storefront/internal/captcha"
 	"github.com/storefront/storefront/internal/catalog"
@@ -47,6 +48,7 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	Area() AreaResolver
 	CartLine() CartLineResolver
 	Category() CategoryResolver
 	CheckoutPreview() CheckoutPreviewResolver
@@ -75,6 +77,13 @@ type ComplexityRoot struct {
 		Mobile    func(childComplexity int) int
 		Province  func(childComplexity int) int
 		Receiver  func(childComplexity int) int
+	}
+
+	Area struct {
+		Code       func(childComplexity int) int
+		Level      func(childComplexity int) int
+		Name       func(childComplexity int) int
+		ParentCode func(childComplexity int) int
 	}
 
 	AuthPayload struct {
@@ -306,6 +315,7 @@ type ComplexityRoot struct {
 
 	Query struct {
 		Addresses         func(childComplexity int) int
+		Areas             func(childComplexity int, parentCode *string) int
 		Cart              func(childComplexity int) int
 		Categories        func(childComplexity int) int
 		CheckoutPreview   func(childComplexity int) int
@@ -414,6 +424,10 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
+type AreaResolver interface {
+	Level(ctx context.Context, obj *area.Area) (int, error)
+	ParentCode(ctx context.Context, obj *area.Area) (*string, error)
+}
 type CartLineResolver interface {
 	Sku(ctx context.Context, obj *model.CartLine) (*ent.SKU, error)
 	Name(ctx context.Context, obj *model.CartLine) (string, error)
@@ -492,6 +506,7 @@ type QueryResolver interface {
 	Categories(ctx context.Context) ([]*ent.Category, error)
 	Skus(ctx context.Context, after *paging.Cursor, first *int, before *paging.Cursor, last *int, categoryID *int, orderBy *ent.SKUOrder) (*ent.SKUConnection, error)
 	Sku(ctx context.Context, id int) (*ent.SKU, error)
+	Areas(ctx context.Context, parentCode *string) ([]*area.Area, error)
 	Orders(ctx context.Context, after *paging.Cursor, first *int, before *paging.Cursor, last *int, status []orderstate.Status, createdFrom *time.Time, createdTo *time.Time) (*ent.OrderInfoConnection, error)
 }
 type SKUResolver interface {
@@ -580,6 +595,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Address.Receiver(childComplexity), true
+
+	case "Area.code":
+		if e.ComplexityRoot.Area.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Area.Code(childComplexity), true
+	case "Area.level":
+		if e.ComplexityRoot.Area.Level == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Area.Level(childComplexity), true
+	case "Area.name":
+		if e.ComplexityRoot.Area.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Area.Name(childComplexity), true
+	case "Area.parentCode":
+		if e.ComplexityRoot.Area.ParentCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Area.ParentCode(childComplexity), true
 
 	case "AuthPayload.accessToken":
 		if e.ComplexityRoot.AuthPayload.AccessToken == nil {
@@ -1772,6 +1812,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Addresses(childComplexity), true
+	case "Query.areas":
+		if e.ComplexityRoot.Query.Areas == nil {
+			break
+		}
+
+		args, err := ec.field_Query_areas_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Areas(childComplexity, args["parentCode"].(*string)), true
 	case "Query.cart":
 		if e.ComplexityRoot.Query.Cart == nil {
 			break
@@ -2822,6 +2873,27 @@ type SkuSpecOption {
   """
   sku: SKU
 }
+
+extend type Query {
+  """
+  China's areas for the address picker, by GB/T 2260 code: without
+  parentCode the provinces, then a province's cities, then a city's
+  districts, ordered by code. An unknown or malformed code is
+  BAD_USER_INPUT on field parentCode; a district has no children.
+  """
+  areas(parentCode: String): [Area!]!
+}
+
+"A province, city or district of China (GB/T 2260)."
+type Area {
+  "Six digits, e.g. 440305."
+  code: String!
+  name: String!
+  "1 province, 2 city, 3 district."
+  level: Int!
+  "The area one level up; null for a province."
+  parentCode: String
+}
 `, BuiltIn: false},
 	{Name: "../../schema/ent.graphqls", Input: `directive @goField(forceResolver: Boolean, name: String, omittable: Boolean) on FIELD_DEFINITION | INPUT_FIELD_DEFINITION
 directive @goModel(model: String, models: [String!], forceGenerate: Boolean) on OBJECT | INPUT_OBJECT | SCALAR | ENUM | INTERFACE | UNION
@@ -3408,6 +3480,20 @@ func (ec *executionContext) childFields_Address(ctx context.Context, field graph
 		return ec.fieldContext_Address_isDefault(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Address", field.Name)
+}
+
+func (ec *executionContext) childFields_Area(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "code":
+		return ec.fieldContext_Area_code(ctx, field)
+	case "name":
+		return ec.fieldContext_Area_name(ctx, field)
+	case "level":
+		return ec.fieldContext_Area_level(ctx, field)
+	case "parentCode":
+		return ec.fieldContext_Area_parentCode(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Area", field.Name)
 }
 
 func (ec *executionContext) childFields_AuthPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4684,6 +4770,20 @@ func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_areas_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "parentCode",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["parentCode"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_mobileAvailable_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5233,6 +5333,98 @@ func (ec *executionContext) _Address_isDefault(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_Address_isDefault(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Address", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Area_code(ctx context.Context, field graphql.CollectedField, obj *area.Area) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Area_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Code, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Area_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Area", field, false, false, "String")
+}
+
+func (ec *executionContext) _Area_name(ctx context.Context, field graphql.CollectedField, obj *area.Area) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Area_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Area_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Area", field, false, false, "String")
+}
+
+func (ec *executionContext) _Area_level(ctx context.Context, field graphql.CollectedField, obj *area.Area) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Area_level(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Area().Level(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Area_level(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Area", field, true, true, "Int")
+}
+
+func (ec *executionContext) _Area_parentCode(ctx context.Context, field graphql.CollectedField, obj *area.Area) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Area_parentCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Area().ParentCode(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Area_parentCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Area", field, true, true, "String")
 }
 
 func (ec *executionContext) _AuthPayload_accessToken(ctx context.Context, field graphql.CollectedField, obj *auth.Tokens) (ret graphql.Marshaler) {
@@ -10864,6 +11056,50 @@ func (ec *executionContext) fieldContext_Query_sku(ctx context.Context, field gr
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_areas(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_areas(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Areas(ctx, fc.Args["parentCode"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*area.Area) graphql.Marshaler {
+			return ec.marshalNArea2ᚕᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋareaᚐAreaᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_areas(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Area(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_areas_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_orders(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14726,6 +14962,56 @@ func (ec *executionContext) _Address(ctx context.Context, sel ast.SelectionSet, 
 	return out
 }
 
+var areaImplementors = []string{"Area"}
+
+func (ec *executionContext) _Area(ctx context.Context, sel ast.SelectionSet, obj *area.Area) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, areaImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Area")
+		case "code":
+			out.Values[i] = ec._Area_code(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._Area_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "level":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Area_level(ctx, field, obj)
+				})
+		case "parentCode":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Area_parentCode(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var authPayloadImplementors = []string{"AuthPayload"}
 
 func (ec *executionContext) _AuthPayload(ctx context.Context, sel ast.SelectionSet, obj *auth.Tokens) graphql.Marshaler {
@@ -16333,6 +16619,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_sku(ctx, field)
 				})
+		case "areas":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_areas(ctx, field)
+				})
 		case "orders":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -17351,6 +17643,30 @@ func (ec *executionContext) marshalNAddress2ᚖgithubᚗcomᚋstorefrontᚋstore
 func (ec *executionContext) unmarshalNAddressInput2githubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋaddressᚐInput(ctx context.Context, v any) (address.Input, error) {
 	res, err := ec.unmarshalInputAddressInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNArea2ᚕᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋareaᚐAreaᚄ(ctx context.Context, sel ast.SelectionSet, v []*area.Area) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNArea2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋareaᚐArea(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNArea2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋareaᚐArea(ctx context.Context, sel ast.SelectionSet, v *area.Area) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Area!")
+		return graphql.Null
+	}
+	return ec._Area(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNAuthPayload2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋauthᚐTokens(ctx context.Context, sel ast.SelectionSet, v *auth.Tokens) graphql.Marshaler {
