@@ -34,6 +34,12 @@ type Address struct {
 	City string `json:"city,omitempty"`
 	// District holds the value of the "district" field.
 	District string `json:"district,omitempty"`
+	// ProvinceCode holds the value of the "province_code" field.
+	ProvinceCode *string `json:"province_code,omitempty"`
+	// CityCode holds the value of the "city_code" field.
+	CityCode *string `json:"city_code,omitempty"`
+	// DistrictCode holds the value of the "district_code" field.
+	DistrictCode *string `json:"district_code,omitempty"`
 	// Detail holds the value of the "detail" field.
 	Detail string `json:"detail,omitempty"`
 	// IsDefault holds the value of the "is_default" field.
@@ -73,7 +79,7 @@ func (*Address) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullBool)
 		case address.FieldID, address.FieldUserID:
 			values[i] = new(sql.NullInt64)
-		case address.FieldReceiver, address.FieldMobile, address.FieldProvince, address.FieldCity, address.FieldDistrict, address.FieldDetail:
+		case address.FieldReceiver, address.FieldMobile, address.FieldProvince, address.FieldCity, address.FieldDistrict, address.FieldProvinceCode, address.FieldCityCode, address.FieldDistrictCode, address.FieldDetail:
 			values[i] = new(sql.NullString)
 		case address.FieldCreatedAt, address.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
@@ -145,6 +151,27 @@ func (_m *Address) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field district", values[i])
 			} else if value.Valid {
 				_m.District = value.String
+			}
+		case address.FieldProvinceCode:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field province_code", values[i])
+			} else if value.Valid {
+				_m.ProvinceCode = new(string)
+				*_m.ProvinceCode = value.String
+			}
+		case address.FieldCityCode:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field city_code", values[i])
+			} else if value.Valid {
+				_m.CityCode = new(string)
+				*_m.CityCode = value.String
+			}
+		case address.FieldDistrictCode:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field district_code", values[i])
+			} else if value.Valid {
+				_m.DistrictCode = new(string)
+				*_m.DistrictCode = value.String
 			}
 		case address.FieldDetail:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -222,6 +249,21 @@ func (_m *Address) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("district=")
 	builder.WriteString(_m.District)
+	builder.WriteString(", ")
+	if v := _m.ProvinceCode; v != nil {
+		builder.WriteString("province_code=")
+		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	if v := _m.CityCode; v != nil {
+		builder.WriteString("city_code=")
+		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	if v := _m.DistrictCode; v != nil {
+		builder.WriteString("district_code=")
+		builder.WriteString(*v)
+	}
 	builder.WriteString(", ")
 	builder.WriteString("detail=")
 	builder.WriteString(_m.Detail)

@@ -87,6 +87,48 @@ func (_c *AddressCreate) SetDistrict(v string) *AddressCreate {
 	return _c
 }
 
+// SetProvinceCode sets the "province_code" field.
+func (_c *AddressCreate) SetProvinceCode(v string) *AddressCreate {
+	_c.mutation.SetProvinceCode(v)
+	return _c
+}
+
+// SetNillableProvinceCode sets the "province_code" field if the given value is not nil.
+func (_c *AddressCreate) SetNillableProvinceCode(v *string) *AddressCreate {
+	if v != nil {
+		_c.SetProvinceCode(*v)
+	}
+	return _c
+}
+
+// SetCityCode sets the "city_code" field.
+func (_c *AddressCreate) SetCityCode(v string) *AddressCreate {
+	_c.mutation.SetCityCode(v)
+	return _c
+}
+
+// SetNillableCityCode sets the "city_code" field if the given value is not nil.
+func (_c *AddressCreate) SetNillableCityCode(v *string) *AddressCreate {
+	if v != nil {
+		_c.SetCityCode(*v)
+	}
+	return _c
+}
+
+// SetDistrictCode sets the "district_code" field.
+func (_c *AddressCreate) SetDistrictCode(v string) *AddressCreate {
+	_c.mutation.SetDistrictCode(v)
+	return _c
+}
+
+// SetNillableDistrictCode sets the "district_code" field if the given value is not nil.
+func (_c *AddressCreate) SetNillableDistrictCode(v *string) *AddressCreate {
+	if v != nil {
+		_c.SetDistrictCode(*v)
+	}
+	return _c
+}
+
 // SetDetail sets the "detail" field.
 func (_c *AddressCreate) SetDetail(v string) *AddressCreate {
 	_c.mutation.SetDetail(v)
@@ -212,6 +254,21 @@ func (_c *AddressCreate) check() error {
 			return &ValidationError{Name: "district", err: fmt.Errorf(`ent: validator failed for field "Address.district": %w`, err)}
 		}
 	}
+	if v, ok := _c.mutation.ProvinceCode(); ok {
+		if err := address.ProvinceCodeValidator(v); err != nil {
+			return &ValidationError{Name: "province_code", err: fmt.Errorf(`ent: validator failed for field "Address.province_code": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.CityCode(); ok {
+		if err := address.CityCodeValidator(v); err != nil {
+			return &ValidationError{Name: "city_code", err: fmt.Errorf(`ent: validator failed for field "Address.city_code": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.DistrictCode(); ok {
+		if err := address.DistrictCodeValidator(v); err != nil {
+			return &ValidationError{Name: "district_code", err: fmt.Errorf(`ent: validator failed for field "Address.district_code": %w`, err)}
+		}
+	}
 	if _, ok := _c.mutation.Detail(); !ok {
 		return &ValidationError{Name: "detail", err: errors.New(`ent: missing required field "Address.detail"`)}
 	}
@@ -280,6 +337,18 @@ func (_c *AddressCreate) createSpec() (*Address, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.District(); ok {
 		_spec.SetField(address.FieldDistrict, field.TypeString, value)
 		_node.District = value
+	}
+	if value, ok := _c.mutation.ProvinceCode(); ok {
+		_spec.SetField(address.FieldProvinceCode, field.TypeString, value)
+		_node.ProvinceCode = &value
+	}
+	if value, ok := _c.mutation.CityCode(); ok {
+		_spec.SetField(address.FieldCityCode, field.TypeString, value)
+		_node.CityCode = &value
+	}
+	if value, ok := _c.mutation.DistrictCode(); ok {
+		_spec.SetField(address.FieldDistrictCode, field.TypeString, value)
+		_node.DistrictCode = &value
 	}
 	if value, ok := _c.mutation.Detail(); ok {
 		_spec.SetField(address.FieldDetail, field.TypeString, value)
@@ -439,6 +508,60 @@ func (u *AddressUpsert) SetDistrict(v string) *AddressUpsert {
 // UpdateDistrict sets the "district" field to the value that was provided on create.
 func (u *AddressUpsert) UpdateDistrict() *AddressUpsert {
 	u.SetExcluded(address.FieldDistrict)
+	return u
+}
+
+// SetProvinceCode sets the "province_code" field.
+func (u *AddressUpsert) SetProvinceCode(v string) *AddressUpsert {
+	u.Set(address.FieldProvinceCode, v)
+	return u
+}
+
+// UpdateProvinceCode sets the "province_code" field to the value that was provided on create.
+func (u *AddressUpsert) UpdateProvinceCode() *AddressUpsert {
+	u.SetExcluded(address.FieldProvinceCode)
+	return u
+}
+
+// ClearProvinceCode clears the value of the "province_code" field.
+func (u *AddressUpsert) ClearProvinceCode() *AddressUpsert {
+	u.SetNull(address.FieldProvinceCode)
+	return u
+}
+
+// SetCityCode sets the "city_code" field.
+func (u *AddressUpsert) SetCityCode(v string) *AddressUpsert {
+	u.Set(address.FieldCityCode, v)
+	return u
+}
+
+// UpdateCityCode sets the "city_code" field to the value that was provided on create.
+func (u *AddressUpsert) UpdateCityCode() *AddressUpsert {
+	u.SetExcluded(address.FieldCityCode)
+	return u
+}
+
+// ClearCityCode clears the value of the "city_code" field.
+func (u *AddressUpsert) ClearCityCode() *AddressUpsert {
+	u.SetNull(address.FieldCityCode)
+	return u
+}
+
+// SetDistrictCode sets the "district_code" field.
+func (u *AddressUpsert) SetDistrictCode(v string) *AddressUpsert {
+	u.Set(address.FieldDistrictCode, v)
+	return u
+}
+
+// UpdateDistrictCode sets the "district_code" field to the value that was provided on create.
+func (u *AddressUpsert) UpdateDistrictCode() *AddressUpsert {
+	u.SetExcluded(address.FieldDistrictCode)
+	return u
+}
+
+// ClearDistrictCode clears the value of the "district_code" field.
+func (u *AddressUpsert) ClearDistrictCode() *AddressUpsert {
+	u.SetNull(address.FieldDistrictCode)
 	return u
 }
 
@@ -606,6 +729,69 @@ func (u *AddressUpsertOne) SetDistrict(v string) *AddressUpsertOne {
 func (u *AddressUpsertOne) UpdateDistrict() *AddressUpsertOne {
 	return u.Update(func(s *AddressUpsert) {
 		s.UpdateDistrict()
+	})
+}
+
+// SetProvinceCode sets the "province_code" field.
+func (u *AddressUpsertOne) SetProvinceCode(v string) *AddressUpsertOne {
+	return u.Update(func(s *AddressUpsert) {
+		s.SetProvinceCode(v)
+	})
+}
+
+// UpdateProvinceCode sets the "province_code" field to the value that was provided on create.
+func (u *AddressUpsertOne) UpdateProvinceCode() *AddressUpsertOne {
+	return u.Update(func(s *AddressUpsert) {
+		s.UpdateProvinceCode()
+	})
+}
+
+// ClearProvinceCode clears the value of the "province_code" field.
+func (u *AddressUpsertOne) ClearProvinceCode() *AddressUpsertOne {
+	return u.Update(func(s *AddressUpsert) {
+		s.ClearProvinceCode()
+	})
+}
+
+// SetCityCode sets the "city_code" field.
+func (u *AddressUpsertOne) SetCityCode(v string) *AddressUpsertOne {
+	return u.Update(func(s *AddressUpsert) {
+		s.SetCityCode(v)
+	})
+}
+
+// UpdateCityCode sets the "city_code" field to the value that was provided on create.
+func (u *AddressUpsertOne) UpdateCityCode() *AddressUpsertOne {
+	return u.Update(func(s *AddressUpsert) {
+		s.UpdateCityCode()
+	})
+}
+
+// ClearCityCode clears the value of the "city_code" field.
+func (u *AddressUpsertOne) ClearCityCode() *AddressUpsertOne {
+	return u.Update(func(s *AddressUpsert) {
+		s.ClearCityCode()
+	})
+}
+
+// SetDistrictCode sets the "district_code" field.
+func (u *AddressUpsertOne) SetDistrictCode(v string) *AddressUpsertOne {
+	return u.Update(func(s *AddressUpsert) {
+		s.SetDistrictCode(v)
+	})
+}
+
+// UpdateDistrictCode sets the "district_code" field to the value that was provided on create.
+func (u *AddressUpsertOne) UpdateDistrictCode() *AddressUpsertOne {
+	return u.Update(func(s *AddressUpsert) {
+		s.UpdateDistrictCode()
+	})
+}
+
+// ClearDistrictCode clears the value of the "district_code" field.
+func (u *AddressUpsertOne) ClearDistrictCode() *AddressUpsertOne {
+	return u.Update(func(s *AddressUpsert) {
+		s.ClearDistrictCode()
 	})
 }
 
@@ -943,6 +1129,69 @@ func (u *AddressUpsertBulk) SetDistrict(v string) *AddressUpsertBulk {
 func (u *AddressUpsertBulk) UpdateDistrict() *AddressUpsertBulk {
 	return u.Update(func(s *AddressUpsert) {
 		s.UpdateDistrict()
+	})
+}
+
+// SetProvinceCode sets the "province_code" field.
+func (u *AddressUpsertBulk) SetProvinceCode(v string) *AddressUpsertBulk {
+	return u.Update(func(s *AddressUpsert) {
+		s.SetProvinceCode(v)
+	})
+}
+
+// UpdateProvinceCode sets the "province_code" field to the value that was provided on create.
+func (u *AddressUpsertBulk) UpdateProvinceCode() *AddressUpsertBulk {
+	return u.Update(func(s *AddressUpsert) {
+		s.UpdateProvinceCode()
+	})
+}
+
+// ClearProvinceCode clears the value of the "province_code" field.
+func (u *AddressUpsertBulk) ClearProvinceCode() *AddressUpsertBulk {
+	return u.Update(func(s *AddressUpsert) {
+		s.ClearProvinceCode()
+	})
+}
+
+// SetCityCode sets the "city_code" field.
+func (u *AddressUpsertBulk) SetCityCode(v string) *AddressUpsertBulk {
+	return u.Update(func(s *AddressUpsert) {
+		s.SetCityCode(v)
+	})
+}
+
+// UpdateCityCode sets the "city_code" field to the value that was provided on create.
+func (u *AddressUpsertBulk) UpdateCityCode() *AddressUpsertBulk {
+	return u.Update(func(s *AddressUpsert) {
+		s.UpdateCityCode()
+	})
+}
+
+// ClearCityCode clears the value of the "city_code" field.
+func (u *AddressUpsertBulk) ClearCityCode() *AddressUpsertBulk {
+	return u.Update(func(s *AddressUpsert) {
+		s.ClearCityCode()
+	})
+}
+
+// SetDistrictCode sets the "district_code" field.
+func (u *AddressUpsertBulk) SetDistrictCode(v string) *AddressUpsertBulk {
+	return u.Update(func(s *AddressUpsert) {
+		s.SetDistrictCode(v)
+	})
+}
+
+// UpdateDistrictCode sets the "district_code" field to the value that was provided on create.
+func (u *AddressUpsertBulk) UpdateDistrictCode() *AddressUpsertBulk {
+	return u.Update(func(s *AddressUpsert) {
+		s.UpdateDistrictCode()
+	})
+}
+
+// ClearDistrictCode clears the value of the "district_code" field.
+func (u *AddressUpsertBulk) ClearDistrictCode() *AddressUpsertBulk {
+	return u.Update(func(s *AddressUpsert) {
+		s.ClearDistrictCode()
 	})
 }
 

@@ -120,6 +120,66 @@ func (_u *AddressUpdate) SetNillableDistrict(v *string) *AddressUpdate {
 	return _u
 }
 
+// SetProvinceCode sets the "province_code" field.
+func (_u *AddressUpdate) SetProvinceCode(v string) *AddressUpdate {
+	_u.mutation.SetProvinceCode(v)
+	return _u
+}
+
+// SetNillableProvinceCode sets the "province_code" field if the given value is not nil.
+func (_u *AddressUpdate) SetNillableProvinceCode(v *string) *AddressUpdate {
+	if v != nil {
+		_u.SetProvinceCode(*v)
+	}
+	return _u
+}
+
+// ClearProvinceCode clears the value of the "province_code" field.
+func (_u *AddressUpdate) ClearProvinceCode() *AddressUpdate {
+	_u.mutation.ClearProvinceCode()
+	return _u
+}
+
+// SetCityCode sets the "city_code" field.
+func (_u *AddressUpdate) SetCityCode(v string) *AddressUpdate {
+	_u.mutation.SetCityCode(v)
+	return _u
+}
+
+// SetNillableCityCode sets the "city_code" field if the given value is not nil.
+func (_u *AddressUpdate) SetNillableCityCode(v *string) *AddressUpdate {
+	if v != nil {
+		_u.SetCityCode(*v)
+	}
+	return _u
+}
+
+// ClearCityCode clears the value of the "city_code" field.
+func (_u *AddressUpdate) ClearCityCode() *AddressUpdate {
+	_u.mutation.ClearCityCode()
+	return _u
+}
+
+// SetDistrictCode sets the "district_code" field.
+func (_u *AddressUpdate) SetDistrictCode(v string) *AddressUpdate {
+	_u.mutation.SetDistrictCode(v)
+	return _u
+}
+
+// SetNillableDistrictCode sets the "district_code" field if the given value is not nil.
+func (_u *AddressUpdate) SetNillableDistrictCode(v *string) *AddressUpdate {
+	if v != nil {
+		_u.SetDistrictCode(*v)
+	}
+	return _u
+}
+
+// ClearDistrictCode clears the value of the "district_code" field.
+func (_u *AddressUpdate) ClearDistrictCode() *AddressUpdate {
+	_u.mutation.ClearDistrictCode()
+	return _u
+}
+
 // SetDetail sets the "detail" field.
 func (_u *AddressUpdate) SetDetail(v string) *AddressUpdate {
 	_u.mutation.SetDetail(v)
@@ -227,6 +287,21 @@ func (_u *AddressUpdate) check() error {
 			return &ValidationError{Name: "district", err: fmt.Errorf(`ent: validator failed for field "Address.district": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.ProvinceCode(); ok {
+		if err := address.ProvinceCodeValidator(v); err != nil {
+			return &ValidationError{Name: "province_code", err: fmt.Errorf(`ent: validator failed for field "Address.province_code": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.CityCode(); ok {
+		if err := address.CityCodeValidator(v); err != nil {
+			return &ValidationError{Name: "city_code", err: fmt.Errorf(`ent: validator failed for field "Address.city_code": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.DistrictCode(); ok {
+		if err := address.DistrictCodeValidator(v); err != nil {
+			return &ValidationError{Name: "district_code", err: fmt.Errorf(`ent: validator failed for field "Address.district_code": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.Detail(); ok {
 		if err := address.DetailValidator(v); err != nil {
 			return &ValidationError{Name: "detail", err: fmt.Errorf(`ent: validator failed for field "Address.detail": %w`, err)}
@@ -273,6 +348,24 @@ func (_u *AddressUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.District(); ok {
 		_spec.SetField(address.FieldDistrict, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.ProvinceCode(); ok {
+		_spec.SetField(address.FieldProvinceCode, field.TypeString, value)
+	}
+	if _u.mutation.ProvinceCodeCleared() {
+		_spec.ClearField(address.FieldProvinceCode, field.TypeString)
+	}
+	if value, ok := _u.mutation.CityCode(); ok {
+		_spec.SetField(address.FieldCityCode, field.TypeString, value)
+	}
+	if _u.mutation.CityCodeCleared() {
+		_spec.ClearField(address.FieldCityCode, field.TypeString)
+	}
+	if value, ok := _u.mutation.DistrictCode(); ok {
+		_spec.SetField(address.FieldDistrictCode, field.TypeString, value)
+	}
+	if _u.mutation.DistrictCodeCleared() {
+		_spec.ClearField(address.FieldDistrictCode, field.TypeString)
 	}
 	if value, ok := _u.mutation.Detail(); ok {
 		_spec.SetField(address.FieldDetail, field.TypeString, value)
@@ -421,6 +514,66 @@ func (_u *AddressUpdateOne) SetNillableDistrict(v *string) *AddressUpdateOne {
 	return _u
 }
 
+// SetProvinceCode sets the "province_code" field.
+func (_u *AddressUpdateOne) SetProvinceCode(v string) *AddressUpdateOne {
+	_u.mutation.SetProvinceCode(v)
+	return _u
+}
+
+// SetNillableProvinceCode sets the "province_code" field if the given value is not nil.
+func (_u *AddressUpdateOne) SetNillableProvinceCode(v *string) *AddressUpdateOne {
+	if v != nil {
+		_u.SetProvinceCode(*v)
+	}
+	return _u
+}
+
+// ClearProvinceCode clears the value of the "province_code" field.
+func (_u *AddressUpdateOne) ClearProvinceCode() *AddressUpdateOne {
+	_u.mutation.ClearProvinceCode()
+	return _u
+}
+
+// SetCityCode sets the "city_code" field.
+func (_u *AddressUpdateOne) SetCityCode(v string) *AddressUpdateOne {
+	_u.mutation.SetCityCode(v)
+	return _u
+}
+
+// SetNillableCityCode sets the "city_code" field if the given value is not nil.
+func (_u *AddressUpdateOne) SetNillableCityCode(v *string) *AddressUpdateOne {
+	if v != nil {
+		_u.SetCityCode(*v)
+	}
+	return _u
+}
+
+// ClearCityCode clears the value of the "city_code" field.
+func (_u *AddressUpdateOne) ClearCityCode() *AddressUpdateOne {
+	_u.mutation.ClearCityCode()
+	return _u
+}
+
+// SetDistrictCode sets the "district_code" field.
+func (_u *AddressUpdateOne) SetDistrictCode(v string) *AddressUpdateOne {
+	_u.mutation.SetDistrictCode(v)
+	return _u
+}
+
+// SetNillableDistrictCode sets the "district_code" field if the given value is not nil.
+func (_u *AddressUpdateOne) SetNillableDistrictCode(v *string) *AddressUpdateOne {
+	if v != nil {
+		_u.SetDistrictCode(*v)
+	}
+	return _u
+}
+
+// ClearDistrictCode clears the value of the "district_code" field.
+func (_u *AddressUpdateOne) ClearDistrictCode() *AddressUpdateOne {
+	_u.mutation.ClearDistrictCode()
+	return _u
+}
+
 // SetDetail sets the "detail" field.
 func (_u *AddressUpdateOne) SetDetail(v string) *AddressUpdateOne {
 	_u.mutation.SetDetail(v)
@@ -541,6 +694,21 @@ func (_u *AddressUpdateOne) check() error {
 			return &ValidationError{Name: "district", err: fmt.Errorf(`ent: validator failed for field "Address.district": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.ProvinceCode(); ok {
+		if err := address.ProvinceCodeValidator(v); err != nil {
+			return &ValidationError{Name: "province_code", err: fmt.Errorf(`ent: validator failed for field "Address.province_code": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.CityCode(); ok {
+		if err := address.CityCodeValidator(v); err != nil {
+			return &ValidationError{Name: "city_code", err: fmt.Errorf(`ent: validator failed for field "Address.city_code": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.DistrictCode(); ok {
+		if err := address.DistrictCodeValidator(v); err != nil {
+			return &ValidationError{Name: "district_code", err: fmt.Errorf(`ent: validator failed for field "Address.district_code": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.Detail(); ok {
 		if err := address.DetailValidator(v); err != nil {
 			return &ValidationError{Name: "detail", err: fmt.Errorf(`ent: validator failed for field "Address.detail": %w`, err)}
@@ -604,6 +772,24 @@ func (_u *AddressUpdateOne) sqlSave(ctx context.Context) (_node *Address, err er
 	}
 	if value, ok := _u.mutation.District(); ok {
 		_spec.SetField(address.FieldDistrict, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.ProvinceCode(); ok {
+		_spec.SetField(address.FieldProvinceCode, field.TypeString, value)
+	}
+	if _u.mutation.ProvinceCodeCleared() {
+		_spec.ClearField(address.FieldProvinceCode, field.TypeString)
+	}
+	if value, ok := _u.mutation.CityCode(); ok {
+		_spec.SetField(address.FieldCityCode, field.TypeString, value)
+	}
+	if _u.mutation.CityCodeCleared() {
+		_spec.ClearField(address.FieldCityCode, field.TypeString)
+	}
+	if value, ok := _u.mutation.DistrictCode(); ok {
+		_spec.SetField(address.FieldDistrictCode, field.TypeString, value)
+	}
+	if _u.mutation.DistrictCodeCleared() {
+		_spec.ClearField(address.FieldDistrictCode, field.TypeString)
 	}
 	if value, ok := _u.mutation.Detail(); ok {
 		_spec.SetField(address.FieldDetail, field.TypeString, value)

@@ -70,6 +70,21 @@ func (_q *AddressQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				selectedFields = append(selectedFields, address.FieldDistrict)
 				fieldSeen[address.FieldDistrict] = struct{}{}
 			}
+		case "provinceCode":
+			if _, ok := fieldSeen[address.FieldProvinceCode]; !ok {
+				selectedFields = append(selectedFields, address.FieldProvinceCode)
+				fieldSeen[address.FieldProvinceCode] = struct{}{}
+			}
+		case "cityCode":
+			if _, ok := fieldSeen[address.FieldCityCode]; !ok {
+				selectedFields = append(selectedFields, address.FieldCityCode)
+				fieldSeen[address.FieldCityCode] = struct{}{}
+			}
+		case "districtCode":
+			if _, ok := fieldSeen[address.FieldDistrictCode]; !ok {
+				selectedFields = append(selectedFields, address.FieldDistrictCode)
+				fieldSeen[address.FieldDistrictCode] = struct{}{}
+			}
 		case "detail":
 			if _, ok := fieldSeen[address.FieldDetail]; !ok {
 				selectedFields = append(selectedFields, address.FieldDetail)

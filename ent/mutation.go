@@ -825,6 +825,9 @@ type AddressMutation struct {
 	province      *string
 	city          *string
 	district      *string
+	province_code *string
+	city_code     *string
+	district_code *string
 	detail        *string
 	is_default    *bool
 	clearedFields map[string]struct{}
@@ -1221,6 +1224,153 @@ func (m *AddressMutation) ResetDistrict() {
 	m.district = nil
 }
 
+// SetProvinceCode sets the "province_code" field.
+func (m *AddressMutation) SetProvinceCode(s string) {
+	m.province_code = &s
+}
+
+// ProvinceCode returns the value of the "province_code" field in the mutation.
+func (m *AddressMutation) ProvinceCode() (r string, exists bool) {
+	v := m.province_code
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldProvinceCode returns the old "province_code" field's value of the Address entity.
+// If the Address object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AddressMutation) OldProvinceCode(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldProvinceCode is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldProvinceCode requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldProvinceCode: %w", err)
+	}
+	return oldValue.ProvinceCode, nil
+}
+
+// ClearProvinceCode clears the value of the "province_code" field.
+func (m *AddressMutation) ClearProvinceCode() {
+	m.province_code = nil
+	m.clearedFields[address.FieldProvinceCode] = struct{}{}
+}
+
+// ProvinceCodeCleared returns if the "province_code" field was cleared in this mutation.
+func (m *AddressMutation) ProvinceCodeCleared() bool {
+	_, ok := m.clearedFields[address.FieldProvinceCode]
+	return ok
+}
+
+// ResetProvinceCode resets all changes to the "province_code" field.
+func (m *AddressMutation) ResetProvinceCode() {
+	m.province_code = nil
+	delete(m.clearedFields, address.FieldProvinceCode)
+}
+
+// SetCityCode sets the "city_code" field.
+func (m *AddressMutation) SetCityCode(s string) {
+	m.city_code = &s
+}
+
+// CityCode returns the value of the "city_code" field in the mutation.
+func (m *AddressMutation) CityCode() (r string, exists bool) {
+	v := m.city_code
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCityCode returns the old "city_code" field's value of the Address entity.
+// If the Address object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AddressMutation) OldCityCode(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCityCode is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCityCode requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCityCode: %w", err)
+	}
+	return oldValue.CityCode, nil
+}
+
+// ClearCityCode clears the value of the "city_code" field.
+func (m *AddressMutation) ClearCityCode() {
+	m.city_code = nil
+	m.clearedFields[address.FieldCityCode] = struct{}{}
+}
+
+// CityCodeCleared returns if the "city_code" field was cleared in this mutation.
+func (m *AddressMutation) CityCodeCleared() bool {
+	_, ok := m.clearedFields[address.FieldCityCode]
+	return ok
+}
+
+// ResetCityCode resets all changes to the "city_code" field.
+func (m *AddressMutation) ResetCityCode() {
+	m.city_code = nil
+	delete(m.clearedFields, address.FieldCityCode)
+}
+
+// SetDistrictCode sets the "district_code" field.
+func (m *AddressMutation) SetDistrictCode(s string) {
+	m.district_code = &s
+}
+
+// DistrictCode returns the value of the "district_code" field in the mutation.
+func (m *AddressMutation) DistrictCode() (r string, exists bool) {
+	v := m.district_code
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDistrictCode returns the old "district_code" field's value of the Address entity.
+// If the Address object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AddressMutation) OldDistrictCode(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDistrictCode is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDistrictCode requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDistrictCode: %w", err)
+	}
+	return oldValue.DistrictCode, nil
+}
+
+// ClearDistrictCode clears the value of the "district_code" field.
+func (m *AddressMutation) ClearDistrictCode() {
+	m.district_code = nil
+	m.clearedFields[address.FieldDistrictCode] = struct{}{}
+}
+
+// DistrictCodeCleared returns if the "district_code" field was cleared in this mutation.
+func (m *AddressMutation) DistrictCodeCleared() bool {
+	_, ok := m.clearedFields[address.FieldDistrictCode]
+	return ok
+}
+
+// ResetDistrictCode resets all changes to the "district_code" field.
+func (m *AddressMutation) ResetDistrictCode() {
+	m.district_code = nil
+	delete(m.clearedFields, address.FieldDistrictCode)
+}
+
 // SetDetail sets the "detail" field.
 func (m *AddressMutation) SetDetail(s string) {
 	m.detail = &s
@@ -1354,7 +1504,7 @@ func (m *AddressMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *AddressMutation) Fields() []string {
-	fields := make([]string, 0, 10)
+	fields := make([]string, 0, 13)
 	if m.created_at != nil {
 		fields = append(fields, address.FieldCreatedAt)
 	}
@@ -1378,6 +1528,15 @@ func (m *AddressMutation) Fields() []string {
 	}
 	if m.district != nil {
 		fields = append(fields, address.FieldDistrict)
+	}
+	if m.province_code != nil {
+		fields = append(fields, address.FieldProvinceCode)
+	}
+	if m.city_code != nil {
+		fields = append(fields, address.FieldCityCode)
+	}
+	if m.district_code != nil {
+		fields = append(fields, address.FieldDistrictCode)
 	}
 	if m.detail != nil {
 		fields = append(fields, address.FieldDetail)
@@ -1409,6 +1568,12 @@ func (m *AddressMutation) Field(name string) (ent.Value, bool) {
 		return m.City()
 	case address.FieldDistrict:
 		return m.District()
+	case address.FieldProvinceCode:
+		return m.ProvinceCode()
+	case address.FieldCityCode:
+		return m.CityCode()
+	case address.FieldDistrictCode:
+		return m.DistrictCode()
 	case address.FieldDetail:
 		return m.Detail()
 	case address.FieldIsDefault:
@@ -1438,6 +1603,12 @@ func (m *AddressMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldCity(ctx)
 	case address.FieldDistrict:
 		return m.OldDistrict(ctx)
+	case address.FieldProvinceCode:
+		return m.OldProvinceCode(ctx)
+	case address.FieldCityCode:
+		return m.OldCityCode(ctx)
+	case address.FieldDistrictCode:
+		return m.OldDistrictCode(ctx)
 	case address.FieldDetail:
 		return m.OldDetail(ctx)
 	case address.FieldIsDefault:
@@ -1507,6 +1678,27 @@ func (m *AddressMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetDistrict(v)
 		return nil
+	case address.FieldProvinceCode:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetProvinceCode(v)
+		return nil
+	case address.FieldCityCode:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCityCode(v)
+		return nil
+	case address.FieldDistrictCode:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDistrictCode(v)
+		return nil
 	case address.FieldDetail:
 		v, ok := value.(string)
 		if !ok {
@@ -1553,7 +1745,17 @@ func (m *AddressMutation) AddField(name string, value ent.Value) error {
 // ClearedFields returns all nullable fields that were cleared during this
 // mutation.
 func (m *AddressMutation) ClearedFields() []string {
-	return nil
+	var fields []string
+	if m.FieldCleared(address.FieldProvinceCode) {
+		fields = append(fields, address.FieldProvinceCode)
+	}
+	if m.FieldCleared(address.FieldCityCode) {
+		fields = append(fields, address.FieldCityCode)
+	}
+	if m.FieldCleared(address.FieldDistrictCode) {
+		fields = append(fields, address.FieldDistrictCode)
+	}
+	return fields
 }
 
 // FieldCleared returns a boolean indicating if a field with the given name was
@@ -1566,6 +1768,17 @@ func (m *AddressMutation) FieldCleared(name string) bool {
 // ClearField clears the value of the field with the given name. It returns an
 // error if the field is not defined in the schema.
 func (m *AddressMutation) ClearField(name string) error {
+	switch name {
+	case address.FieldProvinceCode:
+		m.ClearProvinceCode()
+		return nil
+	case address.FieldCityCode:
+		m.ClearCityCode()
+		return nil
+	case address.FieldDistrictCode:
+		m.ClearDistrictCode()
+		return nil
+	}
 	return fmt.Errorf("unknown Address nullable field %s", name)
 }
 
@@ -1596,6 +1809,15 @@ func (m *AddressMutation) ResetField(name string) error {
 		return nil
 	case address.FieldDistrict:
 		m.ResetDistrict()
+		return nil
+	case address.FieldProvinceCode:
+		m.ResetProvinceCode()
+		return nil
+	case address.FieldCityCode:
+		m.ResetCityCode()
+		return nil
+	case address.FieldDistrictCode:
+		m.ResetDistrictCode()
 		return nil
 	case address.FieldDetail:
 		m.ResetDetail()

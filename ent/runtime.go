@@ -199,8 +199,20 @@ func init() {
 			return nil
 		}
 	}()
+	// addressDescProvinceCode is the schema descriptor for province_code field.
+	addressDescProvinceCode := addressFields[6].Descriptor()
+	// address.ProvinceCodeValidator is a validator for the "province_code" field. It is called by the builders before save.
+	address.ProvinceCodeValidator = addressDescProvinceCode.Validators[0].(func(string) error)
+	// addressDescCityCode is the schema descriptor for city_code field.
+	addressDescCityCode := addressFields[7].Descriptor()
+	// address.CityCodeValidator is a validator for the "city_code" field. It is called by the builders before save.
+	address.CityCodeValidator = addressDescCityCode.Validators[0].(func(string) error)
+	// addressDescDistrictCode is the schema descriptor for district_code field.
+	addressDescDistrictCode := addressFields[8].Descriptor()
+	// address.DistrictCodeValidator is a validator for the "district_code" field. It is called by the builders before save.
+	address.DistrictCodeValidator = addressDescDistrictCode.Validators[0].(func(string) error)
 	// addressDescDetail is the schema descriptor for detail field.
-	addressDescDetail := addressFields[6].Descriptor()
+	addressDescDetail := addressFields[9].Descriptor()
 	// address.DetailValidator is a validator for the "detail" field. It is called by the builders before save.
 	address.DetailValidator = func() func(string) error {
 		validators := addressDescDetail.Validators
@@ -218,7 +230,7 @@ func init() {
 		}
 	}()
 	// addressDescIsDefault is the schema descriptor for is_default field.
-	addressDescIsDefault := addressFields[7].Descriptor()
+	addressDescIsDefault := addressFields[10].Descriptor()
 	// address.DefaultIsDefault holds the default value on creation for the is_default field.
 	address.DefaultIsDefault = addressDescIsDefault.Default.(bool)
 	categoryMixin := schema.Category{}.Mixin()

@@ -308,7 +308,7 @@ func TestRepeatedFailedLoginsAreThrottled(t *testing.T) {
 const addrFields = `id receiver mobile province city district detail isDefault`
 
 func addrInput(receiver string) map[string]any {
-	return map[string]any{"receiver": receiver, "mobile": "13812345678", "province": "浙江省", "city": "杭州市", "district": "西湖区", "detail": "文三路 90 号"}
+	return map[string]any{"receiver": receiver, "mobile": "13812345678", "provinceCode": "330000", "cityCode": "330100", "districtCode": "330106", "detail": "文三路 90 号"}
 }
 
 type addr struct {
@@ -386,8 +386,8 @@ func TestAddressRulesAndLimit(t *testing.T) {
 	sh := s.NewShopper(t)
 	doc := `mutation($in: AddressInput!) { createAddress(input: $in) { id } }`
 	for field, bad := range map[string]string{
-		"receiver": "", "mobile": "12345", "province": strings.Repeat("省", 33),
-		"city": "   ", "district": strings.Repeat("区", 33), "detail": strings.Repeat("路", 201),
+		"receiver": "", "mobile": "12345", "provinceCode": strings.Repeat("1", 7),
+		"cityCode": "   ", "districtCode": "120101", "detail": strings.Repeat("路", 201),
 	} {
 		in := addrInput("张三")
 		in[field] = bad

@@ -100,7 +100,7 @@ func (r *rawDB) attempt(ctx context.Context, userID int, sku benchSKU, orderNo, 
 	now := time.Now().UTC()
 	a := benchAddress
 	res, err := tx.ExecContext(ctx, insertOrderSQL, now, now, orderNo, key,
-		a["receiver"], a["mobile"], a["province"], a["city"], a["district"], a["detail"],
+		a["receiver"], a["mobile"], benchAddressNames[0], benchAddressNames[1], benchAddressNames[2], a["detail"],
 		r.price.Count, int64(r.price.Goods), int64(r.price.Freight), int(orderstate.Unsend), userID)
 	if err != nil {
 		return err

@@ -127,6 +127,9 @@ func migrate(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err := database.Migrate(ctx, db); err != nil {
 		return err
 	}
+	if err := app.MigrateData(ctx, db, log); err != nil {
+		return err
+	}
 	log.Info("migrations applied")
 	return nil
 }

@@ -30,6 +30,12 @@ const (
 	FieldCity = "city"
 	// FieldDistrict holds the string denoting the district field in the database.
 	FieldDistrict = "district"
+	// FieldProvinceCode holds the string denoting the province_code field in the database.
+	FieldProvinceCode = "province_code"
+	// FieldCityCode holds the string denoting the city_code field in the database.
+	FieldCityCode = "city_code"
+	// FieldDistrictCode holds the string denoting the district_code field in the database.
+	FieldDistrictCode = "district_code"
 	// FieldDetail holds the string denoting the detail field in the database.
 	FieldDetail = "detail"
 	// FieldIsDefault holds the string denoting the is_default field in the database.
@@ -58,6 +64,9 @@ var Columns = []string{
 	FieldProvince,
 	FieldCity,
 	FieldDistrict,
+	FieldProvinceCode,
+	FieldCityCode,
+	FieldDistrictCode,
 	FieldDetail,
 	FieldIsDefault,
 }
@@ -89,6 +98,12 @@ var (
 	CityValidator func(string) error
 	// DistrictValidator is a validator for the "district" field. It is called by the builders before save.
 	DistrictValidator func(string) error
+	// ProvinceCodeValidator is a validator for the "province_code" field. It is called by the builders before save.
+	ProvinceCodeValidator func(string) error
+	// CityCodeValidator is a validator for the "city_code" field. It is called by the builders before save.
+	CityCodeValidator func(string) error
+	// DistrictCodeValidator is a validator for the "district_code" field. It is called by the builders before save.
+	DistrictCodeValidator func(string) error
 	// DetailValidator is a validator for the "detail" field. It is called by the builders before save.
 	DetailValidator func(string) error
 	// DefaultIsDefault holds the default value on creation for the "is_default" field.
@@ -141,6 +156,21 @@ func ByCity(opts ...sql.OrderTermOption) OrderOption {
 // ByDistrict orders the results by the district field.
 func ByDistrict(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldDistrict, opts...).ToFunc()
+}
+
+// ByProvinceCode orders the results by the province_code field.
+func ByProvinceCode(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldProvinceCode, opts...).ToFunc()
+}
+
+// ByCityCode orders the results by the city_code field.
+func ByCityCode(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCityCode, opts...).ToFunc()
+}
+
+// ByDistrictCode orders the results by the district_code field.
+func ByDistrictCode(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldDistrictCode, opts...).ToFunc()
 }
 
 // ByDetail orders the results by the detail field.

@@ -95,6 +95,21 @@ func District(v string) predicate.Address {
 	return predicate.Address(sql.FieldEQ(FieldDistrict, v))
 }
 
+// ProvinceCode applies equality check predicate on the "province_code" field. It's identical to ProvinceCodeEQ.
+func ProvinceCode(v string) predicate.Address {
+	return predicate.Address(sql.FieldEQ(FieldProvinceCode, v))
+}
+
+// CityCode applies equality check predicate on the "city_code" field. It's identical to CityCodeEQ.
+func CityCode(v string) predicate.Address {
+	return predicate.Address(sql.FieldEQ(FieldCityCode, v))
+}
+
+// DistrictCode applies equality check predicate on the "district_code" field. It's identical to DistrictCodeEQ.
+func DistrictCode(v string) predicate.Address {
+	return predicate.Address(sql.FieldEQ(FieldDistrictCode, v))
+}
+
 // Detail applies equality check predicate on the "detail" field. It's identical to DetailEQ.
 func Detail(v string) predicate.Address {
 	return predicate.Address(sql.FieldEQ(FieldDetail, v))
@@ -528,6 +543,231 @@ func DistrictEqualFold(v string) predicate.Address {
 // DistrictContainsFold applies the ContainsFold predicate on the "district" field.
 func DistrictContainsFold(v string) predicate.Address {
 	return predicate.Address(sql.FieldContainsFold(FieldDistrict, v))
+}
+
+// ProvinceCodeEQ applies the EQ predicate on the "province_code" field.
+func ProvinceCodeEQ(v string) predicate.Address {
+	return predicate.Address(sql.FieldEQ(FieldProvinceCode, v))
+}
+
+// ProvinceCodeNEQ applies the NEQ predicate on the "province_code" field.
+func ProvinceCodeNEQ(v string) predicate.Address {
+	return predicate.Address(sql.FieldNEQ(FieldProvinceCode, v))
+}
+
+// ProvinceCodeIn applies the In predicate on the "province_code" field.
+func ProvinceCodeIn(vs ...string) predicate.Address {
+	return predicate.Address(sql.FieldIn(FieldProvinceCode, vs...))
+}
+
+// ProvinceCodeNotIn applies the NotIn predicate on the "province_code" field.
+func ProvinceCodeNotIn(vs ...string) predicate.Address {
+	return predicate.Address(sql.FieldNotIn(FieldProvinceCode, vs...))
+}
+
+// ProvinceCodeGT applies the GT predicate on the "province_code" field.
+func ProvinceCodeGT(v string) predicate.Address {
+	return predicate.Address(sql.FieldGT(FieldProvinceCode, v))
+}
+
+// ProvinceCodeGTE applies the GTE predicate on the "province_code" field.
+func ProvinceCodeGTE(v string) predicate.Address {
+	return predicate.Address(sql.FieldGTE(FieldProvinceCode, v))
+}
+
+// ProvinceCodeLT applies the LT predicate on the "province_code" field.
+func ProvinceCodeLT(v string) predicate.Address {
+	return predicate.Address(sql.FieldLT(FieldProvinceCode, v))
+}
+
+// ProvinceCodeLTE applies the LTE predicate on the "province_code" field.
+func ProvinceCodeLTE(v string) predicate.Address {
+	return predicate.Address(sql.FieldLTE(FieldProvinceCode, v))
+}
+
+// ProvinceCodeContains applies the Contains predicate on the "province_code" field.
+func ProvinceCodeContains(v string) predicate.Address {
+	return predicate.Address(sql.FieldContains(FieldProvinceCode, v))
+}
+
+// ProvinceCodeHasPrefix applies the HasPrefix predicate on the "province_code" field.
+func ProvinceCodeHasPrefix(v string) predicate.Address {
+	return predicate.Address(sql.FieldHasPrefix(FieldProvinceCode, v))
+}
+
+// ProvinceCodeHasSuffix applies the HasSuffix predicate on the "province_code" field.
+func ProvinceCodeHasSuffix(v string) predicate.Address {
+	return predicate.Address(sql.FieldHasSuffix(FieldProvinceCode, v))
+}
+
+// ProvinceCodeIsNil applies the IsNil predicate on the "province_code" field.
+func ProvinceCodeIsNil() predicate.Address {
+	return predicate.Address(sql.FieldIsNull(FieldProvinceCode))
+}
+
+// ProvinceCodeNotNil applies the NotNil predicate on the "province_code" field.
+func ProvinceCodeNotNil() predicate.Address {
+	return predicate.Address(sql.FieldNotNull(FieldProvinceCode))
+}
+
+// ProvinceCodeEqualFold applies the EqualFold predicate on the "province_code" field.
+func ProvinceCodeEqualFold(v string) predicate.Address {
+	return predicate.Address(sql.FieldEqualFold(FieldProvinceCode, v))
+}
+
+// ProvinceCodeContainsFold applies the ContainsFold predicate on the "province_code" field.
+func ProvinceCodeContainsFold(v string) predicate.Address {
+	return predicate.Address(sql.FieldContainsFold(FieldProvinceCode, v))
+}
+
+// CityCodeEQ applies the EQ predicate on the "city_code" field.
+func CityCodeEQ(v string) predicate.Address {
+	return predicate.Address(sql.FieldEQ(FieldCityCode, v))
+}
+
+// CityCodeNEQ applies the NEQ predicate on the "city_code" field.
+func CityCodeNEQ(v string) predicate.Address {
+	return predicate.Address(sql.FieldNEQ(FieldCityCode, v))
+}
+
+// CityCodeIn applies the In predicate on the "city_code" field.
+func CityCodeIn(vs ...string) predicate.Address {
+	return predicate.Address(sql.FieldIn(FieldCityCode, vs...))
+}
+
+// CityCodeNotIn applies the NotIn predicate on the "city_code" field.
+func CityCodeNotIn(vs ...string) predicate.Address {
+	return predicate.Address(sql.FieldNotIn(FieldCityCode, vs...))
+}
+
+// CityCodeGT applies the GT predicate on the "city_code" field.
+func CityCodeGT(v string) predicate.Address {
+	return predicate.Address(sql.FieldGT(FieldCityCode, v))
+}
+
+// CityCodeGTE applies the GTE predicate on the "city_code" field.
+func CityCodeGTE(v string) predicate.Address {
+	return predicate.Address(sql.FieldGTE(FieldCityCode, v))
+}
+
+// CityCodeLT applies the LT predicate on the "city_code" field.
+func CityCodeLT(v string) predicate.Address {
+	return predicate.Address(sql.FieldLT(FieldCityCode, v))
+}
+
+// CityCodeLTE applies the LTE predicate on the "city_code" field.
+func CityCodeLTE(v string) predicate.Address {
+	return predicate.Address(sql.FieldLTE(FieldCityCode, v))
+}
+
+// CityCodeContains applies the Contains predicate on the "city_code" field.
+func CityCodeContains(v string) predicate.Address {
+	return predicate.Address(sql.FieldContains(FieldCityCode, v))
+}
+
+// CityCodeHasPrefix applies the HasPrefix predicate on the "city_code" field.
+func CityCodeHasPrefix(v string) predicate.Address {
+	return predicate.Address(sql.FieldHasPrefix(FieldCityCode, v))
+}
+
+// CityCodeHasSuffix applies the HasSuffix predicate on the "city_code" field.
+func CityCodeHasSuffix(v string) predicate.Address {
+	return predicate.Address(sql.FieldHasSuffix(FieldCityCode, v))
+}
+
+// CityCodeIsNil applies the IsNil predicate on the "city_code" field.
+func CityCodeIsNil() predicate.Address {
+	return predicate.Address(sql.FieldIsNull(FieldCityCode))
+}
+
+// CityCodeNotNil applies the NotNil predicate on the "city_code" field.
+func CityCodeNotNil() predicate.Address {
+	return predicate.Address(sql.FieldNotNull(FieldCityCode))
+}
+
+// CityCodeEqualFold applies the EqualFold predicate on the "city_code" field.
+func CityCodeEqualFold(v string) predicate.Address {
+	return predicate.Address(sql.FieldEqualFold(FieldCityCode, v))
+}
+
+// CityCodeContainsFold applies the ContainsFold predicate on the "city_code" field.
+func CityCodeContainsFold(v string) predicate.Address {
+	return predicate.Address(sql.FieldContainsFold(FieldCityCode, v))
+}
+
+// DistrictCodeEQ applies the EQ predicate on the "district_code" field.
+func DistrictCodeEQ(v string) predicate.Address {
+	return predicate.Address(sql.FieldEQ(FieldDistrictCode, v))
+}
+
+// DistrictCodeNEQ applies the NEQ predicate on the "district_code" field.
+func DistrictCodeNEQ(v string) predicate.Address {
+	return predicate.Address(sql.FieldNEQ(FieldDistrictCode, v))
+}
+
+// DistrictCodeIn applies the In predicate on the "district_code" field.
+func DistrictCodeIn(vs ...string) predicate.Address {
+	return predicate.Address(sql.FieldIn(FieldDistrictCode, vs...))
+}
+
+// DistrictCodeNotIn applies the NotIn predicate on the "district_code" field.
+func DistrictCodeNotIn(vs ...string) predicate.Address {
+	return predicate.Address(sql.FieldNotIn(FieldDistrictCode, vs...))
+}
+
+// DistrictCodeGT applies the GT predicate on the "district_code" field.
+func DistrictCodeGT(v string) predicate.Address {
+	return predicate.Address(sql.FieldGT(FieldDistrictCode, v))
+}
+
+// DistrictCodeGTE applies the GTE predicate on the "district_code" field.
+func DistrictCodeGTE(v string) predicate.Address {
+	return predicate.Address(sql.FieldGTE(FieldDistrictCode, v))
+}
+
+// DistrictCodeLT applies the LT predicate on the "district_code" field.
+func DistrictCodeLT(v string) predicate.Address {
+	return predicate.Address(sql.FieldLT(FieldDistrictCode, v))
+}
+
+// DistrictCodeLTE applies the LTE predicate on the "district_code" field.
+func DistrictCodeLTE(v string) predicate.Address {
+	return predicate.Address(sql.FieldLTE(FieldDistrictCode, v))
+}
+
+// DistrictCodeContains applies the Contains predicate on the "district_code" field.
+func DistrictCodeContains(v string) predicate.Address {
+	return predicate.Address(sql.FieldContains(FieldDistrictCode, v))
+}
+
+// DistrictCodeHasPrefix applies the HasPrefix predicate on the "district_code" field.
+func DistrictCodeHasPrefix(v string) predicate.Address {
+	return predicate.Address(sql.FieldHasPrefix(FieldDistrictCode, v))
+}
+
+// DistrictCodeHasSuffix applies the HasSuffix predicate on the "district_code" field.
+func DistrictCodeHasSuffix(v string) predicate.Address {
+	return predicate.Address(sql.FieldHasSuffix(FieldDistrictCode, v))
+}
+
+// DistrictCodeIsNil applies the IsNil predicate on the "district_code" field.
+func DistrictCodeIsNil() predicate.Address {
+	return predicate.Address(sql.FieldIsNull(FieldDistrictCode))
+}
+
+// DistrictCodeNotNil applies the NotNil predicate on the "district_code" field.
+func DistrictCodeNotNil() predicate.Address {
+	return predicate.Address(sql.FieldNotNull(FieldDistrictCode))
+}
+
+// DistrictCodeEqualFold applies the EqualFold predicate on the "district_code" field.
+func DistrictCodeEqualFold(v string) predicate.Address {
+	return predicate.Address(sql.FieldEqualFold(FieldDistrictCode, v))
+}
+
+// DistrictCodeContainsFold applies the ContainsFold predicate on the "district_code" field.
+func DistrictCodeContainsFold(v string) predicate.Address {
+	return predicate.Address(sql.FieldContainsFold(FieldDistrictCode, v))
 }
 
 // DetailEQ applies the EQ predicate on the "detail" field.

@@ -37,6 +37,9 @@ var (
 		{Name: "province", Type: field.TypeString, Size: 128},
 		{Name: "city", Type: field.TypeString, Size: 128},
 		{Name: "district", Type: field.TypeString, Size: 128},
+		{Name: "province_code", Type: field.TypeString, Nullable: true, Size: 6},
+		{Name: "city_code", Type: field.TypeString, Nullable: true, Size: 6},
+		{Name: "district_code", Type: field.TypeString, Nullable: true, Size: 6},
 		{Name: "detail", Type: field.TypeString, Size: 800},
 		{Name: "is_default", Type: field.TypeBool, Default: false},
 		{Name: "user_id", Type: field.TypeInt},
@@ -49,7 +52,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "addresses_users_addresses",
-				Columns:    []*schema.Column{AddressesColumns[10]},
+				Columns:    []*schema.Column{AddressesColumns[13]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -58,7 +61,7 @@ var (
 			{
 				Name:    "address_user_id_is_default",
 				Unique:  false,
-				Columns: []*schema.Column{AddressesColumns[10], AddressesColumns[9]},
+				Columns: []*schema.Column{AddressesColumns[13], AddressesColumns[12]},
 			},
 		},
 	}

@@ -72,6 +72,12 @@ func (Address) Fields() []ent.Field {
 		field.String("province").NotEmpty().MaxLen(128),
 		field.String("city").NotEmpty().MaxLen(128),
 		field.String("district").NotEmpty().MaxLen(128),
+		// GB/T 2260 codes (internal/area); the names above are derived
+		// from them. Null only on addresses older than the codes whose
+		// names matched no area.
+		field.String("province_code").Optional().Nillable().MaxLen(6),
+		field.String("city_code").Optional().Nillable().MaxLen(6),
+		field.String("district_code").Optional().Nillable().MaxLen(6),
 		field.String("detail").NotEmpty().MaxLen(800),
 		field.Bool("is_default").Default(false),
 	}

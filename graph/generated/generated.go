@@ -68,15 +68,18 @@ type DirectiveRoot struct {
 
 type ComplexityRoot struct {
 	Address struct {
-		City      func(childComplexity int) int
-		CreatedAt func(childComplexity int) int
-		Detail    func(childComplexity int) int
-		District  func(childComplexity int) int
-		ID        func(childComplexity int) int
-		IsDefault func(childComplexity int) int
-		Mobile    func(childComplexity int) int
-		Province  func(childComplexity int) int
-		Receiver  func(childComplexity int) int
+		City         func(childComplexity int) int
+		CityCode     func(childComplexity int) int
+		CreatedAt    func(childComplexity int) int
+		Detail       func(childComplexity int) int
+		District     func(childComplexity int) int
+		DistrictCode func(childComplexity int) int
+		ID           func(childComplexity int) int
+		IsDefault    func(childComplexity int) int
+		Mobile       func(childComplexity int) int
+		Province     func(childComplexity int) int
+		ProvinceCode func(childComplexity int) int
+		Receiver     func(childComplexity int) int
 	}
 
 	Area struct {
@@ -547,6 +550,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Address.City(childComplexity), true
+	case "Address.cityCode":
+		if e.ComplexityRoot.Address.CityCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Address.CityCode(childComplexity), true
 	case "Address.createdAt":
 		if e.ComplexityRoot.Address.CreatedAt == nil {
 			break
@@ -565,6 +574,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Address.District(childComplexity), true
+	case "Address.districtCode":
+		if e.ComplexityRoot.Address.DistrictCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Address.DistrictCode(childComplexity), true
 	case "Address.id":
 		if e.ComplexityRoot.Address.ID == nil {
 			break
@@ -589,6 +604,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Address.Province(childComplexity), true
+	case "Address.provinceCode":
+		if e.ComplexityRoot.Address.ProvinceCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Address.ProvinceCode(childComplexity), true
 	case "Address.receiver":
 		if e.ComplexityRoot.Address.Receiver == nil {
 			break
@@ -2509,7 +2530,7 @@ type Mutation {
   "Change the password; every other login of the shopper ends."
   changePassword(input: ChangePasswordInput!): Boolean! @auth
 
-  "Add an address (at most 20); the first one becomes the default."
+  "Add an address (at most 20); the first one becomes the default. Pick its area with areas(parentCode)."
   createAddress(input: AddressInput!): Address! @auth
   updateAddress(id: ID!, input: AddressInput!): Address! @auth
   "Delete an address; if it was the default, the oldest remaining one becomes the default. Returns the deleted id."
@@ -2620,12 +2641,17 @@ input ChangePasswordInput {
   newPassword: String!
 }
 
+"""
+An address: the area picked by GB/T 2260 code (see areas), the names
+derived from the codes; a district that is not in its city, or a city not
+in its province, is BAD_USER_INPUT on that field.
+"""
 input AddressInput {
   receiver: String!
   mobile: String!
-  province: String!
-  city: String!
-  district: String!
+  provinceCode: String!
+  cityCode: String!
+  districtCode: String!
   detail: String!
 }
 
@@ -2905,6 +2931,9 @@ type Address implements Node {
   province: String!
   city: String!
   district: String!
+  provinceCode: String
+  cityCode: String
+  districtCode: String
   detail: String!
   isDefault: Boolean!
 }
@@ -3474,6 +3503,12 @@ func (ec *executionContext) childFields_Address(ctx context.Context, field graph
 		return ec.fieldContext_Address_city(ctx, field)
 	case "district":
 		return ec.fieldContext_Address_district(ctx, field)
+	case "provinceCode":
+		return ec.fieldContext_Address_provinceCode(ctx, field)
+	case "cityCode":
+		return ec.fieldContext_Address_cityCode(ctx, field)
+	case "districtCode":
+		return ec.fieldContext_Address_districtCode(ctx, field)
 	case "detail":
 		return ec.fieldContext_Address_detail(ctx, field)
 	case "isDefault":
@@ -5286,6 +5321,75 @@ func (ec *executionContext) _Address_district(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_Address_district(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Address", field, false, false, "String")
+}
+
+func (ec *executionContext) _Address_provinceCode(ctx context.Context, field graphql.CollectedField, obj *ent.Address) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Address_provinceCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ProvinceCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Address_provinceCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Address", field, false, false, "String")
+}
+
+func (ec *executionContext) _Address_cityCode(ctx context.Context, field graphql.CollectedField, obj *ent.Address) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Address_cityCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CityCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Address_cityCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Address", field, false, false, "String")
+}
+
+func (ec *executionContext) _Address_districtCode(ctx context.Context, field graphql.CollectedField, obj *ent.Address) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Address_districtCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DistrictCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Address_districtCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Address", field, false, false, "String")
 }
 
@@ -13702,7 +13806,7 @@ func (ec *executionContext) unmarshalInputAddressInput(ctx context.Context, obj 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"receiver", "mobile", "province", "city", "district", "detail"}
+	fieldsInOrder := [...]string{"receiver", "mobile", "provinceCode", "cityCode", "districtCode", "detail"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -13723,27 +13827,27 @@ func (ec *executionContext) unmarshalInputAddressInput(ctx context.Context, obj 
 				return it, err
 			}
 			it.Mobile = data
-		case "province":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("province"))
+		case "provinceCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("provinceCode"))
 			data, err := ec.unmarshalNString2string(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it.Province = data
-		case "city":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("city"))
+			it.ProvinceCode = data
+		case "cityCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cityCode"))
 			data, err := ec.unmarshalNString2string(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it.City = data
-		case "district":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("district"))
+			it.CityCode = data
+		case "districtCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("districtCode"))
 			data, err := ec.unmarshalNString2string(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it.District = data
+			it.DistrictCode = data
 		case "detail":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("detail"))
 			data, err := ec.unmarshalNString2string(ctx, v)
@@ -14933,6 +15037,21 @@ func (ec *executionContext) _Address(ctx context.Context, sel ast.SelectionSet, 
 		case "district":
 			out.Values[i] = ec._Address_district(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "provinceCode":
+			out.Values[i] = ec._Address_provinceCode(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cityCode":
+			out.Values[i] = ec._Address_cityCode(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "districtCode":
+			out.Values[i] = ec._Address_districtCode(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "detail":

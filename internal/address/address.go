@@ -18,6 +18,7 @@ import (
 	entaddress "github.com/storefront/storefront/ent/address"
 	"github.com/storefront/storefront/ent/user"
 	"github.com/storefront/storefront/internal/apperr"
+	"github.com/storefront/storefront/internal/area"
 	"github.com/storefront/storefront/internal/auth"
 	"github.com/storefront/storefront/internal/database"
 	"github.com/storefront/storefront/internal/text"
@@ -26,9 +27,16 @@ import (
 // MaxPerUser bounds an address book.
 const MaxPerUser = 20
 
-// Input is an address as the shopper types it.
+// Input is an address as the shopper enters it: the area picked by code
+// (internal/area), the rest typed.
 type Input struct {
-	Receiver, Mobile, Province, City, District, Detail string
+	Receiver, Mobile, ProvinceCode, CityCode, DistrictCode, Detail string
+}
+
+// place is an input's area, checked, with the names it derives.
+type place struct {
+	provinceCode, cityCode, districtCode string
+	province, city, district             string
 }
 
 // Service manages address books.
@@ -42,30 +50,31 @@ func New(db *database.DB) *Service {
 	return &Service{db: db, client: db.Client}
 }
 
-func (in Input) normalized() (Input, error) {
+func (in Input) normalized() (Input, place, error) {
 	fields := []struct {
 		name string
 		val  *string
 		max  int
 	}{
 		{"receiver", &in.Receiver, 32},
-		{"province", &in.Province, 32},
-		{"city", &in.City, 32},
-		{"district", &in.District, 32},
 		{"detail", &in.Detail, 200},
 	}
 	for _, f := range fields {
 		v, err := text.Rule{Field: f.name, Min: 1, Max: f.max}.Clean(*f.val)
 		if err != nil {
-			return in, err
+			return in, place{}, err
 		}
 		*f.val = v
 	}
 	in.Mobile = strings.TrimSpace(in.Mobile)
 	if err := auth.ValidateMobile(in.Mobile); err != nil {
-		return in, err
+		return in, place{}, err
 	}
-	return in, nil
+	p, c, d, err := area.CheckAddress(strings.TrimSpace(in.ProvinceCode), strings.TrimSpace(in.CityCode), strings.TrimSpace(in.DistrictCode))
+	if err != nil {
+		return in, place{}, err
+	}
+	return in, place{p.Code, c.Code, d.Code, p.Name, c.Name, d.Name}, nil
 }
 
 // List returns the book, the default first, then oldest first.
@@ -163,7 +172,7 @@ func (s *Service) inBook(ctx context.Context, userID int, fn func(ctx context.Co
 
 // Create adds an address; the first one becomes the default.
 func (s *Service) Create(ctx context.Context, userID int, in Input) (*ent.Address, error) {
-	in, err := in.normalized()
+	in, pl, err := in.normalized()
 	if err != nil {
 		return nil, err
 	}
@@ -179,7 +188,9 @@ func (s *Service) Create(ctx context.Context, userID int, in Input) (*ent.Addres
 		out, err = tx.Address.Create().
 			SetUserID(userID).
 			SetReceiver(in.Receiver).SetMobile(in.Mobile).
-			SetProvince(in.Province).SetCity(in.City).SetDistrict(in.District).SetDetail(in.Detail).
+			SetProvince(pl.province).SetCity(pl.city).SetDistrict(pl.district).
+			SetProvinceCode(pl.provinceCode).SetCityCode(pl.cityCode).SetDistrictCode(pl.districtCode).
+			SetDetail(in.Detail).
 			SetIsDefault(n == 0).
 			Save(ctx)
 		return err
@@ -189,7 +200,7 @@ func (s *Service) Create(ctx context.Context, userID int, in Input) (*ent.Addres
 
 // Update replaces an address's fields.
 func (s *Service) Update(ctx context.Context, userID, id int, in Input) (*ent.Address, error) {
-	in, err := in.normalized()
+	in, pl, err := in.normalized()
 	if err != nil {
 		return nil, err
 	}
@@ -201,7 +212,9 @@ func (s *Service) Update(ctx context.Context, userID, id int, in Input) (*ent.Ad
 		}
 		out, err = a.Update().
 			SetReceiver(in.Receiver).SetMobile(in.Mobile).
-			SetProvince(in.Province).SetCity(in.City).SetDistrict(in.District).SetDetail(in.Detail).
+			SetProvince(pl.province).SetCity(pl.city).SetDistrict(pl.district).
+			SetProvinceCode(pl.provinceCode).SetCityCode(pl.cityCode).SetDistrictCode(pl.districtCode).
+			SetDetail(in.Detail).
 			Save(ctx)
 		return err
 	})
@@ -250,4 +263,30 @@ func (s *Service) SetDefault(ctx context.Context, userID, id int) (*ent.Address,
 		return err
 	})
 	return out, err
+}
+
+// FillCodes gives addresses stored before area codes existed the codes
+// their names match (area.ByNames), keeping the names. Addresses whose
+// names match no area, or several, keep null codes: they still ship, and
+// editing one asks for the codes. It runs after migrations; a second run
+// finds nothing to do.
+func FillCodes(ctx context.Context, client *ent.Client) (filled, unmatched int, err error) {
+	rows, err := client.Address.Query().Where(entaddress.DistrictCodeIsNil()).All(ctx)
+	if err != nil {
+		return 0, 0, fmt.Errorf("address: reading addresses without codes: %w", err)
+	}
+	for _, a := range rows {
+		p, c, d, ok := area.ByNames(a.Province, a.City, a.District)
+		if !ok {
+			unmatched++
+			continue
+		}
+		err := client.Address.UpdateOneID(a.ID).
+			SetProvinceCode(p.Code).SetCityCode(c.Code).SetDistrictCode(d.Code).Exec(ctx)
+		if err != nil {
+			return filled, unmatched, fmt.Errorf("address: filling codes: %w", err)
+		}
+		filled++
+	}
+	return filled, unmatched, nil
 }

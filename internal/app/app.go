@@ -250,14 +250,35 @@ func (a *App) checkSchema(ctx context.Context, cfg config.Config) error {
 	if err != nil {
 		return err
 	}
-	if !pending {
-		return nil
-	}
-	if !cfg.Migrate {
+	if pending && !cfg.Migrate {
 		return ErrPendingMigrations
 	}
-	a.log.InfoContext(ctx, "applying pending migrations")
-	return database.Migrate(ctx, a.DB)
+	if pending {
+		a.log.InfoContext(ctx, "applying pending migrations")
+		if err := database.Migrate(ctx, a.DB); err != nil {
+			return err
+		}
+	}
+	// The embedded database migrates itself at every start, so its data
+	// follows at every start too (a small table); on MySQL after a
+	// migration run.
+	if pending || cfg.Embedded() {
+		return MigrateData(ctx, a.DB, a.log)
+	}
+	return nil
+}
+
+// MigrateData brings rows stored before a schema change up to it:
+// addresses get the area codes their names match.
+func MigrateData(ctx context.Context, db *database.DB, log *slog.Logger) error {
+	filled, unmatched, err := address.FillCodes(ctx, db.Client)
+	if err != nil {
+		return err
+	}
+	if filled+unmatched > 0 {
+		log.InfoContext(ctx, "addresses given area codes", "filled", filled, "unmatched_kept_without_codes", unmatched)
+	}
+	return nil
 }
 
 // Redis client timeouts. A Redis that does not answer a command within

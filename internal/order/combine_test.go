@@ -77,7 +77,7 @@ func buyer(t *testing.T, s *gqltest.Server, skuID, count int) order.PlaceInput {
 		t.Fatal(err)
 	}
 	a, err := s.App.AddressBook.Create(ctx, u.ID, address.Input{
-		Receiver: "买家", Mobile: "13812345678", Province: "浙江省", City: "杭州市", District: "西湖区", Detail: "文三路 90 号",
+		Receiver: "买家", Mobile: "13812345678", ProvinceCode: "330000", CityCode: "330100", DistrictCode: "330106", Detail: "文三路 90 号",
 	})
 	if err != nil {
 		t.Fatal(err)
