@@ -68,15 +68,12 @@ func openBleve(path, analyzer string) (*Bleve, error) {
 		idx bleve.Index
 		err error
 	)
-	switch {
-	case path == "":
+	if path == "" {
 		idx, err = bleve.NewMemOnly(newMapping(analyzer))
-	default:
-		if _, statErr := os.Stat(path); errors.Is(statErr, os.ErrNotExist) {
-			idx, err = bleve.New(path, newMapping(analyzer))
-		} else {
-			idx, err = bleve.Open(path)
-		}
+	} else if _, statErr := os.Stat(path); errors.Is(statErr, os.ErrNotExist) {
+		idx, err = bleve.New(path, newMapping(analyzer))
+	} else {
+		idx, err = bleve.Open(path)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("search: open index %q: %w", path, err)
@@ -243,7 +240,8 @@ func (b *Bleve) tokens(text string) ([]string, error) {
 	return out, nil
 }
 
-// Search runs q. A query whose text cuts to no tokens (only
+// Search runs q; a failure to search (ctx done, index closed) is
+// apperr.Unavailable. A query whose text cuts to no tokens (only
 // punctuation) matches nothing rather than everything: the shopper asked
 // for something.
 func (b *Bleve) Search(ctx context.Context, q Query) (Result, error) {
@@ -310,10 +308,9 @@ func (b *Bleve) Search(ctx context.Context, q Query) (Result, error) {
 	req.AddFacet(fCategoryID, bleve.NewFacetRequest(fCategoryID, maxFacets))
 	res, err := b.idx.SearchInContext(ctx, req)
 	if err != nil {
-		if ctx.Err() != nil {
-			return Result{}, ctx.Err()
-		}
-		return Result{}, apperr.New(apperr.CodeUnavailable, "search is unavailable").With("cause", err.Error())
+		// A search changes nothing, so any failure (the caller's deadline,
+		// a closed index) is safe to retry.
+		return Result{}, apperr.Unavailable{Cause: fmt.Errorf("search: %w", err)}
 	}
 	out := Result{Total: int(res.Total), Hits: make([]Hit, 0, len(res.Hits)), Facets: []Facet{}}
 	for _, h := range res.Hits {

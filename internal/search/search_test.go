@@ -2,6 +2,7 @@ package search_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -359,10 +360,25 @@ func TestCheckQuery(t *testing.T) {
 	}
 }
 
-func asAppErr(err error, target **apperr.Error) bool {
-	e, ok := err.(*apperr.Error) //nolint:errorlint // CheckQuery returns the value itself
-	*target = e
-	return ok
+func asAppErr(err error, target **apperr.Error) bool { return errors.As(err, target) }
+
+func TestSearchFailureIsUnavailable(t *testing.T) {
+	idx := open(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := idx.Search(ctx, search.Query{Text: "手机", Limit: 10})
+	if apperr.CodeOf(err) != apperr.CodeUnavailable || !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled: got %v, want UNAVAILABLE wrapping context.Canceled", err)
+	}
+	if err := idx.Upsert(ctx, fixture()[0]); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled upsert: %v", err)
+	}
+	if err := idx.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := idx.Search(context.Background(), search.Query{Text: "手机", Limit: 10}); apperr.CodeOf(err) != apperr.CodeUnavailable {
+		t.Fatalf("closed: got %v, want UNAVAILABLE", err)
+	}
 }
 
 // TestScale indexes about 1000 docs and times the build and a query.
