@@ -376,6 +376,9 @@ func TestSearchFailureIsUnavailable(t *testing.T) {
 	if err := idx.Close(); err != nil {
 		t.Fatal(err)
 	}
+	if err := idx.Close(); err != nil {
+		t.Fatalf("second close: %v", err)
+	}
 	if _, err := idx.Search(context.Background(), search.Query{Text: "手机", Limit: 10}); apperr.CodeOf(err) != apperr.CodeUnavailable {
 		t.Fatalf("closed: got %v, want UNAVAILABLE", err)
 	}
