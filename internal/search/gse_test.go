@@ -1,3 +1,5 @@
+//go:build analyzers
+
 package search
 
 import (
@@ -90,6 +92,7 @@ func init() {
 		panic(err)
 	}
 	customAnalyzers[gseAnalyzerName] = addGseAnalyzer
+	Compared = append(Compared, struct{ Name, Analyzer string }{"gse segments", gseAnalyzerName})
 }
 
 func addGseAnalyzer(im *mapping.IndexMappingImpl) {
