@@ -12,7 +12,10 @@ import (
 	"github.com/storefront/storefront/graph/generated"
 	"github.com/storefront/storefront/internal/area"
 	"github.com/storefront/storefront/internal/catalog"
+	"github.com/storefront/storefront/internal/money"
 	"github.com/storefront/storefront/internal/paging"
+	"github.com/storefront/storefront/internal/search"
+	"github.com/storefront/storefront/internal/skusearch"
 )
 
 // Level is the resolver for the level field.
@@ -77,6 +80,18 @@ func (r *queryResolver) Areas(ctx context.Context, parentCode *string) ([]*area.
 		out[i] = &list[i]
 	}
 	return out, nil
+}
+
+// SearchSkus is the resolver for the searchSkus field.
+func (r *queryResolver) SearchSkus(ctx context.Context, query string, categoryID *int, priceMin *money.Fen, priceMax *money.Fen, orderBy *search.Order, first *int, after *string) (*skusearch.Connection, error) {
+	a := skusearch.Args{Query: query, CategoryID: categoryID, PriceMin: priceMin, PriceMax: priceMax, First: 20, After: after}
+	if orderBy != nil {
+		a.OrderBy = *orderBy
+	}
+	if first != nil {
+		a.First = *first
+	}
+	return r.Search.Search(ctx, a)
 }
 
 // Specifications is the resolver for the specifications field.

@@ -15,7 +15,9 @@ import (
 	"github.com/storefront/storefront/internal/apperr"
 	"github.com/storefront/storefront/internal/hotskus"
 	"github.com/storefront/storefront/internal/orderstate"
+	"github.com/storefront/storefront/internal/money"
 	"github.com/storefront/storefront/internal/paging"
+	"github.com/storefront/storefront/internal/search"
 )
 
 // Limits bound what one request may ask for.
@@ -71,6 +73,9 @@ func complexity() generated.ComplexityRoot {
 	// The most children an area has (a province's districts are asked
 	// through its cities): under 100.
 	c.Query.Areas = func(child int, _ *string) int { return 1 + child*100 }
+	c.Query.SearchSkus = func(child int, _ string, _ *int, _, _ *money.Fen, _ *search.Order, first *int, _ *string) int {
+		return 1 + child*max(paging.Args{First: first}.Size(), 1)
+	}
 	c.Category.HotSkus = func(child, first int) int { return 1 + child*min(max(first, 1), hotskus.Max) }
 	c.SKU.Specifications = func(child int) int { return 1 + child*specsPerProduct }
 	c.SkuSpecification.Options = func(child int) int { return 1 + child*optionsPerSpec }

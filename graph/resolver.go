@@ -20,6 +20,7 @@ import (
 	"github.com/storefront/storefront/internal/payment"
 	"github.com/storefront/storefront/internal/qqlogin"
 	"github.com/storefront/storefront/internal/signin"
+	"github.com/storefront/storefront/internal/skusearch"
 	"github.com/storefront/storefront/internal/verify"
 )
 
@@ -28,6 +29,7 @@ type Resolver struct {
 	Client      *ent.Client
 	Catalog     *catalog.Service
 	HotSKUs     *hotskus.Service
+	Search      *skusearch.Service
 	Auth        *auth.Service
 	AddressBook *address.Service
 	Carts       *cart.Store

@@ -31,6 +31,8 @@ import (
 	"github.com/storefront/storefront/internal/paging"
 	"github.com/storefront/storefront/internal/partner"
 	"github.com/storefront/storefront/internal/qqlogin"
+	"github.com/storefront/storefront/internal/search"
+	"github.com/storefront/storefront/internal/skusearch"
 	"github.com/storefront/storefront/internal/smscode"
 	"github.com/storefront/storefront/internal/timestamp"
 	"github.com/storefront/storefront/internal/verify"
@@ -329,6 +331,7 @@ type ComplexityRoot struct {
 		Nodes             func(childComplexity int, ids []int) int
 		Order             func(childComplexity int, id int) int
 		Orders            func(childComplexity int, after *paging.Cursor, first *int, before *paging.Cursor, last *int, status []orderstate.Status, createdFrom *time.Time, createdTo *time.Time) int
+		SearchSkus        func(childComplexity int, query string, categoryID *int, priceMin *money.Fen, priceMax *money.Fen, orderBy *search.Order, first *int, after *string) int
 		Sku               func(childComplexity int, id int) int
 		Skus              func(childComplexity int, after *paging.Cursor, first *int, before *paging.Cursor, last *int, categoryID *int, orderBy *ent.SKUOrder) int
 		UsernameAvailable func(childComplexity int, username string) int
@@ -383,6 +386,29 @@ type ComplexityRoot struct {
 	SkuCommentEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	SkuSearchConnection struct {
+		Edges      func(childComplexity int) int
+		Facets     func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	SkuSearchEdge struct {
+		Cursor    func(childComplexity int) int
+		Highlight func(childComplexity int) int
+		Node      func(childComplexity int) int
+	}
+
+	SkuSearchFacet struct {
+		Category func(childComplexity int) int
+		Count    func(childComplexity int) int
+	}
+
+	SkuSearchPageInfo struct {
+		EndCursor   func(childComplexity int) int
+		HasNextPage func(childComplexity int) int
 	}
 
 	SkuSpecOption struct {
@@ -510,6 +536,7 @@ type QueryResolver interface {
 	Skus(ctx context.Context, after *paging.Cursor, first *int, before *paging.Cursor, last *int, categoryID *int, orderBy *ent.SKUOrder) (*ent.SKUConnection, error)
 	Sku(ctx context.Context, id int) (*ent.SKU, error)
 	Areas(ctx context.Context, parentCode *string) ([]*area.Area, error)
+	SearchSkus(ctx context.Context, query string, categoryID *int, priceMin *money.Fen, priceMax *money.Fen, orderBy *search.Order, first *int, after *string) (*skusearch.Connection, error)
 	Orders(ctx context.Context, after *paging.Cursor, first *int, before *paging.Cursor, last *int, status []orderstate.Status, createdFrom *time.Time, createdTo *time.Time) (*ent.OrderInfoConnection, error)
 }
 type SKUResolver interface {
@@ -1935,6 +1962,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Orders(childComplexity, args["after"].(*paging.Cursor), args["first"].(*int), args["before"].(*paging.Cursor), args["last"].(*int), args["status"].([]orderstate.Status), args["createdFrom"].(*time.Time), args["createdTo"].(*time.Time)), true
+	case "Query.searchSkus":
+		if e.ComplexityRoot.Query.SearchSkus == nil {
+			break
+		}
+
+		args, err := ec.field_Query_searchSkus_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.SearchSkus(childComplexity, args["query"].(string), args["categoryId"].(*int), args["priceMin"].(*money.Fen), args["priceMax"].(*money.Fen), args["orderBy"].(*search.Order), args["first"].(*int), args["after"].(*string)), true
 	case "Query.sku":
 		if e.ComplexityRoot.Query.Sku == nil {
 			break
@@ -2177,6 +2215,76 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SkuCommentEdge.Node(childComplexity), true
+
+	case "SkuSearchConnection.edges":
+		if e.ComplexityRoot.SkuSearchConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SkuSearchConnection.Edges(childComplexity), true
+	case "SkuSearchConnection.facets":
+		if e.ComplexityRoot.SkuSearchConnection.Facets == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SkuSearchConnection.Facets(childComplexity), true
+	case "SkuSearchConnection.pageInfo":
+		if e.ComplexityRoot.SkuSearchConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SkuSearchConnection.PageInfo(childComplexity), true
+	case "SkuSearchConnection.totalCount":
+		if e.ComplexityRoot.SkuSearchConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SkuSearchConnection.TotalCount(childComplexity), true
+
+	case "SkuSearchEdge.cursor":
+		if e.ComplexityRoot.SkuSearchEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SkuSearchEdge.Cursor(childComplexity), true
+	case "SkuSearchEdge.highlight":
+		if e.ComplexityRoot.SkuSearchEdge.Highlight == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SkuSearchEdge.Highlight(childComplexity), true
+	case "SkuSearchEdge.node":
+		if e.ComplexityRoot.SkuSearchEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SkuSearchEdge.Node(childComplexity), true
+
+	case "SkuSearchFacet.category":
+		if e.ComplexityRoot.SkuSearchFacet.Category == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SkuSearchFacet.Category(childComplexity), true
+	case "SkuSearchFacet.count":
+		if e.ComplexityRoot.SkuSearchFacet.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SkuSearchFacet.Count(childComplexity), true
+
+	case "SkuSearchPageInfo.endCursor":
+		if e.ComplexityRoot.SkuSearchPageInfo.EndCursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SkuSearchPageInfo.EndCursor(childComplexity), true
+	case "SkuSearchPageInfo.hasNextPage":
+		if e.ComplexityRoot.SkuSearchPageInfo.HasNextPage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SkuSearchPageInfo.HasNextPage(childComplexity), true
 
 	case "SkuSpecOption.id":
 		if e.ComplexityRoot.SkuSpecOption.ID == nil {
@@ -2919,6 +3027,66 @@ type Area {
   level: Int!
   "The area one level up; null for a province."
   parentCode: String
+}
+
+extend type Query {
+  """
+  Search launched SKUs: Chinese, English and mixed text ("手机", "iPhone 15
+  黑色") over names, captions, goods, categories and specification values,
+  within categoryId's subtree and a price range. Empty query: every SKU
+  of the category, in the order asked. A query over 100 characters or
+  with control characters, a negative or reversed price range, or first
+  over 100 is BAD_USER_INPUT. Sold-out SKUs are found (stock 0).
+  """
+  searchSkus(
+    query: String!
+    categoryId: ID
+    priceMin: Money
+    priceMax: Money
+    orderBy: SkuSearchOrder = RELEVANCE
+    first: Int = 20
+    after: String
+  ): SkuSearchConnection!
+}
+
+enum SkuSearchOrder {
+  "Best match first (sales first when there is no query)."
+  RELEVANCE
+  "Cheapest first."
+  PRICE
+  "Dearest first."
+  PRICE_DESC
+  "Best sellers first."
+  SALES
+  "Newest first."
+  NEWEST
+}
+
+type SkuSearchConnection {
+  edges: [SkuSearchEdge!]!
+  pageInfo: SkuSearchPageInfo!
+  "How many SKUs match, on every page."
+  totalCount: Int!
+  "Matches per category (the SKU's own), over all pages, most first."
+  facets: [SkuSearchFacet!]!
+}
+
+type SkuSearchEdge {
+  node: SKU!
+  "Give it as after for the next page."
+  cursor: String!
+  "The matched name (or caption) with the matched words in <em>...</em>; the rest HTML-escaped."
+  highlight: String!
+}
+
+type SkuSearchPageInfo {
+  hasNextPage: Boolean!
+  endCursor: String
+}
+
+type SkuSearchFacet {
+  category: Category!
+  count: Int!
 }
 `, BuiltIn: false},
 	{Name: "../../schema/ent.graphqls", Input: `directive @goField(forceResolver: Boolean, name: String, omittable: Boolean) on FIELD_DEFINITION | INPUT_FIELD_DEFINITION
@@ -3995,6 +4163,52 @@ func (ec *executionContext) childFields_SkuCommentEdge(ctx context.Context, fiel
 	return nil, fmt.Errorf("no field named %q was found under type SkuCommentEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_SkuSearchConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_SkuSearchConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_SkuSearchConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_SkuSearchConnection_totalCount(ctx, field)
+	case "facets":
+		return ec.fieldContext_SkuSearchConnection_facets(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SkuSearchConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_SkuSearchEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_SkuSearchEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_SkuSearchEdge_cursor(ctx, field)
+	case "highlight":
+		return ec.fieldContext_SkuSearchEdge_highlight(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SkuSearchEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_SkuSearchFacet(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "category":
+		return ec.fieldContext_SkuSearchFacet_category(ctx, field)
+	case "count":
+		return ec.fieldContext_SkuSearchFacet_count(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SkuSearchFacet", field.Name)
+}
+
+func (ec *executionContext) childFields_SkuSearchPageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "hasNextPage":
+		return ec.fieldContext_SkuSearchPageInfo_hasNextPage(ctx, field)
+	case "endCursor":
+		return ec.fieldContext_SkuSearchPageInfo_endCursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SkuSearchPageInfo", field.Name)
+}
+
 func (ec *executionContext) childFields_SkuSpecOption(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -4980,6 +5194,68 @@ func (ec *executionContext) field_Query_orders_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["createdTo"] = arg6
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_searchSkus_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "query",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["query"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "categoryId",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOID2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["categoryId"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "priceMin",
+		func(ctx context.Context, v any) (*money.Fen, error) {
+			return ec.unmarshalOMoney2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋmoneyᚐFen(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["priceMin"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "priceMax",
+		func(ctx context.Context, v any) (*money.Fen, error) {
+			return ec.unmarshalOMoney2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋmoneyᚐFen(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["priceMax"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*search.Order, error) {
+			return ec.unmarshalOSkuSearchOrder2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋsearchᚐOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg6
 	return args, nil
 }
 
@@ -11204,6 +11480,50 @@ func (ec *executionContext) fieldContext_Query_areas(ctx context.Context, field 
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_searchSkus(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_searchSkus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().SearchSkus(ctx, fc.Args["query"].(string), fc.Args["categoryId"].(*int), fc.Args["priceMin"].(*money.Fen), fc.Args["priceMax"].(*money.Fen), fc.Args["orderBy"].(*search.Order), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *skusearch.Connection) graphql.Marshaler {
+			return ec.marshalNSkuSearchConnection2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋskusearchᚐConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_searchSkus(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SkuSearchConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_searchSkus_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_orders(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12201,6 +12521,304 @@ func (ec *executionContext) _SkuCommentEdge_cursor(ctx context.Context, field gr
 }
 func (ec *executionContext) fieldContext_SkuCommentEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SkuCommentEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _SkuSearchConnection_edges(ctx context.Context, field graphql.CollectedField, obj *skusearch.Connection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SkuSearchConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []skusearch.Edge) graphql.Marshaler {
+			return ec.marshalNSkuSearchEdge2ᚕgithubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋskusearchᚐEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SkuSearchConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SkuSearchConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SkuSearchEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SkuSearchConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *skusearch.Connection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SkuSearchConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v skusearch.PageInfo) graphql.Marshaler {
+			return ec.marshalNSkuSearchPageInfo2githubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋskusearchᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SkuSearchConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SkuSearchConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SkuSearchPageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SkuSearchConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *skusearch.Connection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SkuSearchConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SkuSearchConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SkuSearchConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SkuSearchConnection_facets(ctx context.Context, field graphql.CollectedField, obj *skusearch.Connection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SkuSearchConnection_facets(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Facets, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []skusearch.FacetCount) graphql.Marshaler {
+			return ec.marshalNSkuSearchFacet2ᚕgithubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋskusearchᚐFacetCountᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SkuSearchConnection_facets(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SkuSearchConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SkuSearchFacet(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SkuSearchEdge_node(ctx context.Context, field graphql.CollectedField, obj *skusearch.Edge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SkuSearchEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.SKU) graphql.Marshaler {
+			return ec.marshalNSKU2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋentᚐSKU(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SkuSearchEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SkuSearchEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SKU(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SkuSearchEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *skusearch.Edge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SkuSearchEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SkuSearchEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SkuSearchEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _SkuSearchEdge_highlight(ctx context.Context, field graphql.CollectedField, obj *skusearch.Edge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SkuSearchEdge_highlight(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Highlight, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SkuSearchEdge_highlight(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SkuSearchEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _SkuSearchFacet_category(ctx context.Context, field graphql.CollectedField, obj *skusearch.FacetCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SkuSearchFacet_category(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Category, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Category) graphql.Marshaler {
+			return ec.marshalNCategory2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋentᚐCategory(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SkuSearchFacet_category(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SkuSearchFacet",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Category(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SkuSearchFacet_count(ctx context.Context, field graphql.CollectedField, obj *skusearch.FacetCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SkuSearchFacet_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SkuSearchFacet_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SkuSearchFacet", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SkuSearchPageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *skusearch.PageInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SkuSearchPageInfo_hasNextPage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HasNextPage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SkuSearchPageInfo_hasNextPage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SkuSearchPageInfo", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _SkuSearchPageInfo_endCursor(ctx context.Context, field graphql.CollectedField, obj *skusearch.PageInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SkuSearchPageInfo_endCursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EndCursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SkuSearchPageInfo_endCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SkuSearchPageInfo", field, false, false, "String")
 }
 
 func (ec *executionContext) _SkuSpecOption_id(ctx context.Context, field graphql.CollectedField, obj *catalog.SpecOption) (ret graphql.Marshaler) {
@@ -16744,6 +17362,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_areas(ctx, field)
 				})
+		case "searchSkus":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_searchSkus(ctx, field)
+				})
 		case "orders":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -17102,6 +17726,173 @@ func (ec *executionContext) _SkuCommentEdge(ctx context.Context, sel ast.Selecti
 		case "cursor":
 			out.Values[i] = ec._SkuCommentEdge_cursor(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var skuSearchConnectionImplementors = []string{"SkuSearchConnection"}
+
+func (ec *executionContext) _SkuSearchConnection(ctx context.Context, sel ast.SelectionSet, obj *skusearch.Connection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, skuSearchConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SkuSearchConnection")
+		case "edges":
+			out.Values[i] = ec._SkuSearchConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._SkuSearchConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._SkuSearchConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "facets":
+			out.Values[i] = ec._SkuSearchConnection_facets(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var skuSearchEdgeImplementors = []string{"SkuSearchEdge"}
+
+func (ec *executionContext) _SkuSearchEdge(ctx context.Context, sel ast.SelectionSet, obj *skusearch.Edge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, skuSearchEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SkuSearchEdge")
+		case "node":
+			out.Values[i] = ec._SkuSearchEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._SkuSearchEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "highlight":
+			out.Values[i] = ec._SkuSearchEdge_highlight(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var skuSearchFacetImplementors = []string{"SkuSearchFacet"}
+
+func (ec *executionContext) _SkuSearchFacet(ctx context.Context, sel ast.SelectionSet, obj *skusearch.FacetCount) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, skuSearchFacetImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SkuSearchFacet")
+		case "category":
+			out.Values[i] = ec._SkuSearchFacet_category(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._SkuSearchFacet_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var skuSearchPageInfoImplementors = []string{"SkuSearchPageInfo"}
+
+func (ec *executionContext) _SkuSearchPageInfo(ctx context.Context, sel ast.SelectionSet, obj *skusearch.PageInfo) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, skuSearchPageInfoImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SkuSearchPageInfo")
+		case "hasNextPage":
+			out.Values[i] = ec._SkuSearchPageInfo_hasNextPage(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "endCursor":
+			out.Values[i] = ec._SkuSearchPageInfo_endCursor(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -18273,6 +19064,58 @@ func (ec *executionContext) marshalNSkuCommentConnection2ᚖgithubᚗcomᚋstore
 	return ec._SkuCommentConnection(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNSkuSearchConnection2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋskusearchᚐConnection(ctx context.Context, sel ast.SelectionSet, v *skusearch.Connection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SkuSearchConnection!")
+		return graphql.Null
+	}
+	return ec._SkuSearchConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSkuSearchEdge2githubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋskusearchᚐEdge(ctx context.Context, sel ast.SelectionSet, v skusearch.Edge) graphql.Marshaler {
+	return ec._SkuSearchEdge(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNSkuSearchEdge2ᚕgithubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋskusearchᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []skusearch.Edge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSkuSearchEdge2githubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋskusearchᚐEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSkuSearchFacet2githubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋskusearchᚐFacetCount(ctx context.Context, sel ast.SelectionSet, v skusearch.FacetCount) graphql.Marshaler {
+	return ec._SkuSearchFacet(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNSkuSearchFacet2ᚕgithubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋskusearchᚐFacetCountᚄ(ctx context.Context, sel ast.SelectionSet, v []skusearch.FacetCount) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSkuSearchFacet2githubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋskusearchᚐFacetCount(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSkuSearchPageInfo2githubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋskusearchᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v skusearch.PageInfo) graphql.Marshaler {
+	return ec._SkuSearchPageInfo(ctx, sel, &v)
+}
+
 func (ec *executionContext) marshalNSkuSpecOption2ᚕᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋcatalogᚐSpecOptionᚄ(ctx context.Context, sel ast.SelectionSet, v []*catalog.SpecOption) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -18889,6 +19732,25 @@ func (ec *executionContext) marshalOSkuCommentEdge2ᚖgithubᚗcomᚋstorefront�
 		return graphql.Null
 	}
 	return ec._SkuCommentEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOSkuSearchOrder2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋsearchᚐOrder(ctx context.Context, v any) (*search.Order, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := search.Order(tmp)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOSkuSearchOrder2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋsearchᚐOrder(ctx context.Context, sel ast.SelectionSet, v *search.Order) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(string(*v))
+	return res
 }
 
 func (ec *executionContext) marshalOSpecificationOption2ᚕᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋentᚐSpecificationOptionᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.SpecificationOption) graphql.Marshaler {

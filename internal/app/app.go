@@ -38,9 +38,11 @@ import (
 	"github.com/storefront/storefront/internal/qqconnect"
 	"github.com/storefront/storefront/internal/qqlogin"
 	"github.com/storefront/storefront/internal/ratelimit"
+	"github.com/storefront/storefront/internal/search"
 	"github.com/storefront/storefront/internal/seed"
 	"github.com/storefront/storefront/internal/server"
 	"github.com/storefront/storefront/internal/signin"
+	"github.com/storefront/storefront/internal/skusearch"
 	"github.com/storefront/storefront/internal/verify"
 )
 
@@ -62,6 +64,8 @@ type App struct {
 	Verify *verify.Service
 	// HotSKUs caches the categories' best sellers.
 	HotSKUs *hotskus.Service
+	// Search is the SKU search index, in memory, rebuilt at start.
+	Search *skusearch.Service
 	// Emails is nil without a mail server or the outbox.
 	Emails *emailverify.Service
 	// QQ is nil without QQ Connect or its sandbox.
@@ -148,6 +152,9 @@ func Assemble(ctx context.Context, cfg config.Config, log *slog.Logger, db *data
 
 	a.Catalog = catalog.New(a.DB.Client)
 	a.HotSKUs = hotskus.New(a.DB.Client, a.Redis, cfg.RedisPrefix, hotskus.Config{}, log)
+	if err := a.openSearch(ctx); err != nil {
+		return nil, err
+	}
 	root, err := a.openAccounts(cfg)
 	if err != nil {
 		return nil, err
@@ -179,14 +186,17 @@ func Assemble(ctx context.Context, cfg config.Config, log *slog.Logger, db *data
 		OrderBook:   a.Orders,
 		Payments:    a.Payments,
 		APIKeys:     apikey.New(a.DB.Client),
-		Partner:     partner.New(a.DB, a.Orders, func(ctx context.Context, _ int) { a.HotSKUs.Invalidate(ctx) }),
-		HotSKUs:     a.HotSKUs,
-		SignIn:      signin.New(a.Auth, a.Carts, log),
-		Captchas:    a.Captchas,
-		Verify:      a.Verify,
-		Emails:      a.Emails,
-		QQ:          a.QQ,
-		Log:         log,
+		Partner: partner.New(a.DB, a.Orders,
+			func(ctx context.Context, _ int) { a.HotSKUs.Invalidate(ctx) },
+			a.Search.Refresh),
+		HotSKUs:  a.HotSKUs,
+		Search:   a.Search,
+		SignIn:   signin.New(a.Auth, a.Carts, log),
+		Captchas: a.Captchas,
+		Verify:   a.Verify,
+		Emails:   a.Emails,
+		QQ:       a.QQ,
+		Log:      log,
 	}, graph.Options{
 		Limits: graph.Limits{
 			MaxDepth:      cfg.MaxDepth,
@@ -208,6 +218,18 @@ func Assemble(ctx context.Context, cfg config.Config, log *slog.Logger, db *data
 		Routes:       routes,
 	})
 	return a, nil
+}
+
+// openSearch builds the SKU search index from the database, before the
+// shop serves: a catalog of thousands indexes in about a second.
+func (a *App) openSearch(ctx context.Context) error {
+	idx, err := search.OpenBleve("")
+	if err != nil {
+		return err
+	}
+	a.Search = skusearch.New(a.DB.Client, idx, a.log)
+	a.Search.RunReindex(ctx)
+	return nil
 }
 
 // openAccounts starts the account service and returns the root secret
@@ -352,6 +374,9 @@ func (a *App) Close() error {
 	var errs []error
 	if a.Jobs != nil {
 		errs = append(errs, a.Jobs.Close())
+	}
+	if a.Search != nil {
+		errs = append(errs, a.Search.Index().Close())
 	}
 	if a.Redis != nil {
 		errs = append(errs, a.Redis.Close())
