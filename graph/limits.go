@@ -14,8 +14,8 @@ import (
 	"github.com/storefront/storefront/graph/generated"
 	"github.com/storefront/storefront/internal/apperr"
 	"github.com/storefront/storefront/internal/hotskus"
-	"github.com/storefront/storefront/internal/orderstate"
 	"github.com/storefront/storefront/internal/money"
+	"github.com/storefront/storefront/internal/orderstate"
 	"github.com/storefront/storefront/internal/paging"
 	"github.com/storefront/storefront/internal/search"
 )

@@ -64,8 +64,10 @@ type App struct {
 	Verify *verify.Service
 	// HotSKUs caches the categories' best sellers.
 	HotSKUs *hotskus.Service
-	// Search is the SKU search index, in memory, rebuilt at start.
-	Search *skusearch.Service
+	// Search is the SKU search index, in memory, rebuilt at start;
+	// SearchFleet carries changes to the other instances' indexes.
+	Search      *skusearch.Service
+	SearchFleet *skusearch.Fleet
 	// Emails is nil without a mail server or the outbox.
 	Emails *emailverify.Service
 	// QQ is nil without QQ Connect or its sandbox.
@@ -152,7 +154,7 @@ func Assemble(ctx context.Context, cfg config.Config, log *slog.Logger, db *data
 
 	a.Catalog = catalog.New(a.DB.Client)
 	a.HotSKUs = hotskus.New(a.DB.Client, a.Redis, cfg.RedisPrefix, hotskus.Config{}, log)
-	if err := a.openSearch(ctx); err != nil {
+	if err := a.openSearch(ctx, cfg.RedisPrefix); err != nil {
 		return nil, err
 	}
 	root, err := a.openAccounts(cfg)
@@ -188,7 +190,7 @@ func Assemble(ctx context.Context, cfg config.Config, log *slog.Logger, db *data
 		APIKeys:     apikey.New(a.DB.Client),
 		Partner: partner.New(a.DB, a.Orders,
 			func(ctx context.Context, _ int) { a.HotSKUs.Invalidate(ctx) },
-			a.Search.Refresh),
+			a.SearchFleet.Changed),
 		HotSKUs:  a.HotSKUs,
 		Search:   a.Search,
 		SignIn:   signin.New(a.Auth, a.Carts, log),
@@ -222,12 +224,13 @@ func Assemble(ctx context.Context, cfg config.Config, log *slog.Logger, db *data
 
 // openSearch builds the SKU search index from the database, before the
 // shop serves: a catalog of thousands indexes in about a second.
-func (a *App) openSearch(ctx context.Context) error {
+func (a *App) openSearch(ctx context.Context, prefix string) error {
 	idx, err := search.OpenBleve("")
 	if err != nil {
 		return err
 	}
 	a.Search = skusearch.New(a.DB.Client, idx, a.log)
+	a.SearchFleet = skusearch.NewFleet(a.Search, a.Redis, prefix)
 	a.Search.RunReindex(ctx)
 	return nil
 }
@@ -348,6 +351,7 @@ func (a *App) openRedis(cfg config.Config) error {
 // other two are conditional.
 func (a *App) RunBackground(ctx context.Context, cfg config.Config) {
 	var wg sync.WaitGroup
+	wg.Go(func() { a.SearchFleet.Follow(ctx) })
 	wg.Go(func() {
 		if err := a.Jobs.Run(ctx); err != nil {
 			a.log.ErrorContext(ctx, "the job worker stopped", "err", err)
