@@ -48,6 +48,10 @@ const pageQuery = `query($first: Int, $after: Cursor, $last: Int, $before: Curso
   }
 }`
 
+// launchedSKUs is how many SKUs of the demo catalog (internal/seed) are on
+// sale: 24 in the English trees, 252 in the Chinese ones.
+const launchedSKUs = 276
+
 func names(p skuPage) []string {
 	var out []string
 	for _, e := range p.Skus.Edges {
@@ -85,7 +89,9 @@ func TestCategoriesAreATreeInDisplayOrder(t *testing.T) {
 		}
 		tree = append(tree, c.Name+"("+strings.Join(kids, ",")+")")
 	}
-	want := "Phones(Smartphones,Phone accessories) Computers(Laptops) Audio(Headphones,Earbuds)"
+	want := "Phones(Smartphones,Phone accessories) Computers(Laptops) Audio(Headphones,Earbuds) " +
+		"手机数码(手机,平板电脑,智能手表,耳机,充电器) 电脑办公(笔记本电脑) 家用电器(电视) " +
+		"生鲜食品(水果,海鲜水产,肉类,禽蛋,蔬菜,速冻食品)"
 	if strings.Join(tree, " ") != want {
 		t.Fatalf("tree = %s\nwant   %s", strings.Join(tree, " "), want)
 	}
@@ -101,8 +107,8 @@ func TestPagingForwardThenBackwardVisitsEveryLaunchedSKUOnce(t *testing.T) {
 		var p skuPage
 		s.Query(t, pageQuery, map[string]any{"first": 7, "after": after}, &p)
 		pages++
-		if p.Skus.TotalCount != 24 {
-			t.Fatalf("totalCount = %d, want the 24 launched SKUs", p.Skus.TotalCount)
+		if p.Skus.TotalCount != launchedSKUs {
+			t.Fatalf("totalCount = %d, want the %d launched SKUs", p.Skus.TotalCount, launchedSKUs)
 		}
 		for _, e := range p.Skus.Edges {
 			if !e.Node.Launched {
@@ -115,8 +121,8 @@ func TestPagingForwardThenBackwardVisitsEveryLaunchedSKUOnce(t *testing.T) {
 		}
 		after = *p.Skus.PageInfo.EndCursor
 	}
-	if pages != 4 || len(forward) != 24 {
-		t.Fatalf("forward: %d pages, %d SKUs; want 4 pages, 24 SKUs", pages, len(forward))
+	if wantPages := (launchedSKUs + 6) / 7; pages != wantPages || len(forward) != launchedSKUs {
+		t.Fatalf("forward: %d pages, %d SKUs; want %d pages, %d SKUs", pages, len(forward), wantPages, launchedSKUs)
 	}
 	seen := map[string]bool{}
 	for _, n := range forward {
@@ -150,37 +156,50 @@ func TestOrderingByPriceSalesAndNewest(t *testing.T) {
 		n, _ := strconv.Atoi(y + f)
 		return n
 	}
-	for _, dir := range []string{"ASC", "DESC"} {
-		var p skuPage
-		s.Query(t, pageQuery, map[string]any{"first": 100, "order": map[string]any{"field": "PRICE", "direction": dir}}, &p)
-		if len(p.Skus.Edges) != 24 {
-			t.Fatalf("%d SKUs", len(p.Skus.Edges))
-		}
-		for i := 1; i < len(p.Skus.Edges); i++ {
-			a, b := cents(p.Skus.Edges[i-1].Node), cents(p.Skus.Edges[i].Node)
-			if (dir == "ASC" && a > b) || (dir == "DESC" && a < b) {
-				t.Fatalf("%s: %s before %s", dir, p.Skus.Edges[i-1].Node.Price, p.Skus.Edges[i].Node.Price)
-			}
-		}
-		// Paging through a price ordering with ties keeps every SKU once.
-		var all []string
+	// byPrice pages through every launched SKU, size at a time.
+	byPrice := func(dir string, size int) []skuNode {
+		var all []skuNode
 		var after any
 		for {
 			var q skuPage
-			s.Query(t, pageQuery, map[string]any{"first": 5, "after": after, "order": map[string]any{"field": "PRICE", "direction": dir}}, &q)
-			all = append(all, names(q)...)
+			s.Query(t, pageQuery, map[string]any{"first": size, "after": after, "order": map[string]any{"field": "PRICE", "direction": dir}}, &q)
+			for _, e := range q.Skus.Edges {
+				all = append(all, e.Node)
+			}
 			if !q.Skus.PageInfo.HasNextPage {
 				break
 			}
 			after = *q.Skus.PageInfo.EndCursor
 		}
-		if !slices.Equal(all, names(p)) {
-			t.Fatalf("%s paged order differs from one page:\n%v\n%v", dir, all, names(p))
+		return all
+	}
+	nodeNames := func(ns []skuNode) []string {
+		var out []string
+		for _, n := range ns {
+			out = append(out, n.Name)
+		}
+		return out
+	}
+	for _, dir := range []string{"ASC", "DESC"} {
+		// The catalog is more than the largest page (100): pages of 100.
+		p := byPrice(dir, 100)
+		if len(p) != launchedSKUs {
+			t.Fatalf("%d SKUs", len(p))
+		}
+		for i := 1; i < len(p); i++ {
+			a, b := cents(p[i-1]), cents(p[i])
+			if (dir == "ASC" && a > b) || (dir == "DESC" && a < b) {
+				t.Fatalf("%s: %s before %s", dir, p[i-1].Price, p[i].Price)
+			}
+		}
+		// Paging through a price ordering with ties keeps every SKU once.
+		if all := nodeNames(byPrice(dir, 5)); !slices.Equal(all, nodeNames(p)) {
+			t.Fatalf("%s paged order differs from pages of 100:\n%v\n%v", dir, all, nodeNames(p))
 		}
 	}
 	var newest skuPage
 	s.Query(t, pageQuery, map[string]any{"first": 1, "order": map[string]any{"field": "CREATED_AT", "direction": "DESC"}}, &newest)
-	if got := names(newest); len(got) != 1 || !strings.HasPrefix(got[0], "Echo Buds") {
+	if got := names(newest); len(got) != 1 || !strings.HasPrefix(got[0], "广州酒家 水晶虾饺") {
 		t.Fatalf("newest = %v, want the last seeded product", got)
 	}
 	var bySales skuPage
