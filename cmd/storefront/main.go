@@ -22,10 +22,13 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/storefront/storefront/internal/app"
 	"github.com/storefront/storefront/internal/config"
 	"github.com/storefront/storefront/internal/database"
 	"github.com/storefront/storefront/internal/seed"
+	"github.com/storefront/storefront/internal/skusearch"
 )
 
 func main() {
@@ -66,8 +69,10 @@ func run(ctx context.Context, cmd string, args []string) error {
 		return migrate(ctx, cfg, log)
 	case "seed":
 		return seedCatalog(ctx, cfg, log)
+	case "reindex":
+		return reindex(ctx, cfg, log)
 	}
-	return fmt.Errorf("unknown command %q (want serve, migrate, seed or apikey)", cmd)
+	return fmt.Errorf("unknown command %q (want serve, migrate, seed, reindex or apikey)", cmd)
 }
 
 func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
@@ -131,6 +136,23 @@ func migrate(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		return err
 	}
 	log.Info("migrations applied")
+	return nil
+}
+
+// reindex asks every running instance to rebuild its search index from
+// the database (each keeps its own, in memory).
+func reindex(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	if cfg.RedisAddr == "" {
+		return errors.New("reindex reaches running instances through Redis (STOREFRONT_REDIS_ADDR); the embedded server rebuilds its index at every start: restart it")
+	}
+	rdb := redis.NewClient(&redis.Options{Addr: cfg.RedisAddr, Password: cfg.RedisPass, DB: cfg.RedisDB})
+	defer rdb.Close()
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := skusearch.NewFleet(nil, rdb, cfg.RedisPrefix).Reindex(ctx); err != nil {
+		return fmt.Errorf("reindex: %w", err)
+	}
+	log.Info("every running instance was asked to rebuild its search index")
 	return nil
 }
 

@@ -232,6 +232,7 @@ const Usage = `Usage:
   storefront [serve] [flags]   serve HTTP (the default)
   storefront migrate [flags]   apply pending MySQL/MariaDB migrations
   storefront seed [flags]      load the demo catalog into an empty database
+  storefront reindex [flags]   ask every running instance to rebuild its search index
   storefront apikey create -name NAME -scopes SCOPES | revoke PREFIX | list
                                manage partner API keys (settings from the environment)
 
