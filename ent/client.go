@@ -18,6 +18,8 @@ import (
 	"github.com/storefront/storefront/ent/address"
 	"github.com/storefront/storefront/ent/apikey"
 	"github.com/storefront/storefront/ent/category"
+	"github.com/storefront/storefront/ent/channel"
+	"github.com/storefront/storefront/ent/channelgroup"
 	"github.com/storefront/storefront/ent/goods"
 	"github.com/storefront/storefront/ent/goodsspecification"
 	"github.com/storefront/storefront/ent/ordergoods"
@@ -42,6 +44,10 @@ type Client struct {
 	Address *AddressClient
 	// Category is the client for interacting with the Category builders.
 	Category *CategoryClient
+	// Channel is the client for interacting with the Channel builders.
+	Channel *ChannelClient
+	// ChannelGroup is the client for interacting with the ChannelGroup builders.
+	ChannelGroup *ChannelGroupClient
 	// Goods is the client for interacting with the Goods builders.
 	Goods *GoodsClient
 	// GoodsSpecification is the client for interacting with the GoodsSpecification builders.
@@ -74,6 +80,8 @@ func (c *Client) init() {
 	c.APIKey = NewAPIKeyClient(c.config)
 	c.Address = NewAddressClient(c.config)
 	c.Category = NewCategoryClient(c.config)
+	c.Channel = NewChannelClient(c.config)
+	c.ChannelGroup = NewChannelGroupClient(c.config)
 	c.Goods = NewGoodsClient(c.config)
 	c.GoodsSpecification = NewGoodsSpecificationClient(c.config)
 	c.OrderGoods = NewOrderGoodsClient(c.config)
@@ -178,6 +186,8 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		APIKey:              NewAPIKeyClient(cfg),
 		Address:             NewAddressClient(cfg),
 		Category:            NewCategoryClient(cfg),
+		Channel:             NewChannelClient(cfg),
+		ChannelGroup:        NewChannelGroupClient(cfg),
 		Goods:               NewGoodsClient(cfg),
 		GoodsSpecification:  NewGoodsSpecificationClient(cfg),
 		OrderGoods:          NewOrderGoodsClient(cfg),
@@ -209,6 +219,8 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		APIKey:              NewAPIKeyClient(cfg),
 		Address:             NewAddressClient(cfg),
 		Category:            NewCategoryClient(cfg),
+		Channel:             NewChannelClient(cfg),
+		ChannelGroup:        NewChannelGroupClient(cfg),
 		Goods:               NewGoodsClient(cfg),
 		GoodsSpecification:  NewGoodsSpecificationClient(cfg),
 		OrderGoods:          NewOrderGoodsClient(cfg),
@@ -247,8 +259,9 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.APIKey, c.Address, c.Category, c.Goods, c.GoodsSpecification, c.OrderGoods,
-		c.OrderInfo, c.Payment, c.SKU, c.Session, c.SpecificationOption, c.User,
+		c.APIKey, c.Address, c.Category, c.Channel, c.ChannelGroup, c.Goods,
+		c.GoodsSpecification, c.OrderGoods, c.OrderInfo, c.Payment, c.SKU, c.Session,
+		c.SpecificationOption, c.User,
 	} {
 		n.Use(hooks...)
 	}
@@ -258,8 +271,9 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.APIKey, c.Address, c.Category, c.Goods, c.GoodsSpecification, c.OrderGoods,
-		c.OrderInfo, c.Payment, c.SKU, c.Session, c.SpecificationOption, c.User,
+		c.APIKey, c.Address, c.Category, c.Channel, c.ChannelGroup, c.Goods,
+		c.GoodsSpecification, c.OrderGoods, c.OrderInfo, c.Payment, c.SKU, c.Session,
+		c.SpecificationOption, c.User,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -274,6 +288,10 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Address.mutate(ctx, m)
 	case *CategoryMutation:
 		return c.Category.mutate(ctx, m)
+	case *ChannelMutation:
+		return c.Channel.mutate(ctx, m)
+	case *ChannelGroupMutation:
+		return c.ChannelGroup.mutate(ctx, m)
 	case *GoodsMutation:
 		return c.Goods.mutate(ctx, m)
 	case *GoodsSpecificationMutation:
@@ -773,6 +791,320 @@ func (c *CategoryClient) mutate(ctx context.Context, m *CategoryMutation) (Value
 		return (&CategoryDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Category mutation op: %q", m.Op())
+	}
+}
+
+// ChannelClient is a client for the Channel schema.
+type ChannelClient struct {
+	config
+}
+
+// NewChannelClient returns a client for the Channel from the given config.
+func NewChannelClient(c config) *ChannelClient {
+	return &ChannelClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `channel.Hooks(f(g(h())))`.
+func (c *ChannelClient) Use(hooks ...Hook) {
+	c.hooks.Channel = append(c.hooks.Channel, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `channel.Intercept(f(g(h())))`.
+func (c *ChannelClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Channel = append(c.inters.Channel, interceptors...)
+}
+
+// Create returns a builder for creating a Channel entity.
+func (c *ChannelClient) Create() *ChannelCreate {
+	mutation := newChannelMutation(c.config, OpCreate)
+	return &ChannelCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Channel entities.
+func (c *ChannelClient) CreateBulk(builders ...*ChannelCreate) *ChannelCreateBulk {
+	return &ChannelCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ChannelClient) MapCreateBulk(slice any, setFunc func(*ChannelCreate, int)) *ChannelCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ChannelCreateBulk{err: fmt.Errorf("calling to ChannelClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ChannelCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ChannelCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Channel.
+func (c *ChannelClient) Update() *ChannelUpdate {
+	mutation := newChannelMutation(c.config, OpUpdate)
+	return &ChannelUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ChannelClient) UpdateOne(_m *Channel) *ChannelUpdateOne {
+	mutation := newChannelMutation(c.config, OpUpdateOne, withChannel(_m))
+	return &ChannelUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ChannelClient) UpdateOneID(id int) *ChannelUpdateOne {
+	mutation := newChannelMutation(c.config, OpUpdateOne, withChannelID(id))
+	return &ChannelUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Channel.
+func (c *ChannelClient) Delete() *ChannelDelete {
+	mutation := newChannelMutation(c.config, OpDelete)
+	return &ChannelDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ChannelClient) DeleteOne(_m *Channel) *ChannelDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ChannelClient) DeleteOneID(id int) *ChannelDeleteOne {
+	builder := c.Delete().Where(channel.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ChannelDeleteOne{builder}
+}
+
+// Query returns a query builder for Channel.
+func (c *ChannelClient) Query() *ChannelQuery {
+	return &ChannelQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeChannel},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Channel entity by its id.
+func (c *ChannelClient) Get(ctx context.Context, id int) (*Channel, error) {
+	return c.Query().Where(channel.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ChannelClient) GetX(ctx context.Context, id int) *Channel {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryGroup queries the group edge of a Channel.
+func (c *ChannelClient) QueryGroup(_m *Channel) *ChannelGroupQuery {
+	query := (&ChannelGroupClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(channel.Table, channel.FieldID, id),
+			sqlgraph.To(channelgroup.Table, channelgroup.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, channel.GroupTable, channel.GroupColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryCategory queries the category edge of a Channel.
+func (c *ChannelClient) QueryCategory(_m *Channel) *CategoryQuery {
+	query := (&CategoryClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(channel.Table, channel.FieldID, id),
+			sqlgraph.To(category.Table, category.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, channel.CategoryTable, channel.CategoryColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *ChannelClient) Hooks() []Hook {
+	return c.hooks.Channel
+}
+
+// Interceptors returns the client interceptors.
+func (c *ChannelClient) Interceptors() []Interceptor {
+	return c.inters.Channel
+}
+
+func (c *ChannelClient) mutate(ctx context.Context, m *ChannelMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ChannelCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ChannelUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ChannelUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ChannelDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Channel mutation op: %q", m.Op())
+	}
+}
+
+// ChannelGroupClient is a client for the ChannelGroup schema.
+type ChannelGroupClient struct {
+	config
+}
+
+// NewChannelGroupClient returns a client for the ChannelGroup from the given config.
+func NewChannelGroupClient(c config) *ChannelGroupClient {
+	return &ChannelGroupClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `channelgroup.Hooks(f(g(h())))`.
+func (c *ChannelGroupClient) Use(hooks ...Hook) {
+	c.hooks.ChannelGroup = append(c.hooks.ChannelGroup, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `channelgroup.Intercept(f(g(h())))`.
+func (c *ChannelGroupClient) Intercept(interceptors ...Interceptor) {
+	c.inters.ChannelGroup = append(c.inters.ChannelGroup, interceptors...)
+}
+
+// Create returns a builder for creating a ChannelGroup entity.
+func (c *ChannelGroupClient) Create() *ChannelGroupCreate {
+	mutation := newChannelGroupMutation(c.config, OpCreate)
+	return &ChannelGroupCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of ChannelGroup entities.
+func (c *ChannelGroupClient) CreateBulk(builders ...*ChannelGroupCreate) *ChannelGroupCreateBulk {
+	return &ChannelGroupCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ChannelGroupClient) MapCreateBulk(slice any, setFunc func(*ChannelGroupCreate, int)) *ChannelGroupCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ChannelGroupCreateBulk{err: fmt.Errorf("calling to ChannelGroupClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ChannelGroupCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ChannelGroupCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for ChannelGroup.
+func (c *ChannelGroupClient) Update() *ChannelGroupUpdate {
+	mutation := newChannelGroupMutation(c.config, OpUpdate)
+	return &ChannelGroupUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ChannelGroupClient) UpdateOne(_m *ChannelGroup) *ChannelGroupUpdateOne {
+	mutation := newChannelGroupMutation(c.config, OpUpdateOne, withChannelGroup(_m))
+	return &ChannelGroupUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ChannelGroupClient) UpdateOneID(id int) *ChannelGroupUpdateOne {
+	mutation := newChannelGroupMutation(c.config, OpUpdateOne, withChannelGroupID(id))
+	return &ChannelGroupUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for ChannelGroup.
+func (c *ChannelGroupClient) Delete() *ChannelGroupDelete {
+	mutation := newChannelGroupMutation(c.config, OpDelete)
+	return &ChannelGroupDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ChannelGroupClient) DeleteOne(_m *ChannelGroup) *ChannelGroupDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ChannelGroupClient) DeleteOneID(id int) *ChannelGroupDeleteOne {
+	builder := c.Delete().Where(channelgroup.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ChannelGroupDeleteOne{builder}
+}
+
+// Query returns a query builder for ChannelGroup.
+func (c *ChannelGroupClient) Query() *ChannelGroupQuery {
+	return &ChannelGroupQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeChannelGroup},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a ChannelGroup entity by its id.
+func (c *ChannelGroupClient) Get(ctx context.Context, id int) (*ChannelGroup, error) {
+	return c.Query().Where(channelgroup.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ChannelGroupClient) GetX(ctx context.Context, id int) *ChannelGroup {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryChannels queries the channels edge of a ChannelGroup.
+func (c *ChannelGroupClient) QueryChannels(_m *ChannelGroup) *ChannelQuery {
+	query := (&ChannelClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(channelgroup.Table, channelgroup.FieldID, id),
+			sqlgraph.To(channel.Table, channel.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, channelgroup.ChannelsTable, channelgroup.ChannelsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *ChannelGroupClient) Hooks() []Hook {
+	return c.hooks.ChannelGroup
+}
+
+// Interceptors returns the client interceptors.
+func (c *ChannelGroupClient) Interceptors() []Interceptor {
+	return c.inters.ChannelGroup
+}
+
+func (c *ChannelGroupClient) mutate(ctx context.Context, m *ChannelGroupMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ChannelGroupCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ChannelGroupUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ChannelGroupUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ChannelGroupDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown ChannelGroup mutation op: %q", m.Op())
 	}
 }
 
@@ -2280,12 +2612,14 @@ func (c *UserClient) mutate(ctx context.Context, m *UserMutation) (Value, error)
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		APIKey, Address, Category, Goods, GoodsSpecification, OrderGoods, OrderInfo,
-		Payment, SKU, Session, SpecificationOption, User []ent.Hook
+		APIKey, Address, Category, Channel, ChannelGroup, Goods, GoodsSpecification,
+		OrderGoods, OrderInfo, Payment, SKU, Session, SpecificationOption,
+		User []ent.Hook
 	}
 	inters struct {
-		APIKey, Address, Category, Goods, GoodsSpecification, OrderGoods, OrderInfo,
-		Payment, SKU, Session, SpecificationOption, User []ent.Interceptor
+		APIKey, Address, Category, Channel, ChannelGroup, Goods, GoodsSpecification,
+		OrderGoods, OrderInfo, Payment, SKU, Session, SpecificationOption,
+		User []ent.Interceptor
 	}
 )
 

@@ -15,6 +15,8 @@ import (
 	"github.com/storefront/storefront/ent/address"
 	"github.com/storefront/storefront/ent/apikey"
 	"github.com/storefront/storefront/ent/category"
+	"github.com/storefront/storefront/ent/channel"
+	"github.com/storefront/storefront/ent/channelgroup"
 	"github.com/storefront/storefront/ent/goods"
 	"github.com/storefront/storefront/ent/goodsspecification"
 	"github.com/storefront/storefront/ent/ordergoods"
@@ -87,6 +89,8 @@ func checkColumn(t, c string) error {
 			apikey.Table:              apikey.ValidColumn,
 			address.Table:             address.ValidColumn,
 			category.Table:            category.ValidColumn,
+			channel.Table:             channel.ValidColumn,
+			channelgroup.Table:        channelgroup.ValidColumn,
 			goods.Table:               goods.ValidColumn,
 			goodsspecification.Table:  goodsspecification.ValidColumn,
 			ordergoods.Table:          ordergoods.ValidColumn,

@@ -12,6 +12,8 @@ import (
 	"github.com/hashicorp/go-multierror"
 	"github.com/storefront/storefront/ent/address"
 	"github.com/storefront/storefront/ent/category"
+	"github.com/storefront/storefront/ent/channel"
+	"github.com/storefront/storefront/ent/channelgroup"
 	"github.com/storefront/storefront/ent/goods"
 	"github.com/storefront/storefront/ent/goodsspecification"
 	"github.com/storefront/storefront/ent/internal"
@@ -37,6 +39,16 @@ var categoryImplementors = []string{"Category", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*Category) IsNode() {}
+
+var channelImplementors = []string{"Channel", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*Channel) IsNode() {}
+
+var channelgroupImplementors = []string{"ChannelGroup", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*ChannelGroup) IsNode() {}
 
 var goodsImplementors = []string{"Goods", "Node"}
 
@@ -169,6 +181,24 @@ func (c *Client) noder(ctx context.Context, table string, id int) (Noder, error)
 			Where(category.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, categoryImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case channel.Table:
+		query := c.Channel.Query().
+			Where(channel.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, channelImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case channelgroup.Table:
+		query := c.ChannelGroup.Query().
+			Where(channelgroup.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, channelgroupImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -338,6 +368,38 @@ func (c *Client) noders(ctx context.Context, table string, ids []int) ([]Noder, 
 		query := c.Category.Query().
 			Where(category.IDIn(ids...))
 		query, err := query.CollectFields(ctx, categoryImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case channel.Table:
+		query := c.Channel.Query().
+			Where(channel.IDIn(ids...))
+		query, err := query.CollectFields(ctx, channelImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case channelgroup.Table:
+		query := c.ChannelGroup.Query().
+			Where(channelgroup.IDIn(ids...))
+		query, err := query.CollectFields(ctx, channelgroupImplementors...)
 		if err != nil {
 			return nil, err
 		}

@@ -8,6 +8,8 @@ import (
 	"github.com/storefront/storefront/ent/address"
 	"github.com/storefront/storefront/ent/apikey"
 	"github.com/storefront/storefront/ent/category"
+	"github.com/storefront/storefront/ent/channel"
+	"github.com/storefront/storefront/ent/channelgroup"
 	"github.com/storefront/storefront/ent/goods"
 	"github.com/storefront/storefront/ent/goodsspecification"
 	"github.com/storefront/storefront/ent/ordergoods"
@@ -270,6 +272,80 @@ func init() {
 	categoryDescSort := categoryFields[1].Descriptor()
 	// category.DefaultSort holds the default value on creation for the sort field.
 	category.DefaultSort = categoryDescSort.Default.(int)
+	channelMixin := schema.Channel{}.Mixin()
+	channelMixinFields0 := channelMixin[0].Fields()
+	_ = channelMixinFields0
+	channelFields := schema.Channel{}.Fields()
+	_ = channelFields
+	// channelDescCreatedAt is the schema descriptor for created_at field.
+	channelDescCreatedAt := channelMixinFields0[0].Descriptor()
+	// channel.DefaultCreatedAt holds the default value on creation for the created_at field.
+	channel.DefaultCreatedAt = channelDescCreatedAt.Default.(func() time.Time)
+	// channelDescUpdatedAt is the schema descriptor for updated_at field.
+	channelDescUpdatedAt := channelMixinFields0[1].Descriptor()
+	// channel.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	channel.DefaultUpdatedAt = channelDescUpdatedAt.Default.(func() time.Time)
+	// channel.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	channel.UpdateDefaultUpdatedAt = channelDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// channelDescURL is the schema descriptor for url field.
+	channelDescURL := channelFields[2].Descriptor()
+	// channel.URLValidator is a validator for the "url" field. It is called by the builders before save.
+	channel.URLValidator = func() func(string) error {
+		validators := channelDescURL.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(url string) error {
+			for _, fn := range fns {
+				if err := fn(url); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// channelDescSort is the schema descriptor for sort field.
+	channelDescSort := channelFields[3].Descriptor()
+	// channel.DefaultSort holds the default value on creation for the sort field.
+	channel.DefaultSort = channelDescSort.Default.(int)
+	channelgroupMixin := schema.ChannelGroup{}.Mixin()
+	channelgroupMixinFields0 := channelgroupMixin[0].Fields()
+	_ = channelgroupMixinFields0
+	channelgroupFields := schema.ChannelGroup{}.Fields()
+	_ = channelgroupFields
+	// channelgroupDescCreatedAt is the schema descriptor for created_at field.
+	channelgroupDescCreatedAt := channelgroupMixinFields0[0].Descriptor()
+	// channelgroup.DefaultCreatedAt holds the default value on creation for the created_at field.
+	channelgroup.DefaultCreatedAt = channelgroupDescCreatedAt.Default.(func() time.Time)
+	// channelgroupDescUpdatedAt is the schema descriptor for updated_at field.
+	channelgroupDescUpdatedAt := channelgroupMixinFields0[1].Descriptor()
+	// channelgroup.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	channelgroup.DefaultUpdatedAt = channelgroupDescUpdatedAt.Default.(func() time.Time)
+	// channelgroup.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	channelgroup.UpdateDefaultUpdatedAt = channelgroupDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// channelgroupDescName is the schema descriptor for name field.
+	channelgroupDescName := channelgroupFields[0].Descriptor()
+	// channelgroup.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	channelgroup.NameValidator = func() func(string) error {
+		validators := channelgroupDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// channelgroupDescSort is the schema descriptor for sort field.
+	channelgroupDescSort := channelgroupFields[1].Descriptor()
+	// channelgroup.DefaultSort holds the default value on creation for the sort field.
+	channelgroup.DefaultSort = channelgroupDescSort.Default.(int)
 	goodsMixin := schema.Goods{}.Mixin()
 	goodsMixinFields0 := goodsMixin[0].Fields()
 	_ = goodsMixinFields0
@@ -600,7 +676,7 @@ func init() {
 	// sku.ImageValidator is a validator for the "image" field. It is called by the builders before save.
 	sku.ImageValidator = skuDescImage.Validators[0].(func(string) error)
 	// skuDescPurchaseLimit is the schema descriptor for purchase_limit field.
-	skuDescPurchaseLimit := skuFields[10].Descriptor()
+	skuDescPurchaseLimit := skuFields[11].Descriptor()
 	// sku.DefaultPurchaseLimit holds the default value on creation for the purchase_limit field.
 	sku.DefaultPurchaseLimit = skuDescPurchaseLimit.Default.(int)
 	// sku.PurchaseLimitValidator is a validator for the "purchase_limit" field. It is called by the builders before save.

@@ -3,6 +3,7 @@
 package ent
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -40,6 +41,8 @@ type SKU struct {
 	Launched bool `json:"launched,omitempty"`
 	// Image holds the value of the "image" field.
 	Image string `json:"image,omitempty"`
+	// Images holds the value of the "images" field.
+	Images []string `json:"images,omitempty"`
 	// CategoryID holds the value of the "category_id" field.
 	CategoryID int `json:"category_id,omitempty"`
 	// GoodsID holds the value of the "goods_id" field.
@@ -105,6 +108,8 @@ func (*SKU) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
+		case sku.FieldImages:
+			values[i] = new([]byte)
 		case sku.FieldLaunched:
 			values[i] = new(sql.NullBool)
 		case sku.FieldID, sku.FieldPrice, sku.FieldMarketPrice, sku.FieldStock, sku.FieldSales, sku.FieldCategoryID, sku.FieldGoodsID, sku.FieldPurchaseLimit:
@@ -193,6 +198,14 @@ func (_m *SKU) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field image", values[i])
 			} else if value.Valid {
 				_m.Image = value.String
+			}
+		case sku.FieldImages:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field images", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.Images); err != nil {
+					return fmt.Errorf("unmarshal field images: %w", err)
+				}
 			}
 		case sku.FieldCategoryID:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
@@ -292,6 +305,9 @@ func (_m *SKU) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("image=")
 	builder.WriteString(_m.Image)
+	builder.WriteString(", ")
+	builder.WriteString("images=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Images))
 	builder.WriteString(", ")
 	builder.WriteString("category_id=")
 	builder.WriteString(fmt.Sprintf("%v", _m.CategoryID))

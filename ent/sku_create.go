@@ -150,6 +150,12 @@ func (_c *SKUCreate) SetNillableImage(v *string) *SKUCreate {
 	return _c
 }
 
+// SetImages sets the "images" field.
+func (_c *SKUCreate) SetImages(v []string) *SKUCreate {
+	_c.mutation.SetImages(v)
+	return _c
+}
+
 // SetCategoryID sets the "category_id" field.
 func (_c *SKUCreate) SetCategoryID(v int) *SKUCreate {
 	_c.mutation.SetCategoryID(v)
@@ -428,6 +434,10 @@ func (_c *SKUCreate) createSpec() (*SKU, *sqlgraph.CreateSpec) {
 		_spec.SetField(sku.FieldImage, field.TypeString, value)
 		_node.Image = value
 	}
+	if value, ok := _c.mutation.Images(); ok {
+		_spec.SetField(sku.FieldImages, field.TypeJSON, value)
+		_node.Images = value
+	}
 	if value, ok := _c.mutation.PurchaseLimit(); ok {
 		_spec.SetField(sku.FieldPurchaseLimit, field.TypeInt, value)
 		_node.PurchaseLimit = value
@@ -663,6 +673,24 @@ func (u *SKUUpsert) SetImage(v string) *SKUUpsert {
 // UpdateImage sets the "image" field to the value that was provided on create.
 func (u *SKUUpsert) UpdateImage() *SKUUpsert {
 	u.SetExcluded(sku.FieldImage)
+	return u
+}
+
+// SetImages sets the "images" field.
+func (u *SKUUpsert) SetImages(v []string) *SKUUpsert {
+	u.Set(sku.FieldImages, v)
+	return u
+}
+
+// UpdateImages sets the "images" field to the value that was provided on create.
+func (u *SKUUpsert) UpdateImages() *SKUUpsert {
+	u.SetExcluded(sku.FieldImages)
+	return u
+}
+
+// ClearImages clears the value of the "images" field.
+func (u *SKUUpsert) ClearImages() *SKUUpsert {
+	u.SetNull(sku.FieldImages)
 	return u
 }
 
@@ -904,6 +932,27 @@ func (u *SKUUpsertOne) SetImage(v string) *SKUUpsertOne {
 func (u *SKUUpsertOne) UpdateImage() *SKUUpsertOne {
 	return u.Update(func(s *SKUUpsert) {
 		s.UpdateImage()
+	})
+}
+
+// SetImages sets the "images" field.
+func (u *SKUUpsertOne) SetImages(v []string) *SKUUpsertOne {
+	return u.Update(func(s *SKUUpsert) {
+		s.SetImages(v)
+	})
+}
+
+// UpdateImages sets the "images" field to the value that was provided on create.
+func (u *SKUUpsertOne) UpdateImages() *SKUUpsertOne {
+	return u.Update(func(s *SKUUpsert) {
+		s.UpdateImages()
+	})
+}
+
+// ClearImages clears the value of the "images" field.
+func (u *SKUUpsertOne) ClearImages() *SKUUpsertOne {
+	return u.Update(func(s *SKUUpsert) {
+		s.ClearImages()
 	})
 }
 
@@ -1318,6 +1367,27 @@ func (u *SKUUpsertBulk) SetImage(v string) *SKUUpsertBulk {
 func (u *SKUUpsertBulk) UpdateImage() *SKUUpsertBulk {
 	return u.Update(func(s *SKUUpsert) {
 		s.UpdateImage()
+	})
+}
+
+// SetImages sets the "images" field.
+func (u *SKUUpsertBulk) SetImages(v []string) *SKUUpsertBulk {
+	return u.Update(func(s *SKUUpsert) {
+		s.SetImages(v)
+	})
+}
+
+// UpdateImages sets the "images" field to the value that was provided on create.
+func (u *SKUUpsertBulk) UpdateImages() *SKUUpsertBulk {
+	return u.Update(func(s *SKUUpsert) {
+		s.UpdateImages()
+	})
+}
+
+// ClearImages clears the value of the "images" field.
+func (u *SKUUpsertBulk) ClearImages() *SKUUpsertBulk {
+	return u.Update(func(s *SKUUpsert) {
+		s.ClearImages()
 	})
 }
 

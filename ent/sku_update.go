@@ -10,6 +10,7 @@ import (
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"entgo.io/ent/dialect/sql/sqljson"
 	"entgo.io/ent/schema/field"
 	"github.com/storefront/storefront/ent/category"
 	"github.com/storefront/storefront/ent/goods"
@@ -176,6 +177,24 @@ func (_u *SKUUpdate) SetNillableImage(v *string) *SKUUpdate {
 	if v != nil {
 		_u.SetImage(*v)
 	}
+	return _u
+}
+
+// SetImages sets the "images" field.
+func (_u *SKUUpdate) SetImages(v []string) *SKUUpdate {
+	_u.mutation.SetImages(v)
+	return _u
+}
+
+// AppendImages appends value to the "images" field.
+func (_u *SKUUpdate) AppendImages(v []string) *SKUUpdate {
+	_u.mutation.AppendImages(v)
+	return _u
+}
+
+// ClearImages clears the value of the "images" field.
+func (_u *SKUUpdate) ClearImages() *SKUUpdate {
+	_u.mutation.ClearImages()
 	return _u
 }
 
@@ -434,6 +453,17 @@ func (_u *SKUUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.Image(); ok {
 		_spec.SetField(sku.FieldImage, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.Images(); ok {
+		_spec.SetField(sku.FieldImages, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedImages(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, sku.FieldImages, value)
+		})
+	}
+	if _u.mutation.ImagesCleared() {
+		_spec.ClearField(sku.FieldImages, field.TypeJSON)
 	}
 	if value, ok := _u.mutation.PurchaseLimit(); ok {
 		_spec.SetField(sku.FieldPurchaseLimit, field.TypeInt, value)
@@ -709,6 +739,24 @@ func (_u *SKUUpdateOne) SetNillableImage(v *string) *SKUUpdateOne {
 	if v != nil {
 		_u.SetImage(*v)
 	}
+	return _u
+}
+
+// SetImages sets the "images" field.
+func (_u *SKUUpdateOne) SetImages(v []string) *SKUUpdateOne {
+	_u.mutation.SetImages(v)
+	return _u
+}
+
+// AppendImages appends value to the "images" field.
+func (_u *SKUUpdateOne) AppendImages(v []string) *SKUUpdateOne {
+	_u.mutation.AppendImages(v)
+	return _u
+}
+
+// ClearImages clears the value of the "images" field.
+func (_u *SKUUpdateOne) ClearImages() *SKUUpdateOne {
+	_u.mutation.ClearImages()
 	return _u
 }
 
@@ -997,6 +1045,17 @@ func (_u *SKUUpdateOne) sqlSave(ctx context.Context) (_node *SKU, err error) {
 	}
 	if value, ok := _u.mutation.Image(); ok {
 		_spec.SetField(sku.FieldImage, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.Images(); ok {
+		_spec.SetField(sku.FieldImages, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedImages(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, sku.FieldImages, value)
+		})
+	}
+	if _u.mutation.ImagesCleared() {
+		_spec.ClearField(sku.FieldImages, field.TypeJSON)
 	}
 	if value, ok := _u.mutation.PurchaseLimit(); ok {
 		_spec.SetField(sku.FieldPurchaseLimit, field.TypeInt, value)

@@ -20,6 +20,10 @@ type Tx struct {
 	Address *AddressClient
 	// Category is the client for interacting with the Category builders.
 	Category *CategoryClient
+	// Channel is the client for interacting with the Channel builders.
+	Channel *ChannelClient
+	// ChannelGroup is the client for interacting with the ChannelGroup builders.
+	ChannelGroup *ChannelGroupClient
 	// Goods is the client for interacting with the Goods builders.
 	Goods *GoodsClient
 	// GoodsSpecification is the client for interacting with the GoodsSpecification builders.
@@ -172,6 +176,8 @@ func (tx *Tx) init() {
 	tx.APIKey = NewAPIKeyClient(tx.config)
 	tx.Address = NewAddressClient(tx.config)
 	tx.Category = NewCategoryClient(tx.config)
+	tx.Channel = NewChannelClient(tx.config)
+	tx.ChannelGroup = NewChannelGroupClient(tx.config)
 	tx.Goods = NewGoodsClient(tx.config)
 	tx.GoodsSpecification = NewGoodsSpecificationClient(tx.config)
 	tx.OrderGoods = NewOrderGoodsClient(tx.config)

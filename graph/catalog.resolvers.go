@@ -12,6 +12,7 @@ import (
 	"github.com/storefront/storefront/graph/generated"
 	"github.com/storefront/storefront/internal/area"
 	"github.com/storefront/storefront/internal/catalog"
+	"github.com/storefront/storefront/internal/gallery"
 	"github.com/storefront/storefront/internal/money"
 	"github.com/storefront/storefront/internal/paging"
 	"github.com/storefront/storefront/internal/search"
@@ -97,6 +98,16 @@ func (r *queryResolver) SearchSkus(ctx context.Context, query string, categoryID
 // Specifications is the resolver for the specifications field.
 func (r *sKUResolver) Specifications(ctx context.Context, obj *ent.SKU) ([]*catalog.Specification, error) {
 	return r.Catalog.Specifications(ctx, obj)
+}
+
+// Images is the resolver for the images field.
+func (r *sKUResolver) Images(ctx context.Context, obj *ent.SKU) ([]*gallery.Image, error) {
+	imgs := gallery.Of(obj)
+	out := make([]*gallery.Image, len(imgs))
+	for i := range imgs {
+		out[i] = &imgs[i]
+	}
+	return out, nil
 }
 
 // Area returns generated.AreaResolver implementation.

@@ -45,6 +45,26 @@ func (r *mutationResolver) MerchantCancelOrder(ctx context.Context, orderID int,
 	return r.Partner.CancelOrder(ctx, partnerOf(ctx), orderID, reason)
 }
 
+// AddSkuImage is the resolver for the addSkuImage field.
+func (r *mutationResolver) AddSkuImage(ctx context.Context, skuID int, url string, position *int) (*ent.SKU, error) {
+	return r.Gallery.Add(ctx, partnerOf(ctx), skuID, url, position)
+}
+
+// ReorderSkuImages is the resolver for the reorderSkuImages field.
+func (r *mutationResolver) ReorderSkuImages(ctx context.Context, skuID int, urls []string) (*ent.SKU, error) {
+	return r.Gallery.Reorder(ctx, partnerOf(ctx), skuID, urls)
+}
+
+// RemoveSkuImage is the resolver for the removeSkuImage field.
+func (r *mutationResolver) RemoveSkuImage(ctx context.Context, skuID int, url string) (*ent.SKU, error) {
+	return r.Gallery.Remove(ctx, partnerOf(ctx), skuID, url)
+}
+
+// SetDefaultSkuImage is the resolver for the setDefaultSkuImage field.
+func (r *mutationResolver) SetDefaultSkuImage(ctx context.Context, skuID int, url string) (*ent.SKU, error) {
+	return r.Gallery.SetDefault(ctx, partnerOf(ctx), skuID, url)
+}
+
 // Orders is the resolver for the orders field.
 func (r *queryResolver) Orders(ctx context.Context, after *paging.Cursor, first *int, before *paging.Cursor, last *int, status []orderstate.Status, createdFrom *time.Time, createdTo *time.Time) (*ent.OrderInfoConnection, error) {
 	page, err := paging.Validate(after, first, before, last)

@@ -14,6 +14,7 @@ import (
 	"github.com/storefront/storefront/internal/cart"
 	"github.com/storefront/storefront/internal/catalog"
 	"github.com/storefront/storefront/internal/emailverify"
+	"github.com/storefront/storefront/internal/gallery"
 	"github.com/storefront/storefront/internal/hotskus"
 	"github.com/storefront/storefront/internal/order"
 	"github.com/storefront/storefront/internal/partner"
@@ -30,6 +31,7 @@ type Resolver struct {
 	Catalog     *catalog.Service
 	HotSKUs     *hotskus.Service
 	Search      *skusearch.Service
+	Gallery     *gallery.Service
 	Auth        *auth.Service
 	AddressBook *address.Service
 	Carts       *cart.Store

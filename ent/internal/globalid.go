@@ -2,4 +2,4 @@
 
 package internal
 
-const IncrementStarts = "{\"addresses\":0,\"api_keys\":42949672960,\"categories\":4294967296,\"goods\":8589934592,\"goods_specifications\":12884901888,\"order_lines\":17179869184,\"orders\":21474836480,\"payments\":25769803776,\"sessions\":47244640256,\"skus\":30064771072,\"specification_options\":34359738368,\"users\":38654705664}"
+const IncrementStarts = "{\"addresses\":0,\"api_keys\":42949672960,\"categories\":4294967296,\"channel_groups\":55834574848,\"channels\":51539607552,\"goods\":8589934592,\"goods_specifications\":12884901888,\"order_lines\":17179869184,\"orders\":21474836480,\"payments\":25769803776,\"sessions\":47244640256,\"sku_images\":60129542144,\"skus\":30064771072,\"specification_options\":34359738368,\"users\":38654705664}"

@@ -95,6 +95,50 @@ var (
 			},
 		},
 	}
+	// ChannelsColumns holds the columns for the "channels" table.
+	ChannelsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(6)"}},
+		{Name: "updated_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(6)"}},
+		{Name: "url", Type: field.TypeString, Size: 512},
+		{Name: "sort", Type: field.TypeInt, Default: 0},
+		{Name: "category_id", Type: field.TypeInt},
+		{Name: "group_id", Type: field.TypeInt},
+	}
+	// ChannelsTable holds the schema information for the "channels" table.
+	ChannelsTable = &schema.Table{
+		Name:       "channels",
+		Columns:    ChannelsColumns,
+		PrimaryKey: []*schema.Column{ChannelsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "channels_categories_category",
+				Columns:    []*schema.Column{ChannelsColumns[5]},
+				RefColumns: []*schema.Column{CategoriesColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "channels_channel_groups_channels",
+				Columns:    []*schema.Column{ChannelsColumns[6]},
+				RefColumns: []*schema.Column{ChannelGroupsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+	}
+	// ChannelGroupsColumns holds the columns for the "channel_groups" table.
+	ChannelGroupsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(6)"}},
+		{Name: "updated_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(6)"}},
+		{Name: "name", Type: field.TypeString, Size: 64},
+		{Name: "sort", Type: field.TypeInt, Default: 0},
+	}
+	// ChannelGroupsTable holds the schema information for the "channel_groups" table.
+	ChannelGroupsTable = &schema.Table{
+		Name:       "channel_groups",
+		Columns:    ChannelGroupsColumns,
+		PrimaryKey: []*schema.Column{ChannelGroupsColumns[0]},
+	}
 	// GoodsColumns holds the columns for the "goods" table.
 	GoodsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -300,6 +344,7 @@ var (
 		{Name: "sales", Type: field.TypeInt, Default: 0},
 		{Name: "launched", Type: field.TypeBool, Default: true},
 		{Name: "image", Type: field.TypeString, Size: 512, Default: ""},
+		{Name: "images", Type: field.TypeJSON, Nullable: true},
 		{Name: "purchase_limit", Type: field.TypeInt, Default: 0},
 		{Name: "category_id", Type: field.TypeInt},
 		{Name: "goods_id", Type: field.TypeInt},
@@ -312,13 +357,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "skus_categories_skus",
-				Columns:    []*schema.Column{SkusColumns[12]},
+				Columns:    []*schema.Column{SkusColumns[13]},
 				RefColumns: []*schema.Column{CategoriesColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "skus_goods_skus",
-				Columns:    []*schema.Column{SkusColumns[13]},
+				Columns:    []*schema.Column{SkusColumns[14]},
 				RefColumns: []*schema.Column{GoodsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -327,17 +372,17 @@ var (
 			{
 				Name:    "sku_launched_category_id_price_id",
 				Unique:  false,
-				Columns: []*schema.Column{SkusColumns[9], SkusColumns[12], SkusColumns[5], SkusColumns[0]},
+				Columns: []*schema.Column{SkusColumns[9], SkusColumns[13], SkusColumns[5], SkusColumns[0]},
 			},
 			{
 				Name:    "sku_launched_category_id_sales_id",
 				Unique:  false,
-				Columns: []*schema.Column{SkusColumns[9], SkusColumns[12], SkusColumns[8], SkusColumns[0]},
+				Columns: []*schema.Column{SkusColumns[9], SkusColumns[13], SkusColumns[8], SkusColumns[0]},
 			},
 			{
 				Name:    "sku_launched_category_id_created_at_id",
 				Unique:  false,
-				Columns: []*schema.Column{SkusColumns[9], SkusColumns[12], SkusColumns[1], SkusColumns[0]},
+				Columns: []*schema.Column{SkusColumns[9], SkusColumns[13], SkusColumns[1], SkusColumns[0]},
 			},
 			{
 				Name:    "sku_launched_price_id",
@@ -475,6 +520,8 @@ var (
 		APIKeysTable,
 		AddressesTable,
 		CategoriesTable,
+		ChannelsTable,
+		ChannelGroupsTable,
 		GoodsTable,
 		GoodsSpecificationsTable,
 		OrderLinesTable,
@@ -502,6 +549,16 @@ func init() {
 	CategoriesTable.Annotation = &entsql.Annotation{
 		Table:          "categories",
 		IncrementStart: func(i int) *int { return &i }(4294967296),
+	}
+	ChannelsTable.ForeignKeys[0].RefTable = CategoriesTable
+	ChannelsTable.ForeignKeys[1].RefTable = ChannelGroupsTable
+	ChannelsTable.Annotation = &entsql.Annotation{
+		Table:          "channels",
+		IncrementStart: func(i int) *int { return &i }(51539607552),
+	}
+	ChannelGroupsTable.Annotation = &entsql.Annotation{
+		Table:          "channel_groups",
+		IncrementStart: func(i int) *int { return &i }(55834574848),
 	}
 	GoodsTable.ForeignKeys[0].RefTable = CategoriesTable
 	GoodsTable.Annotation = &entsql.Annotation{

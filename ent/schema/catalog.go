@@ -153,6 +153,10 @@ func (SKU) Fields() []ent.Field {
 			Annotations(entgql.OrderField("SALES")),
 		field.Bool("launched").Default(true).Comment("only launched SKUs are shown and sold"),
 		field.String("image").Default("").MaxLen(512),
+		// The gallery in display order, kept on the row: a page of SKUs
+		// shows its pictures without another statement. image is the
+		// default (list) picture, one of these when there are any.
+		field.Strings("images").Optional().Annotations(entgql.Skip(entgql.SkipAll)),
 		field.Int("category_id"),
 		field.Int("goods_id"),
 		// Stored 0 is the shop's default; GraphQL resolves the limit in
@@ -180,5 +184,56 @@ func (SKU) Indexes() []ent.Index {
 		index.Fields("launched", "price", "id"),
 		index.Fields("launched", "sales", "id"),
 		index.Fields("launched", "created_at", "id"),
+	}
+}
+
+// ChannelGroup is a group of the home page's category menu (meiduo's
+// GoodsChannelGroup): a row of top-level categories.
+type ChannelGroup struct{ ent.Schema }
+
+func (ChannelGroup) Annotations() []schema.Annotation {
+	return []schema.Annotation{entsql.Annotation{Table: "channel_groups"}}
+}
+
+func (ChannelGroup) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
+
+func (ChannelGroup) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("name").NotEmpty().MaxLen(64),
+		field.Int("sort").Default(0).Comment("display order of the groups, ascending"),
+	}
+}
+
+func (ChannelGroup) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.To("channels", Channel.Type).Annotations(entgql.Skip(entgql.SkipAll)),
+	}
+}
+
+// Channel puts one top-level category in a menu group, with the page it
+// links to (meiduo's GoodsChannel).
+type Channel struct{ ent.Schema }
+
+func (Channel) Annotations() []schema.Annotation {
+	return []schema.Annotation{entsql.Annotation{Table: "channels"}}
+}
+
+func (Channel) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
+
+func (Channel) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int("group_id").Annotations(entgql.Skip(entgql.SkipAll)),
+		field.Int("category_id").Unique().Annotations(entgql.Skip(entgql.SkipAll)),
+		field.String("url").NotEmpty().MaxLen(512),
+		field.Int("sort").Default(0).Comment("display order within the group, ascending"),
+	}
+}
+
+func (Channel) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("group", ChannelGroup.Type).Ref("channels").Field("group_id").Unique().Required().
+			Annotations(entgql.Skip(entgql.SkipAll)),
+		edge.To("category", Category.Type).Field("category_id").Unique().Required().
+			Annotations(entgql.Skip(entgql.SkipAll)),
 	}
 }

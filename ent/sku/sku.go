@@ -35,6 +35,8 @@ const (
 	FieldLaunched = "launched"
 	// FieldImage holds the string denoting the image field in the database.
 	FieldImage = "image"
+	// FieldImages holds the string denoting the images field in the database.
+	FieldImages = "images"
 	// FieldCategoryID holds the string denoting the category_id field in the database.
 	FieldCategoryID = "category_id"
 	// FieldGoodsID holds the string denoting the goods_id field in the database.
@@ -83,6 +85,7 @@ var Columns = []string{
 	FieldSales,
 	FieldLaunched,
 	FieldImage,
+	FieldImages,
 	FieldCategoryID,
 	FieldGoodsID,
 	FieldPurchaseLimit,

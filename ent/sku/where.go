@@ -596,6 +596,16 @@ func ImageContainsFold(v string) predicate.SKU {
 	return predicate.SKU(sql.FieldContainsFold(FieldImage, v))
 }
 
+// ImagesIsNil applies the IsNil predicate on the "images" field.
+func ImagesIsNil() predicate.SKU {
+	return predicate.SKU(sql.FieldIsNull(FieldImages))
+}
+
+// ImagesNotNil applies the NotNil predicate on the "images" field.
+func ImagesNotNil() predicate.SKU {
+	return predicate.SKU(sql.FieldNotNull(FieldImages))
+}
+
 // CategoryIDEQ applies the EQ predicate on the "category_id" field.
 func CategoryIDEQ(v int) predicate.SKU {
 	return predicate.SKU(sql.FieldEQ(FieldCategoryID, v))

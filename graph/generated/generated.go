@@ -24,6 +24,7 @@ import (
 	"github.com/storefront/storefront/internal/auth"
 	"github.com/storefront/storefront/internal/captcha"
 	"github.com/storefront/storefront/internal/catalog"
+	"github.com/storefront/storefront/internal/gallery"
 	"github.com/storefront/storefront/internal/gid"
 	"github.com/storefront/storefront/internal/money"
 	"github.com/storefront/storefront/internal/order"
@@ -138,6 +139,20 @@ type ComplexityRoot struct {
 		Sort      func(childComplexity int) int
 	}
 
+	Channel struct {
+		CreatedAt func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Sort      func(childComplexity int) int
+		URL       func(childComplexity int) int
+	}
+
+	ChannelGroup struct {
+		CreatedAt func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Name      func(childComplexity int) int
+		Sort      func(childComplexity int) int
+	}
+
 	CheckoutPreview struct {
 		Address     func(childComplexity int) int
 		Count       func(childComplexity int) int
@@ -173,6 +188,7 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
+		AddSkuImage            func(childComplexity int, skuID int, url string, position *int) int
 		AddToCart              func(childComplexity int, skuID int, count int) int
 		AdjustStock            func(childComplexity int, skuID int, delta int) int
 		BindQq                 func(childComplexity int, input model.BindQqInput) int
@@ -198,10 +214,13 @@ type ComplexityRoot struct {
 		RefreshToken           func(childComplexity int, refreshToken string) int
 		Register               func(childComplexity int, input model.RegisterInput) int
 		RemoveCartLines        func(childComplexity int, skuIds []int) int
+		RemoveSkuImage         func(childComplexity int, skuID int, url string) int
+		ReorderSkuImages       func(childComplexity int, skuID int, urls []string) int
 		ResetPassword          func(childComplexity int, input model.ResetPasswordInput) int
 		SelectAllCartLines     func(childComplexity int, selected bool) int
 		SendSmsCode            func(childComplexity int, input model.SendSmsCodeInput) int
 		SetDefaultAddress      func(childComplexity int, id int) int
+		SetDefaultSkuImage     func(childComplexity int, skuID int, url string) int
 		SetEmail               func(childComplexity int, email string) int
 		SetSkuLaunched         func(childComplexity int, id int, launched bool) int
 		ShipOrder              func(childComplexity int, orderID int, carrier string, trackingNo string) int
@@ -347,6 +366,7 @@ type ComplexityRoot struct {
 		GoodsID        func(childComplexity int) int
 		ID             func(childComplexity int) int
 		Image          func(childComplexity int) int
+		Images         func(childComplexity int) int
 		Launched       func(childComplexity int) int
 		MarketPrice    func(childComplexity int) int
 		Name           func(childComplexity int) int
@@ -386,6 +406,11 @@ type ComplexityRoot struct {
 	SkuCommentEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	SkuImage struct {
+		IsDefault func(childComplexity int) int
+		URL       func(childComplexity int) int
 	}
 
 	SkuSearchConnection struct {
@@ -508,6 +533,10 @@ type MutationResolver interface {
 	AdjustStock(ctx context.Context, skuID int, delta int) (*ent.SKU, error)
 	ShipOrder(ctx context.Context, orderID int, carrier string, trackingNo string) (*ent.OrderInfo, error)
 	MerchantCancelOrder(ctx context.Context, orderID int, reason string) (*ent.OrderInfo, error)
+	AddSkuImage(ctx context.Context, skuID int, url string, position *int) (*ent.SKU, error)
+	ReorderSkuImages(ctx context.Context, skuID int, urls []string) (*ent.SKU, error)
+	RemoveSkuImage(ctx context.Context, skuID int, url string) (*ent.SKU, error)
+	SetDefaultSkuImage(ctx context.Context, skuID int, url string) (*ent.SKU, error)
 	PayOrder(ctx context.Context, orderID int) (*model.PayOrderPayload, error)
 	ConfirmPayment(ctx context.Context, orderID int) (*model.ConfirmPaymentPayload, error)
 }
@@ -544,6 +573,7 @@ type SKUResolver interface {
 
 	Comments(ctx context.Context, obj *ent.SKU, after *paging.Cursor, first *int, before *paging.Cursor, last *int) (*ent.OrderGoodsConnection, error)
 	Specifications(ctx context.Context, obj *ent.SKU) ([]*catalog.Specification, error)
+	Images(ctx context.Context, obj *ent.SKU) ([]*gallery.Image, error)
 }
 type SkuCommentResolver interface {
 	Text(ctx context.Context, obj *ent.OrderGoods) (string, error)
@@ -871,6 +901,56 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Category.Sort(childComplexity), true
 
+	case "Channel.createdAt":
+		if e.ComplexityRoot.Channel.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Channel.CreatedAt(childComplexity), true
+	case "Channel.id":
+		if e.ComplexityRoot.Channel.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Channel.ID(childComplexity), true
+	case "Channel.sort":
+		if e.ComplexityRoot.Channel.Sort == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Channel.Sort(childComplexity), true
+	case "Channel.url":
+		if e.ComplexityRoot.Channel.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Channel.URL(childComplexity), true
+
+	case "ChannelGroup.createdAt":
+		if e.ComplexityRoot.ChannelGroup.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChannelGroup.CreatedAt(childComplexity), true
+	case "ChannelGroup.id":
+		if e.ComplexityRoot.ChannelGroup.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChannelGroup.ID(childComplexity), true
+	case "ChannelGroup.name":
+		if e.ComplexityRoot.ChannelGroup.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChannelGroup.Name(childComplexity), true
+	case "ChannelGroup.sort":
+		if e.ComplexityRoot.ChannelGroup.Sort == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChannelGroup.Sort(childComplexity), true
+
 	case "CheckoutPreview.address":
 		if e.ComplexityRoot.CheckoutPreview.Address == nil {
 			break
@@ -1007,6 +1087,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.GoodsSpecification.Sort(childComplexity), true
 
+	case "Mutation.addSkuImage":
+		if e.ComplexityRoot.Mutation.AddSkuImage == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addSkuImage_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddSkuImage(childComplexity, args["skuId"].(int), args["url"].(string), args["position"].(*int)), true
 	case "Mutation.addToCart":
 		if e.ComplexityRoot.Mutation.AddToCart == nil {
 			break
@@ -1272,6 +1363,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RemoveCartLines(childComplexity, args["skuIds"].([]int)), true
+	case "Mutation.removeSkuImage":
+		if e.ComplexityRoot.Mutation.RemoveSkuImage == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_removeSkuImage_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RemoveSkuImage(childComplexity, args["skuId"].(int), args["url"].(string)), true
+	case "Mutation.reorderSkuImages":
+		if e.ComplexityRoot.Mutation.ReorderSkuImages == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_reorderSkuImages_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReorderSkuImages(childComplexity, args["skuId"].(int), args["urls"].([]string)), true
 	case "Mutation.resetPassword":
 		if e.ComplexityRoot.Mutation.ResetPassword == nil {
 			break
@@ -1316,6 +1429,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetDefaultAddress(childComplexity, args["id"].(int)), true
+	case "Mutation.setDefaultSkuImage":
+		if e.ComplexityRoot.Mutation.SetDefaultSkuImage == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setDefaultSkuImage_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetDefaultSkuImage(childComplexity, args["skuId"].(int), args["url"].(string)), true
 	case "Mutation.setEmail":
 		if e.ComplexityRoot.Mutation.SetEmail == nil {
 			break
@@ -2066,6 +2190,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SKU.Image(childComplexity), true
+	case "SKU.images":
+		if e.ComplexityRoot.SKU.Images == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SKU.Images(childComplexity), true
 	case "SKU.launched":
 		if e.ComplexityRoot.SKU.Launched == nil {
 			break
@@ -2215,6 +2345,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SkuCommentEdge.Node(childComplexity), true
+
+	case "SkuImage.isDefault":
+		if e.ComplexityRoot.SkuImage.IsDefault == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SkuImage.IsDefault(childComplexity), true
+	case "SkuImage.url":
+		if e.ComplexityRoot.SkuImage.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SkuImage.URL(childComplexity), true
 
 	case "SkuSearchConnection.edges":
 		if e.ComplexityRoot.SkuSearchConnection.Edges == nil {
@@ -3088,6 +3231,17 @@ type SkuSearchFacet {
   category: Category!
   count: Int!
 }
+
+extend type SKU {
+  "The gallery, in display order (no extra query: it is kept on the SKU)."
+  images: [SkuImage!]!
+}
+
+type SkuImage {
+  url: String!
+  "The SKU's default picture (its image, shown in lists)."
+  isDefault: Boolean!
+}
 `, BuiltIn: false},
 	{Name: "../../schema/ent.graphqls", Input: `directive @goField(forceResolver: Boolean, name: String, omittable: Boolean) on FIELD_DEFINITION | INPUT_FIELD_DEFINITION
 directive @goModel(model: String, models: [String!], forceGenerate: Boolean) on OBJECT | INPUT_OBJECT | SCALAR | ENUM | INTERFACE | UNION
@@ -3111,6 +3265,24 @@ type Category implements Node {
   name: String!
   """
   display order among siblings, ascending
+  """
+  sort: Int!
+}
+type Channel implements Node {
+  id: ID!
+  createdAt: Time!
+  url: String!
+  """
+  display order within the group, ascending
+  """
+  sort: Int!
+}
+type ChannelGroup implements Node {
+  id: ID!
+  createdAt: Time!
+  name: String!
+  """
+  display order of the groups, ascending
   """
   sort: Int!
 }
@@ -3588,6 +3760,21 @@ input UpdateSkuInput {
   marketPrice: Money
   "Most units per order and per shopper; 0: back to the shop's default; null: unchanged."
   purchaseLimit: Int
+}
+
+extend type Mutation {
+  """
+  Add an image to a SKU's gallery at position (0-based; default last). url:
+  https://host/... or a site path /...; at most 20 images, each once. The
+  first image becomes the SKU's default (list) picture.
+  """
+  addSkuImage(skuId: ID!, url: String!, position: Int): SKU! @partner(scope: "catalog:write")
+  "Set the gallery's order: urls lists its images, each once."
+  reorderSkuImages(skuId: ID!, urls: [String!]!): SKU! @partner(scope: "catalog:write")
+  "Remove an image; if it was the default, the first remaining one becomes it."
+  removeSkuImage(skuId: ID!, url: String!): SKU! @partner(scope: "catalog:write")
+  "Make one of the gallery's images the SKU's default picture."
+  setDefaultSkuImage(skuId: ID!, url: String!): SKU! @partner(scope: "catalog:write")
 }
 `, BuiltIn: false},
 	{Name: "../../schema/payment.graphqls", Input: `extend type Mutation {
@@ -4097,6 +4284,8 @@ func (ec *executionContext) childFields_SKU(ctx context.Context, field graphql.C
 		return ec.fieldContext_SKU_comments(ctx, field)
 	case "specifications":
 		return ec.fieldContext_SKU_specifications(ctx, field)
+	case "images":
+		return ec.fieldContext_SKU_images(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SKU", field.Name)
 }
@@ -4161,6 +4350,16 @@ func (ec *executionContext) childFields_SkuCommentEdge(ctx context.Context, fiel
 		return ec.fieldContext_SkuCommentEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SkuCommentEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_SkuImage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "url":
+		return ec.fieldContext_SkuImage_url(ctx, field)
+	case "isDefault":
+		return ec.fieldContext_SkuImage_isDefault(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SkuImage", field.Name)
 }
 
 func (ec *executionContext) childFields_SkuSearchConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4424,6 +4623,36 @@ func (ec *executionContext) field_Category_hotSkus_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["first"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_addSkuImage_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "skuId",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["skuId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "url",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["url"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "position",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["position"] = arg2
 	return args, nil
 }
 
@@ -4781,6 +5010,50 @@ func (ec *executionContext) field_Mutation_removeCartLines_args(ctx context.Cont
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_removeSkuImage_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "skuId",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["skuId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "url",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["url"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_reorderSkuImages_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "skuId",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["skuId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "urls",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalNString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["urls"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_resetPassword_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4834,6 +5107,28 @@ func (ec *executionContext) field_Mutation_setDefaultAddress_args(ctx context.Co
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setDefaultSkuImage_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "skuId",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["skuId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "url",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["url"] = arg1
 	return args, nil
 }
 
@@ -6607,6 +6902,190 @@ func (ec *executionContext) fieldContext_Category_hotSkus(ctx context.Context, f
 		return fc, err
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Channel_id(ctx context.Context, field graphql.CollectedField, obj *ent.Channel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Channel_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Channel_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Channel", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Channel_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Channel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Channel_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Channel_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Channel", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Channel_url(ctx context.Context, field graphql.CollectedField, obj *ent.Channel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Channel_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Channel_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Channel", field, false, false, "String")
+}
+
+func (ec *executionContext) _Channel_sort(ctx context.Context, field graphql.CollectedField, obj *ent.Channel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Channel_sort(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sort, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Channel_sort(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Channel", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ChannelGroup_id(ctx context.Context, field graphql.CollectedField, obj *ent.ChannelGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChannelGroup_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChannelGroup_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChannelGroup", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ChannelGroup_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.ChannelGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChannelGroup_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChannelGroup_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChannelGroup", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ChannelGroup_name(ctx context.Context, field graphql.CollectedField, obj *ent.ChannelGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChannelGroup_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChannelGroup_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChannelGroup", field, false, false, "String")
+}
+
+func (ec *executionContext) _ChannelGroup_sort(ctx context.Context, field graphql.CollectedField, obj *ent.ChannelGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChannelGroup_sort(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sort, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChannelGroup_sort(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChannelGroup", field, false, false, "Int")
 }
 
 func (ec *executionContext) _CheckoutPreview_id(ctx context.Context, field graphql.CollectedField, obj *model.CheckoutPreview) (ret graphql.Marshaler) {
@@ -8943,6 +9422,254 @@ func (ec *executionContext) fieldContext_Mutation_merchantCancelOrder(ctx contex
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_merchantCancelOrder_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_addSkuImage(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_addSkuImage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AddSkuImage(ctx, fc.Args["skuId"].(int), fc.Args["url"].(string), fc.Args["position"].(*int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNString2string(ctx, "catalog:write")
+				if err != nil {
+					var zeroVal *ent.SKU
+					return zeroVal, err
+				}
+				if ec.Directives.Partner == nil {
+					var zeroVal *ent.SKU
+					return zeroVal, errors.New("directive partner is not implemented")
+				}
+				return ec.Directives.Partner(ctx, nil, directive0, scope)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.SKU) graphql.Marshaler {
+			return ec.marshalNSKU2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋentᚐSKU(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_addSkuImage(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SKU(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_addSkuImage_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_reorderSkuImages(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_reorderSkuImages(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ReorderSkuImages(ctx, fc.Args["skuId"].(int), fc.Args["urls"].([]string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNString2string(ctx, "catalog:write")
+				if err != nil {
+					var zeroVal *ent.SKU
+					return zeroVal, err
+				}
+				if ec.Directives.Partner == nil {
+					var zeroVal *ent.SKU
+					return zeroVal, errors.New("directive partner is not implemented")
+				}
+				return ec.Directives.Partner(ctx, nil, directive0, scope)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.SKU) graphql.Marshaler {
+			return ec.marshalNSKU2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋentᚐSKU(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_reorderSkuImages(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SKU(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_reorderSkuImages_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_removeSkuImage(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_removeSkuImage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RemoveSkuImage(ctx, fc.Args["skuId"].(int), fc.Args["url"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNString2string(ctx, "catalog:write")
+				if err != nil {
+					var zeroVal *ent.SKU
+					return zeroVal, err
+				}
+				if ec.Directives.Partner == nil {
+					var zeroVal *ent.SKU
+					return zeroVal, errors.New("directive partner is not implemented")
+				}
+				return ec.Directives.Partner(ctx, nil, directive0, scope)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.SKU) graphql.Marshaler {
+			return ec.marshalNSKU2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋentᚐSKU(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_removeSkuImage(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SKU(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_removeSkuImage_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setDefaultSkuImage(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setDefaultSkuImage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetDefaultSkuImage(ctx, fc.Args["skuId"].(int), fc.Args["url"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNString2string(ctx, "catalog:write")
+				if err != nil {
+					var zeroVal *ent.SKU
+					return zeroVal, err
+				}
+				if ec.Directives.Partner == nil {
+					var zeroVal *ent.SKU
+					return zeroVal, errors.New("directive partner is not implemented")
+				}
+				return ec.Directives.Partner(ctx, nil, directive0, scope)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.SKU) graphql.Marshaler {
+			return ec.marshalNSKU2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋentᚐSKU(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setDefaultSkuImage(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SKU(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setDefaultSkuImage_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -12101,6 +12828,38 @@ func (ec *executionContext) fieldContext_SKU_specifications(_ context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _SKU_images(ctx context.Context, field graphql.CollectedField, obj *ent.SKU) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SKU_images(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SKU().Images(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*gallery.Image) graphql.Marshaler {
+			return ec.marshalNSkuImage2ᚕᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋgalleryᚐImageᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SKU_images(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SKU",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SkuImage(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _SKUConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.SKUConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12521,6 +13280,52 @@ func (ec *executionContext) _SkuCommentEdge_cursor(ctx context.Context, field gr
 }
 func (ec *executionContext) fieldContext_SkuCommentEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SkuCommentEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _SkuImage_url(ctx context.Context, field graphql.CollectedField, obj *gallery.Image) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SkuImage_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SkuImage_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SkuImage", field, false, false, "String")
+}
+
+func (ec *executionContext) _SkuImage_isDefault(ctx context.Context, field graphql.CollectedField, obj *gallery.Image) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SkuImage_isDefault(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsDefault, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SkuImage_isDefault(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SkuImage", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _SkuSearchConnection_edges(ctx context.Context, field graphql.CollectedField, obj *skusearch.Connection) (ret graphql.Marshaler) {
@@ -15588,6 +16393,16 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Goods(ctx, sel, obj)
+	case *ent.ChannelGroup:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._ChannelGroup(ctx, sel, obj)
+	case *ent.Channel:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Channel(ctx, sel, obj)
 	case *ent.Category:
 		if obj == nil {
 			return graphql.Null
@@ -16039,6 +16854,102 @@ func (ec *executionContext) _Category(ctx context.Context, sel ast.SelectionSet,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Category_hotSkus(ctx, field, obj)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var channelImplementors = []string{"Channel", "Node"}
+
+func (ec *executionContext) _Channel(ctx context.Context, sel ast.SelectionSet, obj *ent.Channel) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, channelImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Channel")
+		case "id":
+			out.Values[i] = ec._Channel_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createdAt":
+			out.Values[i] = ec._Channel_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "url":
+			out.Values[i] = ec._Channel_url(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sort":
+			out.Values[i] = ec._Channel_sort(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var channelGroupImplementors = []string{"ChannelGroup", "Node"}
+
+func (ec *executionContext) _ChannelGroup(ctx context.Context, sel ast.SelectionSet, obj *ent.ChannelGroup) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, channelGroupImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ChannelGroup")
+		case "id":
+			out.Values[i] = ec._ChannelGroup_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createdAt":
+			out.Values[i] = ec._ChannelGroup_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._ChannelGroup_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sort":
+			out.Values[i] = ec._ChannelGroup_sort(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -16543,6 +17454,34 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "merchantCancelOrder":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_merchantCancelOrder(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "addSkuImage":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_addSkuImage(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reorderSkuImages":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_reorderSkuImages(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "removeSkuImage":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_removeSkuImage(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setDefaultSkuImage":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setDefaultSkuImage(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -17506,6 +18445,12 @@ func (ec *executionContext) _SKU(ctx context.Context, sel ast.SelectionSet, obj 
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._SKU_specifications(ctx, field, obj)
 				})
+		case "images":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SKU_images(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -17725,6 +18670,44 @@ func (ec *executionContext) _SkuCommentEdge(ctx context.Context, sel ast.Selecti
 			}
 		case "cursor":
 			out.Values[i] = ec._SkuCommentEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var skuImageImplementors = []string{"SkuImage"}
+
+func (ec *executionContext) _SkuImage(ctx context.Context, sel ast.SelectionSet, obj *gallery.Image) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, skuImageImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SkuImage")
+		case "url":
+			out.Values[i] = ec._SkuImage_url(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "isDefault":
+			out.Values[i] = ec._SkuImage_isDefault(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -19064,6 +20047,30 @@ func (ec *executionContext) marshalNSkuCommentConnection2ᚖgithubᚗcomᚋstore
 	return ec._SkuCommentConnection(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNSkuImage2ᚕᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋgalleryᚐImageᚄ(ctx context.Context, sel ast.SelectionSet, v []*gallery.Image) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSkuImage2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋgalleryᚐImage(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSkuImage2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋgalleryᚐImage(ctx context.Context, sel ast.SelectionSet, v *gallery.Image) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SkuImage!")
+		return graphql.Null
+	}
+	return ec._SkuImage(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNSkuSearchConnection2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋskusearchᚐConnection(ctx context.Context, sel ast.SelectionSet, v *skusearch.Connection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "SkuSearchConnection!")
@@ -19212,6 +20219,35 @@ func (ec *executionContext) marshalNString2string(ctx context.Context, sel ast.S
 		graphql.AddInvalidNullFromMarshaler(ctx, "String!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNString2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNString2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalNTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {

@@ -27,6 +27,7 @@ import (
 	"github.com/storefront/storefront/internal/config"
 	"github.com/storefront/storefront/internal/database"
 	"github.com/storefront/storefront/internal/emailverify"
+	"github.com/storefront/storefront/internal/gallery"
 	"github.com/storefront/storefront/internal/hotskus"
 	"github.com/storefront/storefront/internal/jobs"
 	"github.com/storefront/storefront/internal/order"
@@ -193,6 +194,7 @@ func Assemble(ctx context.Context, cfg config.Config, log *slog.Logger, db *data
 			a.SearchFleet.Changed),
 		HotSKUs:  a.HotSKUs,
 		Search:   a.Search,
+		Gallery:  gallery.New(a.DB, func(ctx context.Context, _ int) { a.HotSKUs.Invalidate(ctx) }),
 		SignIn:   signin.New(a.Auth, a.Carts, log),
 		Captchas: a.Captchas,
 		Verify:   a.Verify,
