@@ -13,6 +13,7 @@ import (
 	"github.com/storefront/storefront/internal/area"
 	"github.com/storefront/storefront/internal/catalog"
 	"github.com/storefront/storefront/internal/gallery"
+	"github.com/storefront/storefront/internal/menu"
 	"github.com/storefront/storefront/internal/money"
 	"github.com/storefront/storefront/internal/paging"
 	"github.com/storefront/storefront/internal/search"
@@ -93,6 +94,19 @@ func (r *queryResolver) SearchSkus(ctx context.Context, query string, categoryID
 		a.First = *first
 	}
 	return r.Search.Search(ctx, a)
+}
+
+// Menu is the resolver for the menu field.
+func (r *queryResolver) Menu(ctx context.Context) ([]*menu.Group, error) {
+	groups, err := r.Menus.Menu(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*menu.Group, len(groups))
+	for i := range groups {
+		out[i] = &groups[i]
+	}
+	return out, nil
 }
 
 // Specifications is the resolver for the specifications field.

@@ -73,6 +73,9 @@ func complexity() generated.ComplexityRoot {
 	// The most children an area has (a province's districts are asked
 	// through its cities): under 100.
 	c.Query.Areas = func(child int, _ *string) int { return 1 + child*100 }
+	// The menu is served whole from a cache: its size is the shop's, not
+	// the document's, so its lists are not multiplied.
+	c.Query.Menu = func(child int) int { return 1 + child*10 }
 	c.Query.SearchSkus = func(child int, _ string, _ *int, _, _ *money.Fen, _ *search.Order, first *int, _ *string) int {
 		return 1 + child*max(paging.Args{First: first}.Size(), 1)
 	}

@@ -65,6 +65,31 @@ func (r *mutationResolver) SetDefaultSkuImage(ctx context.Context, skuID int, ur
 	return r.Gallery.SetDefault(ctx, partnerOf(ctx), skuID, url)
 }
 
+// CreateCategory is the resolver for the createCategory field.
+func (r *mutationResolver) CreateCategory(ctx context.Context, name string, parentID *int, sort int) (*ent.Category, error) {
+	return r.Menus.CreateCategory(ctx, partnerOf(ctx), name, parentID, sort)
+}
+
+// UpdateCategory is the resolver for the updateCategory field.
+func (r *mutationResolver) UpdateCategory(ctx context.Context, id int, name *string, sort *int) (*ent.Category, error) {
+	return r.Menus.UpdateCategory(ctx, partnerOf(ctx), id, name, sort)
+}
+
+// CreateChannelGroup is the resolver for the createChannelGroup field.
+func (r *mutationResolver) CreateChannelGroup(ctx context.Context, name string, sort int) (*ent.ChannelGroup, error) {
+	return r.Menus.CreateGroup(ctx, partnerOf(ctx), name, sort)
+}
+
+// SetChannel is the resolver for the setChannel field.
+func (r *mutationResolver) SetChannel(ctx context.Context, groupID int, categoryID int, url string, sort int) (bool, error) {
+	return true, r.Menus.SetChannel(ctx, partnerOf(ctx), groupID, categoryID, url, sort)
+}
+
+// RemoveChannel is the resolver for the removeChannel field.
+func (r *mutationResolver) RemoveChannel(ctx context.Context, categoryID int) (bool, error) {
+	return true, r.Menus.RemoveChannel(ctx, partnerOf(ctx), categoryID)
+}
+
 // Orders is the resolver for the orders field.
 func (r *queryResolver) Orders(ctx context.Context, after *paging.Cursor, first *int, before *paging.Cursor, last *int, status []orderstate.Status, createdFrom *time.Time, createdTo *time.Time) (*ent.OrderInfoConnection, error) {
 	page, err := paging.Validate(after, first, before, last)

@@ -16,6 +16,7 @@ import (
 	"github.com/storefront/storefront/internal/emailverify"
 	"github.com/storefront/storefront/internal/gallery"
 	"github.com/storefront/storefront/internal/hotskus"
+	"github.com/storefront/storefront/internal/menu"
 	"github.com/storefront/storefront/internal/order"
 	"github.com/storefront/storefront/internal/partner"
 	"github.com/storefront/storefront/internal/payment"
@@ -32,6 +33,7 @@ type Resolver struct {
 	HotSKUs     *hotskus.Service
 	Search      *skusearch.Service
 	Gallery     *gallery.Service
+	Menus       *menu.Service
 	Auth        *auth.Service
 	AddressBook *address.Service
 	Carts       *cart.Store

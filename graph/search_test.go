@@ -128,4 +128,7 @@ func TestBadSearchesAreRefusedWithTheirField(t *testing.T) {
 			t.Errorf("%v: %+v, want BAD_USER_INPUT on %s", c.vars, res.Errors, c.field)
 		}
 	}
+	if res := s.Post(t, gqltest.Request{Query: searchDoc, Variables: map[string]any{"q": "x", "cat": "Q2F0ZWdvcnk6OTk5"}}); res.Code() != apperr.CodeNotFound && res.Code() != apperr.CodeBadUserInput {
+		t.Errorf("an unknown category: %+v", res.Errors)
+	}
 }

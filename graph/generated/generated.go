@@ -26,6 +26,7 @@ import (
 	"github.com/storefront/storefront/internal/catalog"
 	"github.com/storefront/storefront/internal/gallery"
 	"github.com/storefront/storefront/internal/gid"
+	"github.com/storefront/storefront/internal/menu"
 	"github.com/storefront/storefront/internal/money"
 	"github.com/storefront/storefront/internal/order"
 	"github.com/storefront/storefront/internal/orderstate"
@@ -187,6 +188,23 @@ type ComplexityRoot struct {
 		Sort    func(childComplexity int) int
 	}
 
+	MenuCategory struct {
+		Children func(childComplexity int) int
+		ID       func(childComplexity int) int
+		Name     func(childComplexity int) int
+	}
+
+	MenuChannel struct {
+		Category func(childComplexity int) int
+		URL      func(childComplexity int) int
+	}
+
+	MenuGroup struct {
+		Channels func(childComplexity int) int
+		ID       func(childComplexity int) int
+		Name     func(childComplexity int) int
+	}
+
 	Mutation struct {
 		AddSkuImage            func(childComplexity int, skuID int, url string, position *int) int
 		AddToCart              func(childComplexity int, skuID int, count int) int
@@ -200,6 +218,8 @@ type ComplexityRoot struct {
 		ConfirmPayment         func(childComplexity int, orderID int) int
 		ConfirmReceipt         func(childComplexity int, orderID int) int
 		CreateAddress          func(childComplexity int, input address.Input) int
+		CreateCategory         func(childComplexity int, name string, parentID *int, sort int) int
+		CreateChannelGroup     func(childComplexity int, name string, sort int) int
 		CreateSku              func(childComplexity int, input partner.SKUInput) int
 		DeleteAddress          func(childComplexity int, id int) int
 		Login                  func(childComplexity int, input model.LoginInput) int
@@ -214,11 +234,13 @@ type ComplexityRoot struct {
 		RefreshToken           func(childComplexity int, refreshToken string) int
 		Register               func(childComplexity int, input model.RegisterInput) int
 		RemoveCartLines        func(childComplexity int, skuIds []int) int
+		RemoveChannel          func(childComplexity int, categoryID int) int
 		RemoveSkuImage         func(childComplexity int, skuID int, url string) int
 		ReorderSkuImages       func(childComplexity int, skuID int, urls []string) int
 		ResetPassword          func(childComplexity int, input model.ResetPasswordInput) int
 		SelectAllCartLines     func(childComplexity int, selected bool) int
 		SendSmsCode            func(childComplexity int, input model.SendSmsCodeInput) int
+		SetChannel             func(childComplexity int, groupID int, categoryID int, url string, sort int) int
 		SetDefaultAddress      func(childComplexity int, id int) int
 		SetDefaultSkuImage     func(childComplexity int, skuID int, url string) int
 		SetEmail               func(childComplexity int, email string) int
@@ -227,6 +249,7 @@ type ComplexityRoot struct {
 		StartPasswordReset     func(childComplexity int, input model.StartPasswordResetInput) int
 		UpdateAddress          func(childComplexity int, id int, input address.Input) int
 		UpdateCartLine         func(childComplexity int, skuID int, count int, selected *bool) int
+		UpdateCategory         func(childComplexity int, id int, name *string, sort *int) int
 		UpdateSku              func(childComplexity int, id int, input partner.SKUPatch) int
 		VerifyEmail            func(childComplexity int, token string) int
 	}
@@ -344,6 +367,7 @@ type ComplexityRoot struct {
 		Categories        func(childComplexity int) int
 		CheckoutPreview   func(childComplexity int) int
 		Me                func(childComplexity int) int
+		Menu              func(childComplexity int) int
 		MobileAvailable   func(childComplexity int, mobile string) int
 		MyOrders          func(childComplexity int, after *paging.Cursor, first *int, before *paging.Cursor, last *int, status []orderstate.Status) int
 		Node              func(childComplexity int, id int) int
@@ -537,6 +561,11 @@ type MutationResolver interface {
 	ReorderSkuImages(ctx context.Context, skuID int, urls []string) (*ent.SKU, error)
 	RemoveSkuImage(ctx context.Context, skuID int, url string) (*ent.SKU, error)
 	SetDefaultSkuImage(ctx context.Context, skuID int, url string) (*ent.SKU, error)
+	CreateCategory(ctx context.Context, name string, parentID *int, sort int) (*ent.Category, error)
+	UpdateCategory(ctx context.Context, id int, name *string, sort *int) (*ent.Category, error)
+	CreateChannelGroup(ctx context.Context, name string, sort int) (*ent.ChannelGroup, error)
+	SetChannel(ctx context.Context, groupID int, categoryID int, url string, sort int) (bool, error)
+	RemoveChannel(ctx context.Context, categoryID int) (bool, error)
 	PayOrder(ctx context.Context, orderID int) (*model.PayOrderPayload, error)
 	ConfirmPayment(ctx context.Context, orderID int) (*model.ConfirmPaymentPayload, error)
 }
@@ -566,6 +595,7 @@ type QueryResolver interface {
 	Sku(ctx context.Context, id int) (*ent.SKU, error)
 	Areas(ctx context.Context, parentCode *string) ([]*area.Area, error)
 	SearchSkus(ctx context.Context, query string, categoryID *int, priceMin *money.Fen, priceMax *money.Fen, orderBy *search.Order, first *int, after *string) (*skusearch.Connection, error)
+	Menu(ctx context.Context) ([]*menu.Group, error)
 	Orders(ctx context.Context, after *paging.Cursor, first *int, before *paging.Cursor, last *int, status []orderstate.Status, createdFrom *time.Time, createdTo *time.Time) (*ent.OrderInfoConnection, error)
 }
 type SKUResolver interface {
@@ -1087,6 +1117,57 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.GoodsSpecification.Sort(childComplexity), true
 
+	case "MenuCategory.children":
+		if e.ComplexityRoot.MenuCategory.Children == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MenuCategory.Children(childComplexity), true
+	case "MenuCategory.id":
+		if e.ComplexityRoot.MenuCategory.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MenuCategory.ID(childComplexity), true
+	case "MenuCategory.name":
+		if e.ComplexityRoot.MenuCategory.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MenuCategory.Name(childComplexity), true
+
+	case "MenuChannel.category":
+		if e.ComplexityRoot.MenuChannel.Category == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MenuChannel.Category(childComplexity), true
+	case "MenuChannel.url":
+		if e.ComplexityRoot.MenuChannel.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MenuChannel.URL(childComplexity), true
+
+	case "MenuGroup.channels":
+		if e.ComplexityRoot.MenuGroup.Channels == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MenuGroup.Channels(childComplexity), true
+	case "MenuGroup.id":
+		if e.ComplexityRoot.MenuGroup.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MenuGroup.ID(childComplexity), true
+	case "MenuGroup.name":
+		if e.ComplexityRoot.MenuGroup.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MenuGroup.Name(childComplexity), true
+
 	case "Mutation.addSkuImage":
 		if e.ComplexityRoot.Mutation.AddSkuImage == nil {
 			break
@@ -1214,6 +1295,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateAddress(childComplexity, args["input"].(address.Input)), true
+	case "Mutation.createCategory":
+		if e.ComplexityRoot.Mutation.CreateCategory == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createCategory_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateCategory(childComplexity, args["name"].(string), args["parentId"].(*int), args["sort"].(int)), true
+	case "Mutation.createChannelGroup":
+		if e.ComplexityRoot.Mutation.CreateChannelGroup == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createChannelGroup_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateChannelGroup(childComplexity, args["name"].(string), args["sort"].(int)), true
 	case "Mutation.createSku":
 		if e.ComplexityRoot.Mutation.CreateSku == nil {
 			break
@@ -1363,6 +1466,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RemoveCartLines(childComplexity, args["skuIds"].([]int)), true
+	case "Mutation.removeChannel":
+		if e.ComplexityRoot.Mutation.RemoveChannel == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_removeChannel_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RemoveChannel(childComplexity, args["categoryId"].(int)), true
 	case "Mutation.removeSkuImage":
 		if e.ComplexityRoot.Mutation.RemoveSkuImage == nil {
 			break
@@ -1418,6 +1532,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SendSmsCode(childComplexity, args["input"].(model.SendSmsCodeInput)), true
+	case "Mutation.setChannel":
+		if e.ComplexityRoot.Mutation.SetChannel == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setChannel_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetChannel(childComplexity, args["groupId"].(int), args["categoryId"].(int), args["url"].(string), args["sort"].(int)), true
 	case "Mutation.setDefaultAddress":
 		if e.ComplexityRoot.Mutation.SetDefaultAddress == nil {
 			break
@@ -1506,6 +1631,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateCartLine(childComplexity, args["skuId"].(int), args["count"].(int), args["selected"].(*bool)), true
+	case "Mutation.updateCategory":
+		if e.ComplexityRoot.Mutation.UpdateCategory == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateCategory_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateCategory(childComplexity, args["id"].(int), args["name"].(*string), args["sort"].(*int)), true
 	case "Mutation.updateSku":
 		if e.ComplexityRoot.Mutation.UpdateSku == nil {
 			break
@@ -2020,6 +2156,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Me(childComplexity), true
+	case "Query.menu":
+		if e.ComplexityRoot.Query.Menu == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Menu(childComplexity), true
 	case "Query.mobileAvailable":
 		if e.ComplexityRoot.Query.MobileAvailable == nil {
 			break
@@ -3242,6 +3384,34 @@ type SkuImage {
   "The SKU's default picture (its image, shown in lists)."
   isDefault: Boolean!
 }
+
+extend type Query {
+  """
+  The home page's category menu: groups of top-level categories in order,
+  each with the page it links to and its sub-category tree. Served from a
+  cache (no SQL), dropped when a partner changes categories or channels.
+  """
+  menu: [MenuGroup!]!
+}
+
+type MenuGroup {
+  id: ID!
+  name: String!
+  channels: [MenuChannel!]!
+}
+
+type MenuChannel {
+  "The channel's page."
+  url: String!
+  category: MenuCategory!
+}
+
+type MenuCategory {
+  "The category's id, for skus(categoryId:) and searchSkus(categoryId:)."
+  id: ID!
+  name: String!
+  children: [MenuCategory!]!
+}
 `, BuiltIn: false},
 	{Name: "../../schema/ent.graphqls", Input: `directive @goField(forceResolver: Boolean, name: String, omittable: Boolean) on FIELD_DEFINITION | INPUT_FIELD_DEFINITION
 directive @goModel(model: String, models: [String!], forceGenerate: Boolean) on OBJECT | INPUT_OBJECT | SCALAR | ENUM | INTERFACE | UNION
@@ -3776,6 +3946,22 @@ extend type Mutation {
   "Make one of the gallery's images the SKU's default picture."
   setDefaultSkuImage(skuId: ID!, url: String!): SKU! @partner(scope: "catalog:write")
 }
+
+extend type Mutation {
+  "Add a category (under parentId, or at the top); the menu follows at once."
+  createCategory(name: String!, parentId: ID, sort: Int! = 0): Category! @partner(scope: "catalog:write")
+  "Rename or re-sort a category."
+  updateCategory(id: ID!, name: String, sort: Int): Category! @partner(scope: "catalog:write")
+  "Add a group to the home page's menu."
+  createChannelGroup(name: String!, sort: Int! = 0): ChannelGroup! @partner(scope: "catalog:write")
+  """
+  Put a top-level category in a menu group (or move it there) with its page
+  url (https or a site path). A sub-category is BAD_USER_INPUT.
+  """
+  setChannel(groupId: ID!, categoryId: ID!, url: String!, sort: Int! = 0): Boolean! @partner(scope: "catalog:write")
+  "Take a category out of the menu."
+  removeChannel(categoryId: ID!): Boolean! @partner(scope: "catalog:write")
+}
 `, BuiltIn: false},
 	{Name: "../../schema/payment.graphqls", Input: `extend type Mutation {
   """
@@ -3980,6 +4166,20 @@ func (ec *executionContext) childFields_Category(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type Category", field.Name)
 }
 
+func (ec *executionContext) childFields_ChannelGroup(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ChannelGroup_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_ChannelGroup_createdAt(ctx, field)
+	case "name":
+		return ec.fieldContext_ChannelGroup_name(ctx, field)
+	case "sort":
+		return ec.fieldContext_ChannelGroup_sort(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ChannelGroup", field.Name)
+}
+
 func (ec *executionContext) childFields_CheckoutPreview(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -4046,6 +4246,40 @@ func (ec *executionContext) childFields_GoodsSpecification(ctx context.Context, 
 		return ec.fieldContext_GoodsSpecification_options(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type GoodsSpecification", field.Name)
+}
+
+func (ec *executionContext) childFields_MenuCategory(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_MenuCategory_id(ctx, field)
+	case "name":
+		return ec.fieldContext_MenuCategory_name(ctx, field)
+	case "children":
+		return ec.fieldContext_MenuCategory_children(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MenuCategory", field.Name)
+}
+
+func (ec *executionContext) childFields_MenuChannel(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "url":
+		return ec.fieldContext_MenuChannel_url(ctx, field)
+	case "category":
+		return ec.fieldContext_MenuChannel_category(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MenuChannel", field.Name)
+}
+
+func (ec *executionContext) childFields_MenuGroup(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_MenuGroup_id(ctx, field)
+	case "name":
+		return ec.fieldContext_MenuGroup_name(ctx, field)
+	case "channels":
+		return ec.fieldContext_MenuGroup_channels(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MenuGroup", field.Name)
 }
 
 func (ec *executionContext) childFields_OrderGoods(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4820,6 +5054,58 @@ func (ec *executionContext) field_Mutation_createAddress_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_createCategory_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "name",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["name"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "parentId",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOID2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["parentId"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "sort",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["sort"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createChannelGroup_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "name",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["name"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "sort",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["sort"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createSku_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5010,6 +5296,20 @@ func (ec *executionContext) field_Mutation_removeCartLines_args(ctx context.Cont
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_removeChannel_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "categoryId",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["categoryId"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_removeSkuImage_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5093,6 +5393,44 @@ func (ec *executionContext) field_Mutation_sendSmsCode_args(ctx context.Context,
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setChannel_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "groupId",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["groupId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "categoryId",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["categoryId"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "url",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["url"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "sort",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["sort"] = arg3
 	return args, nil
 }
 
@@ -5261,6 +5599,36 @@ func (ec *executionContext) field_Mutation_updateCartLine_args(ctx context.Conte
 		return nil, err
 	}
 	args["selected"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateCategory_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "name",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["name"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "sort",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["sort"] = arg2
 	return args, nil
 }
 
@@ -7657,6 +8025,217 @@ func (ec *executionContext) fieldContext_GoodsSpecification_options(_ context.Co
 	return fc, nil
 }
 
+func (ec *executionContext) _MenuCategory_id(ctx context.Context, field graphql.CollectedField, obj *menu.Node) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MenuCategory_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MenuCategory_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MenuCategory", field, false, false, "ID")
+}
+
+func (ec *executionContext) _MenuCategory_name(ctx context.Context, field graphql.CollectedField, obj *menu.Node) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MenuCategory_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MenuCategory_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MenuCategory", field, false, false, "String")
+}
+
+func (ec *executionContext) _MenuCategory_children(ctx context.Context, field graphql.CollectedField, obj *menu.Node) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MenuCategory_children(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Children, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []menu.Node) graphql.Marshaler {
+			return ec.marshalNMenuCategory2ᚕgithubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋmenuᚐNodeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MenuCategory_children(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MenuCategory",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MenuCategory(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MenuChannel_url(ctx context.Context, field graphql.CollectedField, obj *menu.Channel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MenuChannel_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MenuChannel_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MenuChannel", field, false, false, "String")
+}
+
+func (ec *executionContext) _MenuChannel_category(ctx context.Context, field graphql.CollectedField, obj *menu.Channel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MenuChannel_category(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Category, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v menu.Node) graphql.Marshaler {
+			return ec.marshalNMenuCategory2githubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋmenuᚐNode(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MenuChannel_category(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MenuChannel",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MenuCategory(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MenuGroup_id(ctx context.Context, field graphql.CollectedField, obj *menu.Group) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MenuGroup_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MenuGroup_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MenuGroup", field, false, false, "ID")
+}
+
+func (ec *executionContext) _MenuGroup_name(ctx context.Context, field graphql.CollectedField, obj *menu.Group) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MenuGroup_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MenuGroup_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MenuGroup", field, false, false, "String")
+}
+
+func (ec *executionContext) _MenuGroup_channels(ctx context.Context, field graphql.CollectedField, obj *menu.Group) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MenuGroup_channels(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Channels, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []menu.Channel) graphql.Marshaler {
+			return ec.marshalNMenuChannel2ᚕgithubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋmenuᚐChannelᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MenuGroup_channels(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MenuGroup",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MenuChannel(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_captcha(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9670,6 +10249,316 @@ func (ec *executionContext) fieldContext_Mutation_setDefaultSkuImage(ctx context
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_setDefaultSkuImage_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createCategory(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createCategory(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateCategory(ctx, fc.Args["name"].(string), fc.Args["parentId"].(*int), fc.Args["sort"].(int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNString2string(ctx, "catalog:write")
+				if err != nil {
+					var zeroVal *ent.Category
+					return zeroVal, err
+				}
+				if ec.Directives.Partner == nil {
+					var zeroVal *ent.Category
+					return zeroVal, errors.New("directive partner is not implemented")
+				}
+				return ec.Directives.Partner(ctx, nil, directive0, scope)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Category) graphql.Marshaler {
+			return ec.marshalNCategory2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋentᚐCategory(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createCategory(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Category(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createCategory_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateCategory(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateCategory(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateCategory(ctx, fc.Args["id"].(int), fc.Args["name"].(*string), fc.Args["sort"].(*int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNString2string(ctx, "catalog:write")
+				if err != nil {
+					var zeroVal *ent.Category
+					return zeroVal, err
+				}
+				if ec.Directives.Partner == nil {
+					var zeroVal *ent.Category
+					return zeroVal, errors.New("directive partner is not implemented")
+				}
+				return ec.Directives.Partner(ctx, nil, directive0, scope)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Category) graphql.Marshaler {
+			return ec.marshalNCategory2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋentᚐCategory(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateCategory(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Category(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateCategory_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createChannelGroup(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createChannelGroup(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateChannelGroup(ctx, fc.Args["name"].(string), fc.Args["sort"].(int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNString2string(ctx, "catalog:write")
+				if err != nil {
+					var zeroVal *ent.ChannelGroup
+					return zeroVal, err
+				}
+				if ec.Directives.Partner == nil {
+					var zeroVal *ent.ChannelGroup
+					return zeroVal, errors.New("directive partner is not implemented")
+				}
+				return ec.Directives.Partner(ctx, nil, directive0, scope)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ChannelGroup) graphql.Marshaler {
+			return ec.marshalNChannelGroup2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋentᚐChannelGroup(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createChannelGroup(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChannelGroup(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createChannelGroup_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setChannel(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setChannel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetChannel(ctx, fc.Args["groupId"].(int), fc.Args["categoryId"].(int), fc.Args["url"].(string), fc.Args["sort"].(int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNString2string(ctx, "catalog:write")
+				if err != nil {
+					var zeroVal bool
+					return zeroVal, err
+				}
+				if ec.Directives.Partner == nil {
+					var zeroVal bool
+					return zeroVal, errors.New("directive partner is not implemented")
+				}
+				return ec.Directives.Partner(ctx, nil, directive0, scope)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setChannel(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setChannel_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_removeChannel(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_removeChannel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RemoveChannel(ctx, fc.Args["categoryId"].(int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNString2string(ctx, "catalog:write")
+				if err != nil {
+					var zeroVal bool
+					return zeroVal, err
+				}
+				if ec.Directives.Partner == nil {
+					var zeroVal bool
+					return zeroVal, errors.New("directive partner is not implemented")
+				}
+				return ec.Directives.Partner(ctx, nil, directive0, scope)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_removeChannel(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_removeChannel_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -12247,6 +13136,38 @@ func (ec *executionContext) fieldContext_Query_searchSkus(ctx context.Context, f
 	if fc.Args, err = ec.field_Query_searchSkus_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_menu(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_menu(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Menu(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*menu.Group) graphql.Marshaler {
+			return ec.marshalNMenuGroup2ᚕᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋmenuᚐGroupᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_menu(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MenuGroup(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -17194,6 +18115,130 @@ func (ec *executionContext) _GoodsSpecification(ctx context.Context, sel ast.Sel
 	return out
 }
 
+var menuCategoryImplementors = []string{"MenuCategory"}
+
+func (ec *executionContext) _MenuCategory(ctx context.Context, sel ast.SelectionSet, obj *menu.Node) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, menuCategoryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MenuCategory")
+		case "id":
+			out.Values[i] = ec._MenuCategory_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._MenuCategory_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "children":
+			out.Values[i] = ec._MenuCategory_children(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var menuChannelImplementors = []string{"MenuChannel"}
+
+func (ec *executionContext) _MenuChannel(ctx context.Context, sel ast.SelectionSet, obj *menu.Channel) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, menuChannelImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MenuChannel")
+		case "url":
+			out.Values[i] = ec._MenuChannel_url(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "category":
+			out.Values[i] = ec._MenuChannel_category(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var menuGroupImplementors = []string{"MenuGroup"}
+
+func (ec *executionContext) _MenuGroup(ctx context.Context, sel ast.SelectionSet, obj *menu.Group) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, menuGroupImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MenuGroup")
+		case "id":
+			out.Values[i] = ec._MenuGroup_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._MenuGroup_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "channels":
+			out.Values[i] = ec._MenuGroup_channels(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var mutationImplementors = []string{"Mutation"}
 
 func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -17482,6 +18527,41 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "setDefaultSkuImage":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_setDefaultSkuImage(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createCategory":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createCategory(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateCategory":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateCategory(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createChannelGroup":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createChannelGroup(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setChannel":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setChannel(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "removeChannel":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_removeChannel(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -18306,6 +19386,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_searchSkus(ctx, field)
+				})
+		case "menu":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_menu(ctx, field)
 				})
 		case "orders":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -19658,6 +20744,14 @@ func (ec *executionContext) unmarshalNChangePasswordInput2githubᚗcomᚋstorefr
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNChannelGroup2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋentᚐChannelGroup(ctx context.Context, sel ast.SelectionSet, v *ent.ChannelGroup) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ChannelGroup!")
+		return graphql.Null
+	}
+	return ec._ChannelGroup(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNCheckPasswordResetCodeInput2githubᚗcomᚋstorefrontᚋstorefrontᚋgraphᚋmodelᚐCheckPasswordResetCodeInput(ctx context.Context, v any) (model.CheckPasswordResetCodeInput, error) {
 	res, err := ec.unmarshalInputCheckPasswordResetCodeInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -19808,6 +20902,70 @@ func (ec *executionContext) unmarshalNLoginBySmsInput2githubᚗcomᚋstorefront�
 func (ec *executionContext) unmarshalNLoginInput2githubᚗcomᚋstorefrontᚋstorefrontᚋgraphᚋmodelᚐLoginInput(ctx context.Context, v any) (model.LoginInput, error) {
 	res, err := ec.unmarshalInputLoginInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNMenuCategory2githubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋmenuᚐNode(ctx context.Context, sel ast.SelectionSet, v menu.Node) graphql.Marshaler {
+	return ec._MenuCategory(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNMenuCategory2ᚕgithubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋmenuᚐNodeᚄ(ctx context.Context, sel ast.SelectionSet, v []menu.Node) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMenuCategory2githubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋmenuᚐNode(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNMenuChannel2githubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋmenuᚐChannel(ctx context.Context, sel ast.SelectionSet, v menu.Channel) graphql.Marshaler {
+	return ec._MenuChannel(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNMenuChannel2ᚕgithubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋmenuᚐChannelᚄ(ctx context.Context, sel ast.SelectionSet, v []menu.Channel) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMenuChannel2githubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋmenuᚐChannel(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNMenuGroup2ᚕᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋmenuᚐGroupᚄ(ctx context.Context, sel ast.SelectionSet, v []*menu.Group) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMenuGroup2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋmenuᚐGroup(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNMenuGroup2ᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋmenuᚐGroup(ctx context.Context, sel ast.SelectionSet, v *menu.Group) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MenuGroup!")
+		return graphql.Null
+	}
+	return ec._MenuGroup(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNMoney2githubᚗcomᚋstorefrontᚋstorefrontᚋinternalᚋmoneyᚐFen(ctx context.Context, v any) (money.Fen, error) {

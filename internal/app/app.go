@@ -30,6 +30,7 @@ import (
 	"github.com/storefront/storefront/internal/gallery"
 	"github.com/storefront/storefront/internal/hotskus"
 	"github.com/storefront/storefront/internal/jobs"
+	"github.com/storefront/storefront/internal/menu"
 	"github.com/storefront/storefront/internal/order"
 	"github.com/storefront/storefront/internal/outbox"
 	"github.com/storefront/storefront/internal/partner"
@@ -195,6 +196,7 @@ func Assemble(ctx context.Context, cfg config.Config, log *slog.Logger, db *data
 		HotSKUs:  a.HotSKUs,
 		Search:   a.Search,
 		Gallery:  gallery.New(a.DB, func(ctx context.Context, _ int) { a.HotSKUs.Invalidate(ctx) }),
+		Menus:    menu.New(a.DB.Client, a.Redis, cfg.RedisPrefix, log),
 		SignIn:   signin.New(a.Auth, a.Carts, log),
 		Captchas: a.Captchas,
 		Verify:   a.Verify,

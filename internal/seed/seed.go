@@ -18,6 +18,7 @@ import (
 
 	"github.com/storefront/storefront/ent"
 	"github.com/storefront/storefront/internal/database"
+	"github.com/storefront/storefront/internal/menu"
 	"github.com/storefront/storefront/internal/money"
 )
 
@@ -116,7 +117,10 @@ func Catalog(ctx context.Context, db *database.DB) (bool, error) {
 		return false, err
 	}
 	err := db.InTx(ctx, func(ctx context.Context, tx *ent.Tx) error {
-		return load(ctx, tx.Client())
+		if err := load(ctx, tx.Client()); err != nil {
+			return err
+		}
+		return menu.Seed(ctx, tx.Client())
 	})
 	if err != nil {
 		return false, fmt.Errorf("seed: %w", err)

@@ -92,6 +92,14 @@ func (s *Service) Search(ctx context.Context, a Args) (*Connection, error) {
 	if err != nil {
 		return nil, err
 	}
+	if a.CategoryID != nil {
+		// A stale category id learns it is stale, as skus(categoryId:) does.
+		if ok, err := s.client.Category.Query().Where(category.ID(*a.CategoryID)).Exist(ctx); err != nil {
+			return nil, fmt.Errorf("skusearch: %w", err)
+		} else if !ok {
+			return nil, apperr.NotFound("category")
+		}
+	}
 	res, err := s.idx.Search(ctx, q)
 	if err != nil {
 		return nil, err

@@ -1,0 +1,78 @@
+package graph_test
+
+import (
+	"testing"
+
+	"github.com/storefront/storefront/internal/apikey"
+	"github.com/storefront/storefront/internal/apperr"
+	"github.com/storefront/storefront/internal/gqltest"
+)
+
+const menuDoc = `{ menu { id name channels { url category { id name children { id name children { id name } } } } } }`
+
+type menuPage struct {
+	Menu []struct {
+		ID, Name string
+		Channels []struct {
+			URL      string
+			Category struct {
+				ID, Name string
+				Children []struct{ ID, Name string }
+			}
+		}
+	}
+}
+
+func TestTheMenuIsCachedAndFollowsThePartner(t *testing.T) {
+	t.Parallel()
+	s := gqltest.Start(t, gqltest.Options{})
+	var m menuPage
+	s.Query(t, menuDoc, nil, &m)
+	if len(m.Menu) < 3 || len(m.Menu[0].Channels) != 2 || m.Menu[0].Channels[0].Category.Name != "Phones" ||
+		len(m.Menu[0].Channels[0].Category.Children) != 2 || m.Menu[0].Channels[0].URL == "" {
+		t.Fatalf("the demo menu: %+v", m.Menu)
+	}
+	before := s.Statements()
+	s.Query(t, menuDoc, nil, &m)
+	if n := s.Statements() - before; n != 0 {
+		t.Fatalf("a cached menu cost %d statements", n)
+	}
+	key := partnerKey(t, s, apikey.CatalogWrite)
+	var made struct{ CreateCategory struct{ ID string } }
+	mustDecode(t, s.Post(t, gqltest.Request{Query: `mutation { createCategory(name: "图书", sort: 9) { id } }`, Header: key}), &made)
+	var group struct{ CreateChannelGroup struct{ ID string } }
+	mustDecode(t, s.Post(t, gqltest.Request{Query: `mutation { createChannelGroup(name: "图书音像", sort: 9) { id } }`, Header: key}), &group)
+	var set struct{ SetChannel bool }
+	mustDecode(t, s.Post(t, gqltest.Request{Query: `mutation($g: ID!, $c: ID!) { setChannel(groupId: $g, categoryId: $c, url: "/list/books/") }`,
+		Header: key, Variables: map[string]any{"g": group.CreateChannelGroup.ID, "c": made.CreateCategory.ID}}), &set)
+	var sub struct{ CreateCategory struct{ ID string } }
+	mustDecode(t, s.Post(t, gqltest.Request{Query: `mutation($p: ID!) { createCategory(name: "小说", parentId: $p) { id } }`,
+		Header: key, Variables: map[string]any{"p": made.CreateCategory.ID}}), &sub)
+	s.Query(t, menuDoc, nil, &m)
+	last := m.Menu[len(m.Menu)-1]
+	if last.Name != "图书音像" || len(last.Channels) != 1 || last.Channels[0].Category.Name != "图书" ||
+		len(last.Channels[0].Category.Children) != 1 || last.Channels[0].Category.Children[0].Name != "小说" {
+		t.Fatalf("after the partner's changes the menu ends %+v", last)
+	}
+	for _, c := range []struct {
+		doc  string
+		vars map[string]any
+		code string
+	}{
+		{`mutation($g: ID!, $c: ID!) { setChannel(groupId: $g, categoryId: $c, url: "/x/") }`, map[string]any{"g": group.CreateChannelGroup.ID, "c": sub.CreateCategory.ID}, apperr.CodeBadUserInput},
+		{`mutation($g: ID!, $c: ID!) { setChannel(groupId: $g, categoryId: $c, url: "javascript:alert(1)") }`, map[string]any{"g": group.CreateChannelGroup.ID, "c": made.CreateCategory.ID}, apperr.CodeBadUserInput},
+		{`mutation { createCategory(name: "") { id } }`, map[string]any{}, apperr.CodeBadUserInput},
+		{`mutation($c: ID!) { removeChannel(categoryId: $c) }`, map[string]any{"c": sub.CreateCategory.ID}, apperr.CodeNotFound},
+	} {
+		if res := s.Post(t, gqltest.Request{Query: c.doc, Header: key, Variables: c.vars}); res.Code() != c.code {
+			t.Errorf("%s: %+v, want %s", c.doc, res.Errors, c.code)
+		}
+	}
+	var removed struct{ RemoveChannel bool }
+	mustDecode(t, s.Post(t, gqltest.Request{Query: `mutation($c: ID!) { removeChannel(categoryId: $c) }`, Header: key,
+		Variables: map[string]any{"c": made.CreateCategory.ID}}), &removed)
+	s.Query(t, menuDoc, nil, &m)
+	if last := m.Menu[len(m.Menu)-1]; len(last.Channels) != 0 {
+		t.Fatalf("a removed channel is still in the menu: %+v", last)
+	}
+}
