@@ -36,9 +36,9 @@ func TestAPartnerKeepsASKUsGallery(t *testing.T) {
 	}
 	const sel = `{ image images { url isDefault } }`
 	add := `mutation($id: ID!, $u: String!, $p: Int) { addSkuImage(skuId: $id, url: $u, position: $p) ` + sel + ` }`
-	g, _ := call(add, map[string]any{"u": "https://img.example/a.jpg"})
-	g, _ = call(add, map[string]any{"u": "/images/b.jpg"})
-	g, _ = call(add, map[string]any{"u": "https://img.example/c.jpg", "p": 0})
+	call(add, map[string]any{"u": "https://img.example/a.jpg"})
+	call(add, map[string]any{"u": "/images/b.jpg"})
+	g, _ := call(add, map[string]any{"u": "https://img.example/c.jpg", "p": 0})
 	urls := func(g galleryAnswer) (out []string) {
 		for _, i := range g.Images {
 			out = append(out, i.URL)
@@ -48,9 +48,9 @@ func TestAPartnerKeepsASKUsGallery(t *testing.T) {
 	if want := []string{"https://img.example/c.jpg", "https://img.example/a.jpg", "/images/b.jpg"}; !equalStrings(urls(g), want) || g.Image != "https://img.example/a.jpg" || !g.Images[1].IsDefault {
 		t.Fatalf("after three adds: %+v", g)
 	}
-	g, _ = call(`mutation($id: ID!, $u: [String!]!) { reorderSkuImages(skuId: $id, urls: $u) `+sel+` }`,
+	call(`mutation($id: ID!, $u: [String!]!) { reorderSkuImages(skuId: $id, urls: $u) `+sel+` }`,
 		map[string]any{"u": []string{"/images/b.jpg", "https://img.example/a.jpg", "https://img.example/c.jpg"}})
-	g, _ = call(`mutation($id: ID!, $u: String!) { setDefaultSkuImage(skuId: $id, url: $u) `+sel+` }`, map[string]any{"u": "/images/b.jpg"})
+	call(`mutation($id: ID!, $u: String!) { setDefaultSkuImage(skuId: $id, url: $u) `+sel+` }`, map[string]any{"u": "/images/b.jpg"})
 	g, _ = call(`mutation($id: ID!, $u: String!) { removeSkuImage(skuId: $id, url: $u) `+sel+` }`, map[string]any{"u": "/images/b.jpg"})
 	if want := []string{"https://img.example/a.jpg", "https://img.example/c.jpg"}; !equalStrings(urls(g), want) || g.Image != "https://img.example/a.jpg" {
 		t.Fatalf("after reorder, default and removing the default: %+v", g)
