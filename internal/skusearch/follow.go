@@ -51,7 +51,11 @@ func (f *Fleet) publish(ctx context.Context, msg string) {
 // Follow applies the other instances' changes until ctx ends.
 func (f *Fleet) Follow(ctx context.Context) {
 	sub := f.rdb.Subscribe(ctx, f.channel)
-	defer sub.Close()
+	// Receive does not always return when ctx ends (a read with no
+	// deadline waits for the next message); closing the subscription
+	// ends it, so shutdown never waits on a quiet channel.
+	stop := context.AfterFunc(ctx, func() { _ = sub.Close() })
+	defer func() { stop(); _ = sub.Close() }()
 	first := true
 	for {
 		msg, err := sub.Receive(ctx)
