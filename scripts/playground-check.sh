@@ -15,6 +15,6 @@ fi
 
 . scripts/lib/embedded.sh
 
-export PLAYGROUND_QUERY='{ skus(first: 2, orderBy: {field: PRICE, direction: DESC}) { totalCount edges { node { name price } } } }'
+export PLAYGROUND_QUERY='{ searchSkus(query: "Nimbus 16", first: 2, orderBy: PRICE_DESC) { totalCount edges { node { name price } } } }'
 export PLAYGROUND_EXPECT='Nimbus 16 64 GB'
 node .ci/playground/check.mjs "$base/" || { dump_log; exit 1; }
