@@ -2,15 +2,15 @@ package auth
 
 import (
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strconv"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/storefront/storefront/internal/signed"
 )
 
 const (
@@ -102,7 +102,4 @@ func randomToken(n int) (string, error) {
 
 // hashToken is how refresh tokens are stored: a leaked table holds no
 // usable token. SHA-256 suffices because the tokens are 256 random bits.
-func hashToken(tok string) string {
-	sum := sha256.Sum256([]byte(tok))
-	return hex.EncodeToString(sum[:])
-}
+func hashToken(tok string) string { return signed.Digest(tok) }

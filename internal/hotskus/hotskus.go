@@ -147,6 +147,10 @@ func (s *Service) Invalidate(ctx context.Context) {
 	}
 }
 
+// Changed is the hook of a SKU a partner changed (partner.New,
+// gallery.New): the lists that hold it go (all of them; see Invalidate).
+func (s *Service) Changed(ctx context.Context, _ int) { s.Invalidate(ctx) }
+
 // Watch drops the lists whenever the shop has sold MovedEnough units
 // since it last looked, checking every period with one statement (the
 // total of sales), until ctx ends.
