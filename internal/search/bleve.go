@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"html"
+	"math"
 	"os"
 	"sort"
 	"strconv"
@@ -47,18 +48,67 @@ const (
 	fLaunched     = "launched"
 	fCreatedAt    = "createdAt"
 	fSKUID        = "skuID" // numeric: the tie-break of every order
-	fAll          = "all"   // every text field, each value analyzed alone
+	fGoodsID      = "goodsID"
+	fAll          = "all" // every text field, each value analyzed alone
 )
 
-// A query token is looked for in all the text (fAll), and in the name
-// and the caption on their own: a match in the name adds the most,
-// being what a shopper reads in the list; the caption is marketing copy
-// and adds little. The two also give the highlight its locations.
+// A query token is looked for in all the text (fAll), and in the name,
+// the category and the caption on their own: a match in the name adds
+// the most, being what a shopper reads in the list, and so does one in
+// the category's name, since a shopper often types the kind of thing
+// ("水果" is the fruit category, not 水果玉米, the sweet corn); the
+// caption is marketing copy and adds little. Name and caption also give
+// the highlight its locations.
 const (
-	boostAll     = 1
-	boostName    = 3
-	boostCaption = 0.5
+	boostAll      = 1
+	boostName     = 3
+	boostCategory = 3
+	boostCaption  = 0.5
 )
+
+// A text search in relevance order ranks the best rerankWindow matches
+// by score and sales together: many SKUs of one goods (the colours and
+// capacities of a phone) match a query equally well, and their scores
+// then differ by a few percent only through the length of their names
+// ("午夜色" against "银色"). A shop puts the best seller of those first.
+// Each hit's score, as a fraction of the best, is multiplied by
+// 1 + salesWeight × log(1+sales)/log(1+most sales in the window): a
+// multiplier, so a hit matching half the words stays below one matching
+// all of them however well it sells. Past the window the order is the
+// score's; the window is the same for every page, so paging neither
+// repeats nor skips.
+//
+// The first page should also show the range: for "手机", the best phone
+// of each make rather than five colours of one. So each further SKU of a
+// goods already ranked has its key multiplied by repeatPenalty once more,
+// and each further SKU of a category already ranked by catPenalty (so
+// "苹果" shows the fruit and the phones), each up to maxPenalties times: a query that names one goods ("MacBook Air
+// 16GB") still lists all its SKUs before things that share a word only.
+const (
+	rerankWindow  = 100
+	salesWeight   = 0.5
+	repeatPenalty = 0.7
+	catPenalty    = 0.85
+	maxPenalties  = 2
+)
+
+// brandAliases are other spellings a query token also looks for, as the
+// analyzer cuts them, in each field where the token itself is not: shops
+// name goods by the maker's latin brand ("Apple iPhone 15") and shoppers
+// type the Chinese one, or the other way round. 苹果 looks for apple but
+// not apple for 苹果: "apple" means the brand, 苹果 is also the fruit.
+// Each entry is measured on both relevance tests before it goes in.
+var brandAliases = map[string][]string{
+	"苹果": {"apple"},
+	"华为": {"huawei"}, "huawei": {"华为"},
+	"小米": {"xiaomi"}, "xiaomi": {"小米"},
+}
+
+// aliasBoost weighs an alias against the word itself. Above 1.2 Apple
+// devices push the fruit out of "苹果" on the package's fixture; below it
+// the demo catalog's iPhones fall out of it (measured by both relevance
+// tests).
+const aliasBoost = 1.2
 
 // maxFacets bounds the categories counted; a store with more leaf
 // categories than this in one result set is not this package's store.
@@ -114,16 +164,16 @@ func newMapping(analyzer string) *mapping.IndexMappingImpl {
 		f.IncludeInAll = false
 		return f
 	}
-	keyword := func() *mapping.FieldMapping {
+	keyword := func(store bool) *mapping.FieldMapping {
 		f := bleve.NewKeywordFieldMapping()
-		f.Store = false
+		f.Store = store
 		f.IncludeInAll = false
 		f.DocValues = true
 		return f
 	}
-	numeric := func() *mapping.FieldMapping {
+	numeric := func(store bool) *mapping.FieldMapping {
 		f := bleve.NewNumericFieldMapping()
-		f.Store = false
+		f.Store = store
 		f.IncludeInAll = false
 		return f
 	}
@@ -134,11 +184,12 @@ func newMapping(analyzer string) *mapping.IndexMappingImpl {
 	dm.AddFieldMappingsAt(fCategoryName, text(false))
 	dm.AddFieldMappingsAt(fSpecs, text(false))
 	dm.AddFieldMappingsAt(fAll, text(false))
-	dm.AddFieldMappingsAt(fCategoryID, keyword())
-	dm.AddFieldMappingsAt(fCategoryIDs, keyword())
-	dm.AddFieldMappingsAt(fPrice, numeric())
-	dm.AddFieldMappingsAt(fSales, numeric())
-	dm.AddFieldMappingsAt(fSKUID, numeric())
+	dm.AddFieldMappingsAt(fCategoryID, keyword(true)) // the rerank reads it
+	dm.AddFieldMappingsAt(fCategoryIDs, keyword(false))
+	dm.AddFieldMappingsAt(fPrice, numeric(false))
+	dm.AddFieldMappingsAt(fSales, numeric(true)) // the rerank reads it
+	dm.AddFieldMappingsAt(fSKUID, numeric(false))
+	dm.AddFieldMappingsAt(fGoodsID, numeric(true)) // the rerank reads it
 	launched := bleve.NewBooleanFieldMapping()
 	launched.Store = false
 	launched.IncludeInAll = false
@@ -179,6 +230,7 @@ func toBleve(d Doc) map[string]any {
 		fPrice:        float64(d.Price),
 		fSales:        float64(d.Sales),
 		fSKUID:        float64(d.SKUID),
+		fGoodsID:      float64(d.GoodsID),
 		fLaunched:     d.Launched,
 		fCreatedAt:    d.CreatedAt.UTC().Format(time.RFC3339Nano),
 	}
@@ -299,23 +351,28 @@ func (b *Bleve) Search(ctx context.Context, q Query) (Result, error) {
 		// match anywhere.
 		clauses := make([]query.Query, 0, len(toks))
 		for _, tok := range toks {
-			per := make([]query.Query, 0, 3)
+			per := make([]query.Query, 0, 4)
 			for _, f := range []struct {
 				name  string
 				boost float64
-			}{{fAll, boostAll}, {fName, boostName}, {fCaption, boostCaption}} {
-				t := bleve.NewTermQuery(tok)
-				t.SetField(f.name)
-				t.SetBoost(f.boost)
-				per = append(per, t)
+			}{{fAll, boostAll}, {fName, boostName}, {fCategoryName, boostCategory}, {fCaption, boostCaption}} {
+				per = append(per, termIn(f.name, tok, f.boost))
 			}
 			clauses = append(clauses, bleve.NewDisjunctionQuery(per...))
 		}
 		must = append(must, bleve.NewDisjunctionQuery(clauses...))
 	}
-	req := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(must...), q.Limit, q.Offset, false)
+	// A page reaching into the window is cut from the reranked window
+	// and, past it, the score's order; a page wholly past the window is
+	// the score's order alone.
+	rerank := q.Text != "" && q.OrderBy == Relevance && q.Offset < rerankWindow
+	size, from := q.Limit, q.Offset
+	if rerank {
+		size, from = max(rerankWindow, q.Offset+q.Limit), 0
+	}
+	req := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(must...), size, from, false)
 	req.SortBy(sortFor(q.OrderBy, q.Text != ""))
-	req.Fields = []string{fName, fCaption}
+	req.Fields = []string{fName, fCaption, fSales, fGoodsID, fCategoryID}
 	req.IncludeLocations = q.Text != ""
 	req.AddFacet(fCategoryID, bleve.NewFacetRequest(fCategoryID, maxFacets))
 	res, err := b.idx.SearchInContext(ctx, req)
@@ -324,8 +381,14 @@ func (b *Bleve) Search(ctx context.Context, q Query) (Result, error) {
 		// a closed index) is safe to retry.
 		return Result{}, apperr.Unavailable{Cause: fmt.Errorf("search: %w", err)}
 	}
-	out := Result{Total: int(res.Total), Hits: make([]Hit, 0, len(res.Hits)), Facets: []Facet{}}
-	for _, h := range res.Hits {
+	hits := res.Hits
+	if rerank {
+		w := min(rerankWindow, len(hits))
+		hits = append(rerankBySales(hits[:w]), hits[w:]...)
+		hits = hits[min(q.Offset, len(hits)):min(q.Offset+q.Limit, len(hits))]
+	}
+	out := Result{Total: int(res.Total), Hits: make([]Hit, 0, len(hits)), Facets: []Facet{}}
+	for _, h := range hits {
 		id, err := strconv.Atoi(h.ID)
 		if err != nil {
 			return Result{}, fmt.Errorf("search: document id %q is not a SKU id", h.ID)
@@ -348,6 +411,87 @@ func (b *Bleve) Search(ctx context.Context, q Query) (Result, error) {
 		return out.Facets[i].CategoryID < out.Facets[j].CategoryID
 	})
 	return out, nil
+}
+
+// rerankBySales orders hits (sorted by score, then sales, then id) by
+// score and sales together; see rerankWindow. Ties keep the incoming
+// order, which is total.
+func rerankBySales(hits search.DocumentMatchCollection) search.DocumentMatchCollection {
+	if len(hits) < 2 || hits[0].Score <= 0 {
+		return hits
+	}
+	sales := func(h *search.DocumentMatch) float64 {
+		v, _ := h.Fields[fSales].(float64)
+		return max(v, 0)
+	}
+	most := 0.0
+	for _, h := range hits {
+		most = max(most, sales(h))
+	}
+	if most == 0 {
+		return hits
+	}
+	top, logMost := hits[0].Score, math.Log1p(most)
+	key := make([]float64, len(hits))
+	for i, h := range hits {
+		key[i] = h.Score / top * (1 + salesWeight*math.Log1p(sales(h))/logMost)
+	}
+	// Pick the best adjusted key each round: a goods' penalty grows with
+	// the SKUs of it already picked. 100 hits: 10^4 steps at most.
+	picked := make([]bool, len(hits))
+	ranked := map[float64]int{} // goods id → SKUs of it picked
+	inCat := map[string]int{}   // category id → SKUs of it picked
+	out := make(search.DocumentMatchCollection, 0, len(hits))
+	for range hits {
+		best, bestKey := -1, 0.0
+		for i, h := range hits {
+			if picked[i] {
+				continue
+			}
+			goods, _ := h.Fields[fGoodsID].(float64)
+			cat, _ := h.Fields[fCategoryID].(string)
+			k := key[i] * math.Pow(repeatPenalty, float64(min(ranked[goods], maxPenalties))) *
+				math.Pow(catPenalty, float64(min(inCat[cat], maxPenalties)))
+			if best < 0 || k > bestKey {
+				best, bestKey = i, k
+			}
+		}
+		picked[best] = true
+		goods, _ := hits[best].Fields[fGoodsID].(float64)
+		ranked[goods]++
+		cat, _ := hits[best].Fields[fCategoryID].(string)
+		inCat[cat]++
+		out = append(out, hits[best])
+	}
+	return out
+}
+
+// termIn matches tok in field, or one of tok's brand aliases where tok
+// itself is not there: a name with both ("Apple/苹果 iPhone 15") is not
+// twice as 苹果. Either way it is one clause of the token's disjunction,
+// so a token with aliases weighs no more in the coordination than one
+// without.
+func termIn(field, tok string, boost float64) query.Query {
+	t := bleve.NewTermQuery(tok)
+	t.SetField(field)
+	aliases := brandAliases[tok]
+	if len(aliases) == 0 {
+		t.SetBoost(boost)
+		return t
+	}
+	// The two sides exclude each other, so this disjunction's
+	// coordination is always 1/2: the doubled boosts undo it.
+	t.SetBoost(2 * boost)
+	alt := make([]query.Query, len(aliases))
+	for i, a := range aliases {
+		at := bleve.NewTermQuery(a)
+		at.SetField(field)
+		at.SetBoost(2 * boost * aliasBoost)
+		alt[i] = at
+	}
+	not := bleve.NewTermQuery(tok)
+	not.SetField(field)
+	return bleve.NewDisjunctionQuery(t, query.NewBooleanQuery([]query.Query{bleve.NewDisjunctionQuery(alt...)}, nil, []query.Query{not}))
 }
 
 func sortFor(o Order, text bool) []string {

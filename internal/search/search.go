@@ -8,9 +8,16 @@
 //     finds any two-character run of a name ("笔记本" finds "笔记本电脑").
 //   - A query of several words prefers documents matching more of them
 //     (each query token is one clause of a disjunction scored by
-//     coordination), and a match in the name weighs more than one in the
-//     goods name, category, caption or specs: "苹果手机" ranks Apple phones
-//     above both apples the fruit and other phones.
+//     coordination), and a match in the name or the category's name
+//     weighs more than one in the goods name, caption or specs: "苹果手机"
+//     ranks Apple phones above both apples the fruit and other phones.
+//     A few brand aliases (苹果 → apple) find goods named the latin way.
+//   - In relevance order the best 100 matches are ranked by score and
+//     sales together, and a further SKU of a goods or category already
+//     shown ranks a little lower: equally good matches show the best
+//     seller first, and the first page shows the range ("苹果": the fruit
+//     and the phones; "手机": each make's best phone, not five colours of
+//     one).
 //   - Unlaunched SKUs are indexed, so relaunching is one Upsert, but never
 //     returned; sold-out SKUs are returned.
 //   - Facets count the matching SKUs per own category over all matches,
@@ -52,7 +59,7 @@ type Order string
 
 // The orders. Each is made total by the SKU id.
 const (
-	Relevance Order = "RELEVANCE"  // score, then sales; with no text: sales
+	Relevance Order = "RELEVANCE"  // score and sales (see the package doc); with no text: sales
 	Price     Order = "PRICE"      // cheapest first
 	PriceDesc Order = "PRICE_DESC" // dearest first
 	Sales     Order = "SALES"      // best-selling first
