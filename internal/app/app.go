@@ -363,6 +363,7 @@ func (a *App) RunBackground(ctx context.Context, cfg config.Config) {
 		wg.Go(func() { a.Orders.RunCartCleaner(ctx, cfg.SweepInterval) })
 		wg.Go(func() { a.Payments.RunSweeper(ctx, cfg.SweepInterval) })
 		wg.Go(func() { a.HotSKUs.Watch(ctx, cfg.SweepInterval) })
+		wg.Go(func() { a.Search.WatchSales(ctx, cfg.SweepInterval) })
 	}
 	wg.Wait()
 }
