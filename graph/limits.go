@@ -103,6 +103,10 @@ var (
 	// Each sends an SMS or a mail, spends a captcha or a one-time token,
 	// or asks QQ: one step of one flow per document.
 	verification = &fieldBudget{what: "verification fields (SMS, email, QQ)", max: 1}
+	// Each runs the search engine over the whole catalog (matches, facets,
+	// the rerank of the best 100), whatever page it asks for: a search
+	// page, a suggestion box and a recommendation strip at most.
+	searches = &fieldBudget{what: "searches", max: 3}
 )
 
 // budgeted lists the fields that draw on a budget, as Type.field.
@@ -127,6 +131,7 @@ var budgeted = []struct {
 	{"Mutation.verifyEmail", verification},
 	{"Mutation.qqLoginUrl", verification},
 	{"Mutation.qqLogin", verification},
+	{"Query.searchSkus", searches},
 }
 
 // limitsExtension refuses, before any resolver runs, an operation nested

@@ -121,3 +121,28 @@ func TestAThousandAvailabilityChecksInOneDocumentAreRefused(t *testing.T) {
 		t.Fatalf("three availability checks: %v", ok)
 	}
 }
+
+// Each search costs the engine a pass over every match whatever page it
+// asks for, so a document may hold three, not a thousand.
+func TestAThousandSearchesInOneDocumentAreRefused(t *testing.T) {
+	t.Parallel()
+	s := gqltest.Start(t, gqltest.Options{NoSeed: true})
+	aliases := func(n int) string {
+		var b strings.Builder
+		b.WriteString("{")
+		for i := range n {
+			fmt.Fprintf(&b, " s%d: searchSkus(query: \"手机 %d\", first: 1) { totalCount }", i, i)
+		}
+		return b.String() + " }"
+	}
+	res := refused(t, s, gqltest.Request{Query: aliases(1000)}, "FIELD_LIMIT_EXCEEDED")
+	if res.Errors[0].Extensions["field"] != "searchSkus" {
+		t.Errorf("extensions = %v", res.Errors[0].Extensions)
+	}
+	refused(t, s, gqltest.Request{Query: aliases(4)}, "FIELD_LIMIT_EXCEEDED")
+	var ok map[string]struct{ TotalCount int }
+	s.Query(t, aliases(3), nil, &ok)
+	if len(ok) != 3 {
+		t.Fatalf("three searches: %v", ok)
+	}
+}
