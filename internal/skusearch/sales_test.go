@@ -47,7 +47,7 @@ func TestSyncSalesFollowsOrders(t *testing.T) {
 	if k.ID == before {
 		t.Fatal("the fixture's best and worst phone are one SKU")
 	}
-	if _, err := env.DB.SQL.ExecContext(ctx, "UPDATE skus SET sales = sales + 1000000 WHERE id = ?", k.ID); err != nil {
+	if _, err := env.SQL.ExecContext(ctx, "UPDATE skus SET sales = sales + 1000000 WHERE id = ?", k.ID); err != nil {
 		t.Fatal(err)
 	}
 	n, err := s.SyncSales(ctx)
