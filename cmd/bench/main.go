@@ -5,8 +5,9 @@
 // without lines).
 //
 // Each run creates its own database (storefront_bench_<random>) and Redis
-// key prefix (bench:<random>:), seeds a bench catalog (one hot SKU, 1000
-// spread SKUs), starts the real server in process on a random local port,
+// key prefix (bench:<random>:), seeds the demo catalog (seed.Catalog, for
+// the discovery rows) and a bench catalog (one hot SKU, 1000 spread SKUs
+// for the orders), starts the real server in process on a random local port,
 // registers up to 128 buyers through GraphQL, runs every scenario at each
 // concurrency, checks the invariants and removes the database and keys
 // (also on error or Ctrl-C; -keep keeps them). docs/BENCHMARKS.md says what
@@ -107,8 +108,8 @@ func run() int {
 		}
 	}
 
-	fmt.Printf("storefront bench: %s per cell after %s warm-up, GOMAXPROCS %d, %d SKUs (1 hot + %d spread), %d buyers\n",
-		opts.duration, opts.warmup, runtime.GOMAXPROCS(0), 1+len(e.spread), len(e.spread), len(e.buyers))
+	fmt.Printf("storefront bench: %s per cell after %s warm-up, GOMAXPROCS %d, %d SKUs (1 hot + %d spread + %d demo in %d leaf categories), %d buyers\n",
+		opts.duration, opts.warmup, runtime.GOMAXPROCS(0), 1+len(e.spread)+e.demoSKUs, len(e.spread), e.demoSKUs, len(e.leaves), len(e.buyers))
 	printTables(os.Stdout, results)
 	fmt.Println()
 

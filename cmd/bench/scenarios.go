@@ -39,7 +39,7 @@ var (
 func scenarios() []*scenario {
 	apiRetries := func(e *env) database.RetryStats { return e.app.DB.Retry.Stats() }
 	rawRetries := func(e *env) database.RetryStats { return e.raw.policy.Stats() }
-	return []*scenario{
+	return append([]*scenario{
 		{
 			key: "addToCart", name: "addToCart", group: "cart", concs: cartConcs,
 			before: clearCarts, iter: addToCartIter, retries: apiRetries,
@@ -64,7 +64,7 @@ func scenarios() []*scenario {
 			key: "raw-spread", name: "raw SQL spread", group: "orders", concs: orderConcs,
 			before: openRaw, iter: rawIter(spreadSKU), retries: rawRetries,
 		},
-	}
+	}, discoveryScenarios()...)
 }
 
 // pick chooses the SKU of one order.

@@ -18,12 +18,15 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/storefront/storefront/ent"
+	"github.com/storefront/storefront/ent/category"
+	"github.com/storefront/storefront/ent/sku"
 	"github.com/storefront/storefront/internal/app"
 	"github.com/storefront/storefront/internal/config"
 	"github.com/storefront/storefront/internal/database"
 	"github.com/storefront/storefront/internal/gid"
 	"github.com/storefront/storefront/internal/money"
 	"github.com/storefront/storefront/internal/pricing"
+	"github.com/storefront/storefront/internal/seed"
 )
 
 // The bench catalog: one hot SKU everybody wants, and a spread set so large
@@ -59,8 +62,13 @@ type env struct {
 
 	hot    benchSKU
 	spread []benchSKU
-	// initial is each SKU's stock right after seeding, by database id.
-	initial map[int]int
+	// demoSKUs counts the demo catalog's SKUs (seed.Catalog), which only
+	// the discovery rows read; leaves are its leaf categories' GraphQL ids.
+	demoSKUs int
+	leaves   []string
+	// initial is every SKU's stock and sales right after seeding, by
+	// database id (the demo catalog's SKUs start with sales).
+	initial map[int]skuStart
 	oneUnit pricing.Totals // what the server charges for a one-unit order
 
 	buyers []*buyer
@@ -114,6 +122,12 @@ func setup(ctx context.Context, e *env) error {
 		return err
 	}
 	if err := database.Migrate(ctx, db); err != nil {
+		_ = db.Close()
+		return err
+	}
+	// The demo catalog first: seed.Catalog loads nothing into a database
+	// that already has a category, and the bench's is one.
+	if _, err := seed.Catalog(ctx, db); err != nil {
 		_ = db.Close()
 		return err
 	}
@@ -173,6 +187,9 @@ func (e *env) createDatabase(ctx context.Context) error {
 	return nil
 }
 
+// skuStart is a SKU's stock and sales after seeding.
+type skuStart struct{ stock, sales int }
+
 // seed writes the bench catalog straight through Ent: the API has no
 // catalog mutations, and seeding is not what is measured.
 func (e *env) seed(ctx context.Context, client *ent.Client) error {
@@ -197,15 +214,35 @@ func (e *env) seed(ctx context.Context, client *ent.Client) error {
 	if err != nil {
 		return fmt.Errorf("seeding: %w", err)
 	}
-	e.initial = make(map[int]int, len(skus))
 	for i, k := range skus {
 		s := benchSKU{ID: k.ID, GID: gid.Encode(k.ID), Name: k.Name}
-		e.initial[k.ID] = k.Stock
 		if i == 0 {
 			e.hot = s
 		} else {
 			e.spread = append(e.spread, s)
 		}
+	}
+	// Read back rather than taken from the builders: the invariants must
+	// cover every SKU in the database, the demo catalog's too.
+	all, err := client.SKU.Query().Select(sku.FieldStock, sku.FieldSales).All(ctx)
+	if err != nil {
+		return fmt.Errorf("seeding: %w", err)
+	}
+	e.initial = make(map[int]skuStart, len(all))
+	for _, k := range all {
+		e.initial[k.ID] = skuStart{stock: k.Stock, sales: k.Sales}
+	}
+	e.demoSKUs = len(all) - len(skus)
+	leaves, err := client.Category.Query().Where(category.HasParent(), category.Not(category.HasChildren())).
+		Order(ent.Asc(category.FieldID)).IDs(ctx)
+	if err != nil {
+		return fmt.Errorf("seeding: %w", err)
+	}
+	if len(leaves) == 0 || e.demoSKUs == 0 {
+		return errors.New("seeding: the demo catalog did not load")
+	}
+	for _, id := range leaves {
+		e.leaves = append(e.leaves, gid.Encode(id))
 	}
 	return nil
 }
