@@ -109,6 +109,11 @@ func (r *queryResolver) Menu(ctx context.Context) ([]*menu.Group, error) {
 	return out, nil
 }
 
+// HotSkus is the resolver for the hotSkus field.
+func (r *queryResolver) HotSkus(ctx context.Context, categoryID int, first int) ([]*ent.SKU, error) {
+	return r.HotSKUs.Top(ctx, categoryID, first)
+}
+
 // Specifications is the resolver for the specifications field.
 func (r *sKUResolver) Specifications(ctx context.Context, obj *ent.SKU) ([]*catalog.Specification, error) {
 	return r.Catalog.Specifications(ctx, obj)

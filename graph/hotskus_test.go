@@ -1,6 +1,7 @@
 package graph_test
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/storefront/storefront/internal/apikey"
@@ -124,5 +125,68 @@ func TestAreasWalkTheTreeByCode(t *testing.T) {
 		if res.Code() != apperr.CodeBadUserInput || field(res) != "parentCode" {
 			t.Errorf("parentCode %q: %+v", bad, res.Errors)
 		}
+	}
+}
+
+// hotSkus(categoryId:) serves a page that has the id from the menu: the
+// same list as Category.hotSkus, with no SQL once cached, the category
+// included; an unknown id is NOT_FOUND, also from the cache, until a
+// partner creates a category.
+func TestHotSKUsByCategoryIDCostNoSQLOnceCached(t *testing.T) {
+	t.Parallel()
+	s := gqltest.Start(t, gqltest.Options{})
+	var cats struct {
+		Categories []struct {
+			ID, Name string
+			HotSkus  []struct{ Name string }
+		}
+	}
+	s.Query(t, `{ categories { id name hotSkus(first: 3) { name } } }`, nil, &cats)
+	audio := cats.Categories[0]
+	for _, c := range cats.Categories {
+		if c.Name == "Audio" {
+			audio = c
+		}
+	}
+	const doc = `query($c: ID!) { hotSkus(categoryId: $c, first: 3) { name } }`
+	var got struct{ HotSkus []struct{ Name string } }
+	s.Query(t, doc, map[string]any{"c": audio.ID}, &got)
+	if len(got.HotSkus) != len(audio.HotSkus) || len(got.HotSkus) == 0 || got.HotSkus[0] != audio.HotSkus[0] {
+		t.Fatalf("hotSkus(categoryId: Audio) %v, Category.hotSkus %v", got.HotSkus, audio.HotSkus)
+	}
+	before := s.Statements()
+	s.Query(t, doc, map[string]any{"c": audio.ID}, &got)
+	if n := s.Statements() - before; n != 0 {
+		t.Fatalf("a cached hotSkus(categoryId:) cost %d statements", n)
+	}
+
+	// The next ids a partner's createCategory will take are unknown now.
+	var maxID int
+	if err := s.App.DB.SQL.QueryRowContext(t.Context(), "SELECT MAX(id) FROM categories").Scan(&maxID); err != nil {
+		t.Fatal(err)
+	}
+	next := []string{gid.Encode(maxID + 1), gid.Encode(maxID + 2), gid.Encode(maxID + 3)}
+	for _, id := range next {
+		if res := s.Post(t, gqltest.Request{Query: doc, Variables: map[string]any{"c": id}}); res.Code() != apperr.CodeNotFound {
+			t.Fatalf("an unknown category: %+v", res.Errors)
+		}
+	}
+	before = s.Statements()
+	if res := s.Post(t, gqltest.Request{Query: doc, Variables: map[string]any{"c": next[0]}}); res.Code() != apperr.CodeNotFound {
+		t.Fatalf("an unknown category again: %+v", res.Errors)
+	}
+	if n := s.Statements() - before; n != 0 {
+		t.Fatalf("an unknown category asked again cost %d statements", n)
+	}
+	var made struct{ CreateCategory struct{ ID string } }
+	mustDecode(t, s.Post(t, gqltest.Request{Query: `mutation { createCategory(name: "图书") { id } }`,
+		Header: partnerKey(t, s, apikey.CatalogWrite)}), &made)
+	if !slices.Contains(next, made.CreateCategory.ID) {
+		t.Fatalf("the new category took %s, not one of the ids asked for (%v)", made.CreateCategory.ID, next)
+	}
+	got.HotSkus = nil
+	s.Query(t, doc, map[string]any{"c": made.CreateCategory.ID}, &got)
+	if len(got.HotSkus) != 0 {
+		t.Fatalf("a new category's best sellers: %v", got.HotSkus)
 	}
 }

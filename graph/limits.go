@@ -80,6 +80,7 @@ func complexity() generated.ComplexityRoot {
 		return 1 + child*max(paging.Args{First: first}.Size(), 1)
 	}
 	c.Category.HotSkus = func(child, first int) int { return 1 + child*min(max(first, 1), hotskus.Max) }
+	c.Query.HotSkus = func(child, _, first int) int { return 1 + child*min(max(first, 1), hotskus.Max) }
 	c.SKU.Specifications = func(child int) int { return 1 + child*specsPerProduct }
 	c.SkuSpecification.Options = func(child int) int { return 1 + child*optionsPerSpec }
 	c.Goods.Specifications = func(child int) int { return 1 + child*specsPerProduct }

@@ -76,3 +76,32 @@ func TestTheMenuIsCachedAndFollowsThePartner(t *testing.T) {
 		t.Fatalf("a removed channel is still in the menu: %+v", last)
 	}
 }
+
+// SKUs are indexed with their category's name (a shopper types the kind
+// of thing): a partner's rename is found by search when it answers.
+func TestARenamedCategoryIsFoundBySearch(t *testing.T) {
+	t.Parallel()
+	s := gqltest.Start(t, gqltest.Options{})
+	var cats struct {
+		Categories []struct{ Children []struct{ ID, Name string } }
+	}
+	s.Query(t, `{ categories { children { id name } } }`, nil, &cats)
+	var earbuds string
+	for _, c := range cats.Categories {
+		for _, k := range c.Children {
+			if k.Name == "Earbuds" {
+				earbuds = k.ID
+			}
+		}
+	}
+	if p := searchFor(t, s, map[string]any{"q": "声学器材"}); p.SearchSkus.TotalCount != 0 {
+		t.Fatalf("before the rename: %d hits", p.SearchSkus.TotalCount)
+	}
+	var renamed struct{ UpdateCategory struct{ Name string } }
+	mustDecode(t, s.Post(t, gqltest.Request{Query: `mutation($id: ID!) { updateCategory(id: $id, name: "声学器材") { name } }`,
+		Header: partnerKey(t, s, apikey.CatalogWrite), Variables: map[string]any{"id": earbuds}}), &renamed)
+	p := searchFor(t, s, map[string]any{"q": "声学器材"})
+	if p.SearchSkus.TotalCount == 0 {
+		t.Fatal("the renamed category's SKUs are not found by its new name")
+	}
+}

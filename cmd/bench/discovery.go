@@ -16,9 +16,9 @@ const (
 	searchDoc = `query($q: String!) { searchSkus(query: $q, first: 20) {
 		edges { highlight node { id name price stock } } totalCount facets { category { id } count } } }`
 	menuDoc = `{ menu { id name channels { url category { id name children { id name children { id name } } } } } }`
-	// The schema reaches a category's hot list only through a Category
-	// object; node(id:) is the one way to name a category by id.
-	hotDoc = `query($id: ID!) { node(id: $id) { ... on Category { hotSkus(first: 5) { id name sales } } } }`
+	// A detail or list page has the category's id (from the menu) and
+	// asks for its best sellers by it.
+	hotDoc = `query($id: ID!) { hotSkus(categoryId: $id, first: 5) { id name sales } }`
 )
 
 var discoveryConcs = []int{1, 8, 32}
@@ -104,12 +104,12 @@ func warmMenu(ctx context.Context, e *env, _ []*buyer) error {
 func warmHot(ctx context.Context, e *env, _ []*buyer) error {
 	for _, id := range e.leaves {
 		var out struct {
-			Node struct{ HotSkus []struct{ ID string } }
+			HotSkus []struct{ ID string }
 		}
 		if _, err := e.client.do(ctx, "", hotDoc, map[string]any{"id": id}, &out); err != nil {
 			return fmt.Errorf("reading category %s's hot SKUs: %w", id, err)
 		}
-		if len(out.Node.HotSkus) == 0 {
+		if len(out.HotSkus) == 0 {
 			return fmt.Errorf("category %s has no hot SKUs", id)
 		}
 	}

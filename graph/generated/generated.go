@@ -366,6 +366,7 @@ type ComplexityRoot struct {
 		Cart              func(childComplexity int) int
 		Categories        func(childComplexity int) int
 		CheckoutPreview   func(childComplexity int) int
+		HotSkus           func(childComplexity int, categoryID int, first int) int
 		Me                func(childComplexity int) int
 		Menu              func(childComplexity int) int
 		MobileAvailable   func(childComplexity int, mobile string) int
@@ -596,6 +597,7 @@ type QueryResolver interface {
 	Areas(ctx context.Context, parentCode *string) ([]*area.Area, error)
 	SearchSkus(ctx context.Context, query string, categoryID *int, priceMin *money.Fen, priceMax *money.Fen, orderBy *search.Order, first *int, after *string) (*skusearch.Connection, error)
 	Menu(ctx context.Context) ([]*menu.Group, error)
+	HotSkus(ctx context.Context, categoryID int, first int) ([]*ent.SKU, error)
 	Orders(ctx context.Context, after *paging.Cursor, first *int, before *paging.Cursor, last *int, status []orderstate.Status, createdFrom *time.Time, createdTo *time.Time) (*ent.OrderInfoConnection, error)
 }
 type SKUResolver interface {
@@ -2149,6 +2151,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.CheckoutPreview(childComplexity), true
+	case "Query.hotSkus":
+		if e.ComplexityRoot.Query.HotSkus == nil {
+			break
+		}
+
+		args, err := ec.field_Query_hotSkus_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.HotSkus(childComplexity, args["categoryId"].(int), args["first"].(int)), true
 
 	case "Query.me":
 		if e.ComplexityRoot.Query.Me == nil {
@@ -3392,6 +3405,13 @@ extend type Query {
   cache (no SQL), dropped when a partner changes categories or channels.
   """
   menu: [MenuGroup!]!
+  """
+  The best sellers of a category and its sub-categories (first: 2 to 10),
+  as Category.hotSkus, for a page that has the category's id from the
+  menu: served from the cache with no SQL, the category included. An
+  unknown category is NOT_FOUND.
+  """
+  hotSkus(categoryId: ID!, first: Int! = 5): [SKU!]!
 }
 
 type MenuGroup {
@@ -5693,6 +5713,28 @@ func (ec *executionContext) field_Query_areas_args(ctx context.Context, rawArgs 
 		return nil, err
 	}
 	args["parentCode"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_hotSkus_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "categoryId",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["categoryId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
 	return args, nil
 }
 
@@ -13172,6 +13214,50 @@ func (ec *executionContext) fieldContext_Query_menu(_ context.Context, field gra
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_hotSkus(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_hotSkus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().HotSkus(ctx, fc.Args["categoryId"].(int), fc.Args["first"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.SKU) graphql.Marshaler {
+			return ec.marshalNSKU2ᚕᚖgithubᚗcomᚋstorefrontᚋstorefrontᚋentᚐSKUᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_hotSkus(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SKU(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_hotSkus_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_orders(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -19392,6 +19478,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_menu(ctx, field)
+				})
+		case "hotSkus":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_hotSkus(ctx, field)
 				})
 		case "orders":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,

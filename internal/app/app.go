@@ -194,7 +194,7 @@ func Assemble(ctx context.Context, cfg config.Config, log *slog.Logger, db *data
 		HotSKUs:     a.HotSKUs,
 		Search:      a.Search,
 		Gallery:     gallery.New(a.DB, a.HotSKUs.Changed),
-		Menus:       menu.New(a.DB.Client, a.Redis, cfg.RedisPrefix, log),
+		Menus:       menu.New(a.DB.Client, a.Redis, cfg.RedisPrefix, log, a.HotSKUs.CategoryChanged, a.SearchFleet.CategoryChanged),
 		SignIn:      signin.New(a.Auth, a.Carts, log),
 		Captchas:    a.Captchas,
 		Verify:      a.Verify,

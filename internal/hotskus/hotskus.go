@@ -28,6 +28,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/storefront/storefront/ent"
+	"github.com/storefront/storefront/ent/category"
 	"github.com/storefront/storefront/ent/sku"
 	"github.com/storefront/storefront/internal/apperr"
 )
@@ -74,7 +75,13 @@ func New(client *ent.Client, rdb redis.UniversalClient, prefix string, cfg Confi
 type entry struct {
 	ReadAt int64      `json:"t"`
 	SKUs   []*ent.SKU `json:"s"`
+	// Missing: no such category. Kept like a list, so asking for an
+	// unknown id again costs no SQL either.
+	Missing bool `json:"m,omitempty"`
 }
+
+// errMissing is Top's answer for a category that does not exist.
+var errMissing = apperr.NotFound("category")
 
 // Top returns up to first best sellers of category (its subtree), most
 // sold first, ties by id.
@@ -88,6 +95,9 @@ func (s *Service) Top(ctx context.Context, categoryID, first int) ([]*ent.SKU, e
 	case err == nil:
 		var e entry
 		if json.Unmarshal(raw, &e) == nil && s.Now().Sub(time.UnixMilli(e.ReadAt)) < s.cfg.TTL {
+			if e.Missing {
+				return nil, errMissing
+			}
 			return head(e.SKUs, first), nil
 		}
 	case !errors.Is(err, redis.Nil):
@@ -99,21 +109,25 @@ func (s *Service) Top(ctx context.Context, categoryID, first int) ([]*ent.SKU, e
 		ctx := context.WithoutCancel(ctx)
 		ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		defer cancel()
-		rows, err := s.read(ctx, categoryID)
+		e, err := s.read(ctx, categoryID)
 		if err != nil {
 			return nil, err
 		}
-		if b, err := json.Marshal(entry{ReadAt: s.Now().UnixMilli(), SKUs: rows}); err == nil {
+		if b, err := json.Marshal(e); err == nil {
 			if err := s.rdb.HSet(ctx, s.key, field, b).Err(); err != nil {
 				s.log.WarnContext(ctx, "hot SKUs: not cached", "err", err)
 			}
 		}
-		return rows, nil
+		return e, nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	return head(v.([]*ent.SKU), first), nil
+	e := v.(entry)
+	if e.Missing {
+		return nil, errMissing
+	}
+	return head(e.SKUs, first), nil
 }
 
 func head(rows []*ent.SKU, n int) []*ent.SKU {
@@ -123,8 +137,25 @@ func head(rows []*ent.SKU, n int) []*ent.SKU {
 	return rows
 }
 
-// read is the one statement of a refresh.
-func (s *Service) read(ctx context.Context, categoryID int) ([]*ent.SKU, error) {
+// read is the one statement of a refresh, and a second for an empty
+// list: the category may not exist.
+func (s *Service) read(ctx context.Context, categoryID int) (entry, error) {
+	rows, err := s.top(ctx, categoryID)
+	if err != nil {
+		return entry{}, err
+	}
+	e := entry{ReadAt: s.Now().UnixMilli(), SKUs: rows}
+	if len(rows) == 0 {
+		ok, err := s.client.Category.Query().Where(category.ID(categoryID)).Exist(ctx)
+		if err != nil {
+			return entry{}, fmt.Errorf("hotskus: %w", err)
+		}
+		e.Missing = !ok
+	}
+	return e, nil
+}
+
+func (s *Service) top(ctx context.Context, categoryID int) ([]*ent.SKU, error) {
 	rows, err := s.client.SKU.Query().
 		Where(sku.Launched(true), func(sel *entsql.Selector) {
 			sel.Where(entsql.ExprP(sel.C(sku.FieldCategoryID)+
@@ -140,12 +171,17 @@ func (s *Service) read(ctx context.Context, categoryID int) ([]*ent.SKU, error) 
 }
 
 // Invalidate drops every list: a partner changed a SKU (launched, price,
-// category), and the lists it is in are those of its category's ancestors.
+// category), and the lists it is in are those of its category's
+// ancestors; or a category (moved, or new where an unknown id was kept).
 func (s *Service) Invalidate(ctx context.Context) {
 	if err := s.rdb.Del(ctx, s.key).Err(); err != nil {
 		s.log.WarnContext(ctx, "hot SKUs: lists not dropped; they expire within their TTL", "err", err, "ttl", s.cfg.TTL)
 	}
 }
+
+// CategoryChanged is the hook of a category created or changed
+// (menu.New): a new one may have been asked for before it existed.
+func (s *Service) CategoryChanged(ctx context.Context, _ int) { s.Invalidate(ctx) }
 
 // Changed is the hook of a SKU a partner changed (partner.New,
 // gallery.New): the lists that hold it go (all of them; see Invalidate).

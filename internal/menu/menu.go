@@ -64,11 +64,22 @@ type Service struct {
 	key    string
 	log    *slog.Logger
 	group  singleflight.Group
+	// onCategory are told of a category created or renamed: the search
+	// index holds category names, the hot lists know which ids exist.
+	onCategory []func(ctx context.Context, categoryID int)
 }
 
 // New returns the service; the menu is cached at prefix + "menu".
-func New(client *ent.Client, rdb redis.UniversalClient, prefix string, log *slog.Logger) *Service {
-	return &Service{client: client, rdb: rdb, key: prefix + "menu", log: log}
+// onCategory run after a category is created or changed.
+func New(client *ent.Client, rdb redis.UniversalClient, prefix string, log *slog.Logger, onCategory ...func(ctx context.Context, categoryID int)) *Service {
+	return &Service{client: client, rdb: rdb, key: prefix + "menu", log: log, onCategory: onCategory}
+}
+
+func (s *Service) categoryChanged(ctx context.Context, id int) {
+	s.Invalidate(ctx)
+	for _, f := range s.onCategory {
+		f(ctx, id)
+	}
 }
 
 // Menu returns the menu.
@@ -180,7 +191,7 @@ func (s *Service) CreateCategory(ctx context.Context, p apikey.Partner, name str
 	if err != nil {
 		return nil, fmt.Errorf("menu: creating a category: %w", err)
 	}
-	s.Invalidate(ctx)
+	s.categoryChanged(ctx, c.ID)
 	return c, nil
 }
 
@@ -207,7 +218,7 @@ func (s *Service) UpdateCategory(ctx context.Context, p apikey.Partner, id int, 
 	if err != nil {
 		return nil, fmt.Errorf("menu: updating a category: %w", err)
 	}
-	s.Invalidate(ctx)
+	s.categoryChanged(ctx, c.ID)
 	return c, nil
 }
 
