@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis/lang/cjk"
@@ -350,13 +351,18 @@ func (b *Bleve) Search(ctx context.Context, q Query) (Result, error) {
 		// word is; within a clause, the name and caption terms add to the
 		// match anywhere.
 		clauses := make([]query.Query, 0, len(toks))
+		words := wordsOf(q.Text)
 		for _, tok := range toks {
+			var aliases []string
+			if words[tok] {
+				aliases = brandAliases[tok]
+			}
 			per := make([]query.Query, 0, 4)
 			for _, f := range []struct {
 				name  string
 				boost float64
 			}{{fAll, boostAll}, {fName, boostName}, {fCategoryName, boostCategory}, {fCaption, boostCaption}} {
-				per = append(per, termIn(f.name, tok, f.boost))
+				per = append(per, termIn(f.name, tok, aliases, f.boost))
 			}
 			clauses = append(clauses, bleve.NewDisjunctionQuery(per...))
 		}
@@ -466,15 +472,42 @@ func rerankBySales(hits search.DocumentMatchCollection) search.DocumentMatchColl
 	return out
 }
 
+// wordsOf is the set of the text's words as a shopper typed them apart:
+// runs of letters and digits, cut where the script changes between Han
+// and the rest, lower-cased. A brand alias applies only to a token that
+// is such a word ("苹果", "苹果 充电器"), not to one cut out of a longer
+// run: in "红富士苹果" 苹果 is the fruit.
+func wordsOf(text string) map[string]bool {
+	out := map[string]bool{}
+	var cur []rune
+	flush := func() {
+		if len(cur) > 0 {
+			out[strings.ToLower(string(cur))] = true
+			cur = cur[:0]
+		}
+	}
+	for _, r := range text {
+		if !unicode.IsLetter(r) && !unicode.IsNumber(r) {
+			flush()
+			continue
+		}
+		if len(cur) > 0 && unicode.Is(unicode.Han, cur[len(cur)-1]) != unicode.Is(unicode.Han, r) {
+			flush()
+		}
+		cur = append(cur, r)
+	}
+	flush()
+	return out
+}
+
 // termIn matches tok in field, or one of tok's brand aliases where tok
 // itself is not there: a name with both ("Apple/苹果 iPhone 15") is not
 // twice as 苹果. Either way it is one clause of the token's disjunction,
 // so a token with aliases weighs no more in the coordination than one
 // without.
-func termIn(field, tok string, boost float64) query.Query {
+func termIn(field, tok string, aliases []string, boost float64) query.Query {
 	t := bleve.NewTermQuery(tok)
 	t.SetField(field)
-	aliases := brandAliases[tok]
 	if len(aliases) == 0 {
 		t.SetBoost(boost)
 		return t
