@@ -132,3 +132,30 @@ func TestBadSearchesAreRefusedWithTheirField(t *testing.T) {
 		t.Errorf("an unknown category: %+v", res.Errors)
 	}
 }
+
+// A misspelt word is answered with what it probably meant, and says so;
+// pinyin is an exact answer.
+func TestSearchAnswersMisspellingsApproximatelyAndPinyinExactly(t *testing.T) {
+	t.Parallel()
+	s := gqltest.Start(t, gqltest.Options{})
+	const doc = `query($q: String!) { searchSkus(query: $q, first: 3) { totalCount approximate edges { node { name } } } }`
+	var got struct {
+		SearchSkus struct {
+			TotalCount  int
+			Approximate bool
+			Edges       []struct{ Node struct{ Name string } }
+		}
+	}
+	for q, want := range map[string]struct {
+		approximate bool
+		name        string
+	}{
+		"aurroa": {true, "Aurora"}, "aurora": {false, "Aurora"}, "shouji": {false, "手机"},
+	} {
+		s.Query(t, doc, map[string]any{"q": q}, &got)
+		r := got.SearchSkus
+		if r.Approximate != want.approximate || len(r.Edges) == 0 || !strings.Contains(r.Edges[0].Node.Name, want.name) {
+			t.Errorf("%q: approximate %v, %+v; want approximate %v and %q first", q, r.Approximate, r.Edges, want.approximate, want.name)
+		}
+	}
+}

@@ -439,10 +439,11 @@ type ComplexityRoot struct {
 	}
 
 	SkuSearchConnection struct {
-		Edges      func(childComplexity int) int
-		Facets     func(childComplexity int) int
-		PageInfo   func(childComplexity int) int
-		TotalCount func(childComplexity int) int
+		Approximate func(childComplexity int) int
+		Edges       func(childComplexity int) int
+		Facets      func(childComplexity int) int
+		PageInfo    func(childComplexity int) int
+		TotalCount  func(childComplexity int) int
 	}
 
 	SkuSearchEdge struct {
@@ -2514,6 +2515,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SkuImage.URL(childComplexity), true
 
+	case "SkuSearchConnection.approximate":
+		if e.ComplexityRoot.SkuSearchConnection.Approximate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SkuSearchConnection.Approximate(childComplexity), true
 	case "SkuSearchConnection.edges":
 		if e.ComplexityRoot.SkuSearchConnection.Edges == nil {
 			break
@@ -3367,6 +3374,12 @@ type SkuSearchConnection {
   totalCount: Int!
   "Matches per category (the SKU's own), over all pages, most first."
   facets: [SkuSearchFacet!]!
+  """
+  True when nothing matched the query as typed and these SKUs match its
+  latin words spelt a little differently ("macbok"): show "results for
+  similar words".
+  """
+  approximate: Boolean!
 }
 
 type SkuSearchEdge {
@@ -4626,6 +4639,8 @@ func (ec *executionContext) childFields_SkuSearchConnection(ctx context.Context,
 		return ec.fieldContext_SkuSearchConnection_totalCount(ctx, field)
 	case "facets":
 		return ec.fieldContext_SkuSearchConnection_facets(ctx, field)
+	case "approximate":
+		return ec.fieldContext_SkuSearchConnection_approximate(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SkuSearchConnection", field.Name)
 }
@@ -14454,6 +14469,29 @@ func (ec *executionContext) fieldContext_SkuSearchConnection_facets(_ context.Co
 	return fc, nil
 }
 
+func (ec *executionContext) _SkuSearchConnection_approximate(ctx context.Context, field graphql.CollectedField, obj *skusearch.Connection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SkuSearchConnection_approximate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Approximate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SkuSearchConnection_approximate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SkuSearchConnection", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _SkuSearchEdge_node(ctx context.Context, field graphql.CollectedField, obj *skusearch.Edge) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -19934,6 +19972,11 @@ func (ec *executionContext) _SkuSearchConnection(ctx context.Context, sel ast.Se
 			}
 		case "facets":
 			out.Values[i] = ec._SkuSearchConnection_facets(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "approximate":
+			out.Values[i] = ec._SkuSearchConnection_approximate(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}

@@ -7,6 +7,7 @@ import (
 	"html"
 	"math"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -50,7 +51,8 @@ const (
 	fCreatedAt    = "createdAt"
 	fSKUID        = "skuID" // numeric: the tie-break of every order
 	fGoodsID      = "goodsID"
-	fAll          = "all" // every text field, each value analyzed alone
+	fAll          = "all"    // every text field, each value analyzed alone
+	fPinyin       = "pinyin" // see pinyin.go
 )
 
 // A query token is looked for in all the text (fAll), and in the name,
@@ -65,6 +67,7 @@ const (
 	boostName     = 3
 	boostCategory = 3
 	boostCaption  = 0.5
+	boostPinyin   = 1 // as a match anywhere: "shouji" is 手机 typed the other way
 )
 
 // A text search in relevance order ranks the best rerankWindow matches
@@ -185,6 +188,7 @@ func newMapping(analyzer string) *mapping.IndexMappingImpl {
 	dm.AddFieldMappingsAt(fCategoryName, text(false))
 	dm.AddFieldMappingsAt(fSpecs, text(false))
 	dm.AddFieldMappingsAt(fAll, text(false))
+	dm.AddFieldMappingsAt(fPinyin, text(false))
 	dm.AddFieldMappingsAt(fCategoryID, keyword(true)) // the rerank reads it
 	dm.AddFieldMappingsAt(fCategoryIDs, keyword(false))
 	dm.AddFieldMappingsAt(fPrice, numeric(false))
@@ -226,6 +230,7 @@ func toBleve(d Doc) map[string]any {
 		fCategoryName: d.CategoryName,
 		fSpecs:        d.Specs,
 		fAll:          append([]string{d.Name, d.GoodsName, d.CategoryName, d.Caption}, d.Specs...),
+		fPinyin:       pinyinWindows(d.Name, d.CategoryName),
 		fCategoryID:   strconv.Itoa(d.CategoryID),
 		fCategoryIDs:  cats,
 		fPrice:        float64(d.Price),
@@ -308,12 +313,37 @@ func (b *Bleve) tokens(text string) ([]string, error) {
 // Search runs q; a failure to search (ctx done, index closed) is
 // apperr.Unavailable. A query whose text cuts to no tokens (only
 // punctuation) matches nothing rather than everything: the shopper asked
-// for something.
+// for something. A text that matches nothing is tried once more with its
+// latin words spelt loosely (typoTolerance), and the Result says so.
 func (b *Bleve) Search(ctx context.Context, q Query) (Result, error) {
 	q, err := CheckQuery(q)
 	if err != nil {
 		return Result{}, err
 	}
+	filters := filtersOf(q)
+	if q.Text == "" {
+		return b.run(ctx, q, filters, nil)
+	}
+	toks, err := b.tokens(q.Text)
+	if err != nil {
+		return Result{}, err
+	}
+	if len(toks) == 0 {
+		return Result{Hits: []Hit{}, Facets: []Facet{}}, nil
+	}
+	words := wordsOf(q.Text)
+	res, err := b.run(ctx, q, filters, textQuery(toks, words, false))
+	if err != nil || res.Total > 0 || !slices.ContainsFunc(toks, loose) {
+		return res, err
+	}
+	res, err = b.run(ctx, q, filters, textQuery(toks, words, true))
+	res.Approximate = true
+	return res, err
+}
+
+// filtersOf is what every hit must be: launched, in the category, in
+// the price range.
+func filtersOf(q Query) []query.Query {
 	launched := bleve.NewBoolFieldQuery(true)
 	launched.SetField(fLaunched)
 	must := []query.Query{launched}
@@ -337,49 +367,88 @@ func (b *Bleve) Search(ctx context.Context, q Query) (Result, error) {
 		p.SetField(fPrice)
 		must = append(must, p)
 	}
-	if q.Text != "" {
-		toks, err := b.tokens(q.Text)
-		if err != nil {
-			return Result{}, err
+	return must
+}
+
+// textQuery is one clause per token: the outer disjunction's
+// coordination factor (matched clauses / clauses) is what ranks a doc
+// matching all the words above one matching some, wherever in the doc
+// each word is; within a clause, the name and caption terms add to the
+// match anywhere. With fuzzy, the latin words also match spellings one
+// or two edits away.
+func textQuery(toks []string, words map[string]bool, fuzzy bool) query.Query {
+	clauses := make([]query.Query, 0, len(toks))
+	for _, tok := range toks {
+		var aliases []string
+		if words[tok] {
+			aliases = brandAliases[tok]
 		}
-		if len(toks) == 0 {
-			return Result{Hits: []Hit{}, Facets: []Facet{}}, nil
+		per := make([]query.Query, 0, 8)
+		for _, f := range []struct {
+			name  string
+			boost float64
+		}{{fAll, boostAll}, {fName, boostName}, {fCategoryName, boostCategory}, {fCaption, boostCaption}} {
+			per = append(per, termIn(f.name, tok, aliases, f.boost))
 		}
-		// One clause per token: the outer disjunction's coordination
-		// factor (matched clauses / clauses) is what ranks a doc matching
-		// all the words above one matching some, wherever in the doc each
-		// word is; within a clause, the name and caption terms add to the
-		// match anywhere.
-		clauses := make([]query.Query, 0, len(toks))
-		words := wordsOf(q.Text)
-		for _, tok := range toks {
-			var aliases []string
-			if words[tok] {
-				aliases = brandAliases[tok]
+		if pinyinQuery(tok) {
+			per = append(per, termIn(fPinyin, tok, nil, boostPinyin))
+		}
+		if fuzzy && loose(tok) {
+			for _, field := range []string{fAll, fPinyin} {
+				fq := bleve.NewFuzzyQuery(tok)
+				fq.SetField(field)
+				fq.SetFuzziness(typoTolerance(tok))
+				per = append(per, fq)
 			}
-			per := make([]query.Query, 0, 4)
-			for _, f := range []struct {
-				name  string
-				boost float64
-			}{{fAll, boostAll}, {fName, boostName}, {fCategoryName, boostCategory}, {fCaption, boostCaption}} {
-				per = append(per, termIn(f.name, tok, aliases, f.boost))
-			}
-			clauses = append(clauses, bleve.NewDisjunctionQuery(per...))
 		}
-		must = append(must, bleve.NewDisjunctionQuery(clauses...))
+		clauses = append(clauses, bleve.NewDisjunctionQuery(per...))
+	}
+	return bleve.NewDisjunctionQuery(clauses...)
+}
+
+// loose reports whether a token may be spelt loosely: a latin word of 4
+// letters or more (shorter ones, and CJK bigrams, are a different word
+// one edit away).
+func loose(tok string) bool {
+	if len(tok) < 4 {
+		return false
+	}
+	for _, r := range tok {
+		if (r < 'a' || r > 'z') && (r < '0' || r > '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// typoTolerance is how many edits a loose word may be off by (a swap of
+// two letters is one): one up to 7 letters ("macbok", "iphnoe"), two
+// from 8 ("thinkpda" is one; two in a shorter word reach other words).
+func typoTolerance(tok string) int {
+	if len(tok) >= 8 {
+		return 2
+	}
+	return 1
+}
+
+// run searches the index for text (nil: everything) under filters.
+func (b *Bleve) run(ctx context.Context, q Query, filters []query.Query, text query.Query) (Result, error) {
+	must := filters
+	if text != nil {
+		must = append(slices.Clip(filters), text)
 	}
 	// A page reaching into the window is cut from the reranked window
 	// and, past it, the score's order; a page wholly past the window is
 	// the score's order alone.
-	rerank := q.Text != "" && q.OrderBy == Relevance && q.Offset < rerankWindow
+	rerank := text != nil && q.OrderBy == Relevance && q.Offset < rerankWindow
 	size, from := q.Limit, q.Offset
 	if rerank {
 		size, from = max(rerankWindow, q.Offset+q.Limit), 0
 	}
 	req := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(must...), size, from, false)
-	req.SortBy(sortFor(q.OrderBy, q.Text != ""))
+	req.SortBy(sortFor(q.OrderBy, text != nil))
 	req.Fields = []string{fName, fCaption, fSales, fGoodsID, fCategoryID}
-	req.IncludeLocations = q.Text != ""
+	req.IncludeLocations = text != nil
 	req.AddFacet(fCategoryID, bleve.NewFacetRequest(fCategoryID, maxFacets))
 	res, err := b.idx.SearchInContext(ctx, req)
 	if err != nil {

@@ -99,6 +99,9 @@ type Result struct {
 	Hits   []Hit
 	Total  int
 	Facets []Facet
+	// Approximate: nothing matched the text as typed, and these match
+	// its latin words spelt a little differently ("macbok").
+	Approximate bool
 }
 
 // Index is a search index of SKUs. Implementations are safe for

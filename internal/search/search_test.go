@@ -456,3 +456,49 @@ func TestScale(t *testing.T) {
 	per := time.Since(start) / time.Duration(rounds*len(queries))
 	t.Logf("1000 docs: index %v, mean query %v (limit 20, facets, highlight)", built, per)
 }
+
+// Pinyin typed for the characters finds them: "shouji" the phones,
+// "pingguo" the apples, "bijiben" the laptops; and that is an exact
+// answer, not an approximate one.
+func TestPinyinFindsWhatTheCharactersWould(t *testing.T) {
+	idx := open(t)
+	for text, want := range map[string][]int{
+		"shouji":  {1, 2, 9},
+		"pingguo": {17, 18},
+		"bijiben": {12, 14},
+	} {
+		res := run(t, idx, search.Query{Text: text})
+		for _, id := range want {
+			if !slices.Contains(ids(res), id) {
+				t.Errorf("%q: %v lacks %d", text, ids(res), id)
+			}
+		}
+		if res.Approximate {
+			t.Errorf("%q: a pinyin match is marked approximate", text)
+		}
+	}
+	// Two syllables' worth at least: "ji" alone is too many words.
+	if res := run(t, idx, search.Query{Text: "ji"}); res.Total != 0 {
+		t.Errorf(`"ji" matched %v`, ids(res))
+	}
+}
+
+// A text that matches nothing is tried with its latin words spelt loosely;
+// one that matches is never loosened, and CJK is never loosened.
+func TestMisspeltLatinWordsAreFoundApproximately(t *testing.T) {
+	idx := open(t)
+	for text, want := range map[string]int{"macbok": 10, "iphnoe": 3, "thinkpda": 12} {
+		res := run(t, idx, search.Query{Text: text})
+		if !res.Approximate || !slices.Contains(ids(res), want) {
+			t.Errorf("%q: approximate %v, hits %v, want %d", text, res.Approximate, ids(res), want)
+		}
+	}
+	if res := run(t, idx, search.Query{Text: "macbook"}); res.Approximate || res.Total == 0 {
+		t.Errorf("macbook: approximate %v, %d hits", res.Approximate, res.Total)
+	}
+	for _, text := range []string{"苹菓", "zzzzzzzz", "ab"} {
+		if res := run(t, idx, search.Query{Text: text}); res.Total != 0 {
+			t.Errorf("%q matched %v", text, ids(res))
+		}
+	}
+}

@@ -27,10 +27,11 @@ type Args struct {
 
 // Connection is one page of a search.
 type Connection struct {
-	Edges      []Edge
-	PageInfo   PageInfo
-	TotalCount int
-	Facets     []FacetCount
+	Edges       []Edge
+	PageInfo    PageInfo
+	TotalCount  int
+	Facets      []FacetCount
+	Approximate bool
 }
 
 // Edge is one found SKU.
@@ -116,7 +117,7 @@ func (s *Service) Search(ctx context.Context, a Args) (*Connection, error) {
 	for _, k := range rows {
 		byID[k.ID] = k
 	}
-	out := &Connection{TotalCount: res.Total}
+	out := &Connection{TotalCount: res.Total, Approximate: res.Approximate}
 	for i, h := range res.Hits {
 		k, ok := byID[h.SKUID]
 		if !ok {
