@@ -1,7 +1,9 @@
 package graph_test
 
 import (
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/storefront/storefront/internal/apikey"
@@ -188,5 +190,21 @@ func TestHotSKUsByCategoryIDCostNoSQLOnceCached(t *testing.T) {
 	s.Query(t, doc, map[string]any{"c": made.CreateCategory.ID}, &got)
 	if len(got.HotSkus) != 0 {
 		t.Fatalf("a new category's best sellers: %v", got.HotSkus)
+	}
+}
+
+// A home page asks for a strip per channel; a document asking for more
+// than ten lists by id is refused before any is read.
+func TestElevenHotListsByIDInOneDocumentAreRefused(t *testing.T) {
+	t.Parallel()
+	s := gqltest.Start(t, gqltest.Options{NoSeed: true})
+	var b strings.Builder
+	b.WriteString("{")
+	for i := range 11 {
+		fmt.Fprintf(&b, " h%d: hotSkus(categoryId: %q, first: 2) { id }", i, gid.Encode(i+1))
+	}
+	res := refused(t, s, gqltest.Request{Query: b.String() + " }"}, "FIELD_LIMIT_EXCEEDED")
+	if res.Errors[0].Extensions["field"] != "hotSkus" {
+		t.Errorf("extensions = %v", res.Errors[0].Extensions)
 	}
 }

@@ -108,6 +108,9 @@ var (
 	// the rerank of the best 100), whatever page it asks for: a search
 	// page, a suggestion box and a recommendation strip at most.
 	searches = &fieldBudget{what: "searches", max: 3}
+	// Each is a cache read, and a statement when it misses: a home page
+	// shows a strip for each of its channels, not a thousand.
+	hotListsByID = &fieldBudget{what: "hotSkus(categoryId:) lists", max: 10}
 )
 
 // budgeted lists the fields that draw on a budget, as Type.field.
@@ -133,6 +136,7 @@ var budgeted = []struct {
 	{"Mutation.qqLoginUrl", verification},
 	{"Mutation.qqLogin", verification},
 	{"Query.searchSkus", searches},
+	{"Query.hotSkus", hotListsByID},
 }
 
 // limitsExtension refuses, before any resolver runs, an operation nested

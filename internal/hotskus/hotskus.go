@@ -4,8 +4,12 @@
 //   - A refresh is one SQL statement (the category's subtree and its top
 //     launched SKUs by sales, in one recursive query), and concurrent
 //     misses of one category on one instance share it (single-flight).
+//     The ids of all categories are read once per TTL (one more
+//     statement), so an unknown id is NOT_FOUND without SQL and without
+//     a write: made-up ids cannot grow the cache.
 //   - Answers come from Redis: one hash holds every category's list with
-//     the time it was read, so a hit is one HGET and no SQL.
+//     the time it was read, and the known ids, so a hit is one HMGET and
+//     no SQL.
 //   - A list lives TTL; partner changes to SKUs (Invalidate) and sales
 //     that moved enough since the lists were read (Watch, one cheap query
 //     per period whatever the traffic) drop every list at once.
@@ -17,9 +21,9 @@ package hotskus
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"time"
 
@@ -28,7 +32,6 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/storefront/storefront/ent"
-	"github.com/storefront/storefront/ent/category"
 	"github.com/storefront/storefront/ent/sku"
 	"github.com/storefront/storefront/internal/apperr"
 )
@@ -75,33 +78,56 @@ func New(client *ent.Client, rdb redis.UniversalClient, prefix string, cfg Confi
 type entry struct {
 	ReadAt int64      `json:"t"`
 	SKUs   []*ent.SKU `json:"s"`
-	// Missing: no such category. Kept like a list, so asking for an
-	// unknown id again costs no SQL either.
-	Missing bool `json:"m,omitempty"`
 }
+
+// known is the ids of every category, kept in the hash beside the lists
+// (field idsField) so that an id that names no category is answered
+// NOT_FOUND with no SQL and nothing written: caching "missing" per id
+// would let anyone grow the hash without bound, one made-up id at a
+// time.
+type known struct {
+	ReadAt int64 `json:"t"`
+	IDs    []int `json:"ids"`
+}
+
+// idsField is the hash field of the known ids; list fields are decimal
+// category ids, so it cannot clash.
+const idsField = "ids"
 
 // errMissing is Top's answer for a category that does not exist.
 var errMissing = apperr.NotFound("category")
 
 // Top returns up to first best sellers of category (its subtree), most
-// sold first, ties by id.
+// sold first, ties by id. A hit is one HMGET: the list, and the known
+// ids for when the list is not there.
 func (s *Service) Top(ctx context.Context, categoryID, first int) ([]*ent.SKU, error) {
 	if first < Min || first > Max {
 		return nil, apperr.BadField("first", "first must be %d to %d", Min, Max)
 	}
 	field := strconv.Itoa(categoryID)
-	raw, err := s.rdb.HGet(ctx, s.key, field).Bytes()
-	switch {
-	case err == nil:
+	var ids *known
+	vals, err := s.rdb.HMGet(ctx, s.key, field, idsField).Result()
+	if err != nil {
+		s.log.WarnContext(ctx, "hot SKUs: Redis did not answer; reading the database", "err", err)
+	} else {
 		var e entry
-		if json.Unmarshal(raw, &e) == nil && s.Now().Sub(time.UnixMilli(e.ReadAt)) < s.cfg.TTL {
-			if e.Missing {
-				return nil, errMissing
-			}
+		if raw, ok := vals[0].(string); ok && json.Unmarshal([]byte(raw), &e) == nil && s.fresh(e.ReadAt) {
 			return head(e.SKUs, first), nil
 		}
-	case !errors.Is(err, redis.Nil):
-		s.log.WarnContext(ctx, "hot SKUs: Redis did not answer; reading the database", "err", err)
+		var k known
+		if raw, ok := vals[1].(string); ok && json.Unmarshal([]byte(raw), &k) == nil && s.fresh(k.ReadAt) {
+			ids = &k
+		}
+	}
+	if ids == nil {
+		v, err, _ := s.group.Do(idsField, func() (any, error) { return s.readIDs(ctx) })
+		if err != nil {
+			return nil, err
+		}
+		ids = v.(*known)
+	}
+	if !slices.Contains(ids.IDs, categoryID) {
+		return nil, errMissing
 	}
 	v, err, _ := s.group.Do(field, func() (any, error) {
 		// Detached from the first caller's cancellation: the others wait
@@ -109,25 +135,45 @@ func (s *Service) Top(ctx context.Context, categoryID, first int) ([]*ent.SKU, e
 		ctx := context.WithoutCancel(ctx)
 		ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		defer cancel()
-		e, err := s.read(ctx, categoryID)
+		rows, err := s.read(ctx, categoryID)
 		if err != nil {
 			return nil, err
 		}
-		if b, err := json.Marshal(e); err == nil {
-			if err := s.rdb.HSet(ctx, s.key, field, b).Err(); err != nil {
-				s.log.WarnContext(ctx, "hot SKUs: not cached", "err", err)
-			}
-		}
-		return e, nil
+		s.store(ctx, field, entry{ReadAt: s.Now().UnixMilli(), SKUs: rows})
+		return rows, nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	e := v.(entry)
-	if e.Missing {
-		return nil, errMissing
+	return head(v.([]*ent.SKU), first), nil
+}
+
+func (s *Service) fresh(readAt int64) bool {
+	return s.Now().Sub(time.UnixMilli(readAt)) < s.cfg.TTL
+}
+
+// readIDs reads every category's id (one statement) and keeps them.
+func (s *Service) readIDs(ctx context.Context) (*known, error) {
+	ctx = context.WithoutCancel(ctx)
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	ids, err := s.client.Category.Query().IDs(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("hotskus: category ids: %w", err)
 	}
-	return head(e.SKUs, first), nil
+	k := &known{ReadAt: s.Now().UnixMilli(), IDs: ids}
+	s.store(ctx, idsField, k)
+	return k, nil
+}
+
+func (s *Service) store(ctx context.Context, field string, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return
+	}
+	if err := s.rdb.HSet(ctx, s.key, field, b).Err(); err != nil {
+		s.log.WarnContext(ctx, "hot SKUs: not cached", "err", err)
+	}
 }
 
 func head(rows []*ent.SKU, n int) []*ent.SKU {
@@ -137,25 +183,8 @@ func head(rows []*ent.SKU, n int) []*ent.SKU {
 	return rows
 }
 
-// read is the one statement of a refresh, and a second for an empty
-// list: the category may not exist.
-func (s *Service) read(ctx context.Context, categoryID int) (entry, error) {
-	rows, err := s.top(ctx, categoryID)
-	if err != nil {
-		return entry{}, err
-	}
-	e := entry{ReadAt: s.Now().UnixMilli(), SKUs: rows}
-	if len(rows) == 0 {
-		ok, err := s.client.Category.Query().Where(category.ID(categoryID)).Exist(ctx)
-		if err != nil {
-			return entry{}, fmt.Errorf("hotskus: %w", err)
-		}
-		e.Missing = !ok
-	}
-	return e, nil
-}
-
-func (s *Service) top(ctx context.Context, categoryID int) ([]*ent.SKU, error) {
+// read is the one statement of a refresh.
+func (s *Service) read(ctx context.Context, categoryID int) ([]*ent.SKU, error) {
 	rows, err := s.client.SKU.Query().
 		Where(sku.Launched(true), func(sel *entsql.Selector) {
 			sel.Where(entsql.ExprP(sel.C(sku.FieldCategoryID)+
@@ -170,18 +199,32 @@ func (s *Service) top(ctx context.Context, categoryID int) ([]*ent.SKU, error) {
 	return rows, nil
 }
 
+// dropLists deletes every list of the hash and keeps the known ids, in
+// one step: a list refreshed after a sales move costs its one statement,
+// not a second for ids that did not change.
+var dropLists = redis.NewScript(`
+local ids = redis.call('HGET', KEYS[1], ARGV[1])
+redis.call('DEL', KEYS[1])
+if ids then redis.call('HSET', KEYS[1], ARGV[1], ids) end
+return 0`)
+
 // Invalidate drops every list: a partner changed a SKU (launched, price,
 // category), and the lists it is in are those of its category's
-// ancestors; or a category (moved, or new where an unknown id was kept).
+// ancestors; or sales moved.
 func (s *Service) Invalidate(ctx context.Context) {
-	if err := s.rdb.Del(ctx, s.key).Err(); err != nil {
+	if err := dropLists.Run(ctx, s.rdb, []string{s.key}, idsField).Err(); err != nil {
 		s.log.WarnContext(ctx, "hot SKUs: lists not dropped; they expire within their TTL", "err", err, "ttl", s.cfg.TTL)
 	}
 }
 
 // CategoryChanged is the hook of a category created or changed
-// (menu.New): a new one may have been asked for before it existed.
-func (s *Service) CategoryChanged(ctx context.Context, _ int) { s.Invalidate(ctx) }
+// (menu.New): the lists and the known ids go, so a new category is
+// known at once on every instance.
+func (s *Service) CategoryChanged(ctx context.Context, _ int) {
+	if err := s.rdb.Del(ctx, s.key).Err(); err != nil {
+		s.log.WarnContext(ctx, "hot SKUs: lists not dropped; they expire within their TTL", "err", err, "ttl", s.cfg.TTL)
+	}
+}
 
 // Changed is the hook of a SKU a partner changed (partner.New,
 // gallery.New): the lists that hold it go (all of them; see Invalidate).

@@ -80,11 +80,12 @@ func equal(a, b []string) bool {
 	return true
 }
 
-func service(t *testing.T, s shop, cfg hotskus.Config) (*hotskus.Service, *redis.Client) {
+// service returns the service over s, its Redis client and its hash.
+func service(t *testing.T, s shop, cfg hotskus.Config) (*hotskus.Service, *redis.Client, string) {
 	addr, prefix := testenv.Redis(t)
 	rdb := redis.NewClient(&redis.Options{Addr: addr})
 	t.Cleanup(func() { _ = rdb.Close() })
-	return hotskus.New(s.client, rdb, prefix, cfg, slog.New(slog.NewTextHandler(io.Discard, nil))), rdb
+	return hotskus.New(s.client, rdb, prefix, cfg, slog.New(slog.NewTextHandler(io.Discard, nil))), rdb, prefix + "hot"
 }
 
 func TestBestSellersOfASubtreeComeFromOneStatementThenFromRedis(t *testing.T) {
@@ -106,7 +107,7 @@ func TestBestSellersOfASubtreeComeFromOneStatementThenFromRedis(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			s := newShop(t, open(t))
-			svc, _ := service(t, s, hotskus.Config{})
+			svc, rdb, key := service(t, s, hotskus.Config{})
 			ctx := t.Context()
 			got, err := svc.Top(ctx, s.top, 4)
 			if err != nil {
@@ -117,16 +118,38 @@ func TestBestSellersOfASubtreeComeFromOneStatementThenFromRedis(t *testing.T) {
 			if want := []string{"小米 14", "iPhone 15", "索尼耳机", "华为 Mate 60"}; !equal(names(got), want) {
 				t.Fatalf("top of the tree: %v, want %v", names(got), want)
 			}
-			if n := s.statements.Load(); n != 1 {
-				t.Fatalf("a refresh took %d statements, want 1", n)
+			// The list's statement, and the first read of the known ids.
+			if n := s.statements.Load(); n != 2 {
+				t.Fatalf("the first refresh took %d statements, want 2", n)
 			}
 			got, _ = svc.Top(ctx, s.top, 2)
 			leaf, _ := svc.Top(ctx, s.b, 2)
 			if !equal(names(got), []string{"小米 14", "iPhone 15"}) || !equal(names(leaf), []string{"索尼耳机", "倍思耳机"}) {
 				t.Fatalf("cached top 2 %v, leaf %v", names(got), names(leaf))
 			}
-			if n := s.statements.Load(); n != 2 {
-				t.Fatalf("a hit cost SQL: %d statements after two more calls (one of them a new category), want 2", n)
+			if n := s.statements.Load(); n != 3 {
+				t.Fatalf("a hit cost SQL: %d statements after two more calls (one of them a new category), want 3", n)
+			}
+			// After a sales move a refresh is one statement again: the
+			// known ids stay.
+			svc.Invalidate(ctx)
+			if _, err := svc.Top(ctx, s.top, 2); err != nil {
+				t.Fatal(err)
+			}
+			if n := s.statements.Load(); n != 4 {
+				t.Fatalf("a refresh after Invalidate took %d statements, want 1", n-3)
+			}
+			// Unknown ids: NOT_FOUND with no SQL and nothing kept for them.
+			for id := 100_000; id < 100_050; id++ {
+				if _, err := svc.Top(ctx, id, 2); apperr.CodeOf(err) != apperr.CodeNotFound {
+					t.Fatalf("unknown category %d: %v", id, err)
+				}
+			}
+			if n := s.statements.Load(); n != 4 {
+				t.Fatalf("50 unknown ids cost %d statements", n-4)
+			}
+			if n := rdb.HLen(ctx, key).Val(); n > 4 {
+				t.Fatalf("the hash holds %d fields after 50 unknown ids", n)
 			}
 		})
 	}
@@ -135,7 +158,7 @@ func TestBestSellersOfASubtreeComeFromOneStatementThenFromRedis(t *testing.T) {
 func TestConcurrentMissesShareOneStatement(t *testing.T) {
 	t.Parallel()
 	s := newShop(t, testenv.MySQL(t).DB)
-	svc, _ := service(t, s, hotskus.Config{})
+	svc, _, _ := service(t, s, hotskus.Config{})
 	var wg sync.WaitGroup
 	for range 50 {
 		wg.Go(func() {
@@ -155,7 +178,7 @@ func TestConcurrentMissesShareOneStatement(t *testing.T) {
 func TestAListExpiresAndIsDroppedWhenSalesMoveOrAPartnerChangesASKU(t *testing.T) {
 	t.Parallel()
 	s := newShop(t, testenv.MySQL(t).DB)
-	svc, _ := service(t, s, hotskus.Config{TTL: time.Minute, MovedEnough: 100})
+	svc, _, _ := service(t, s, hotskus.Config{TTL: time.Minute, MovedEnough: 100})
 	clock := time.Now()
 	svc.Now = func() time.Time { return clock }
 	ctx := t.Context()
@@ -203,7 +226,7 @@ func TestAListExpiresAndIsDroppedWhenSalesMoveOrAPartnerChangesASKU(t *testing.T
 func TestFirstIsTwoToTen(t *testing.T) {
 	t.Parallel()
 	s := newShop(t, testenv.MySQL(t).DB)
-	svc, _ := service(t, s, hotskus.Config{})
+	svc, _, _ := service(t, s, hotskus.Config{})
 	for _, n := range []int{-1, 0, 1, 11, 1 << 30} {
 		if _, err := svc.Top(t.Context(), s.a, n); apperr.CodeOf(err) != apperr.CodeBadUserInput {
 			t.Errorf("first %d: %v", n, err)
