@@ -3338,8 +3338,10 @@ extend type Query {
   """
   Search launched SKUs: Chinese, English and mixed text ("手机", "iPhone 15
   黑色") over names, captions, goods, categories and specification values,
-  within categoryId's subtree and a price range. Empty query: every SKU
-  of the category, in the order asked. A query over 100 characters or
+  within categoryId's subtree and a price range. Pinyin finds what the
+  characters would ("shouji", "pingguo"); a query that matches nothing is
+  tried once with its latin words spelt loosely (approximate). Empty
+  query: every SKU of the category, in the order asked. A query over 100 characters or
   with control characters, a negative or reversed price range, or first
   over 100 is BAD_USER_INPUT. Sold-out SKUs are found (stock 0).
   """
