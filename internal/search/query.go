@@ -11,15 +11,16 @@ import (
 
 // A query token is looked for in all the text (fAll), and in the name,
 // the category and the caption on their own: a match in the name adds
-// the most, being what a shopper reads in the list, and so does one in
-// the category's name, since a shopper often types the kind of thing
-// ("水果" is the fruit category, not 水果玉米, the sweet corn); the
-// caption is marketing copy and adds little. Name and caption also give
+// much, being what a shopper reads in the list, and one in the category's
+// name a little more, since a shopper often types the kind of thing
+// ("水果" is the fruit category, not 水果玉米, the sweet corn, whose name
+// holds the word: at 3 the corn ranked second); the caption is marketing
+// copy and adds little. Name and caption also give
 // the highlight its locations.
 const (
 	boostAll      = 1
 	boostName     = 3
-	boostCategory = 3
+	boostCategory = 4
 	boostCaption  = 0.5
 	boostPinyin   = 1 // as a match anywhere: "shouji" is 手机 typed the other way
 )
