@@ -248,6 +248,14 @@ func openMySQL(ctx context.Context, cfg Config) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
+	name, err := isolationVariable(ctx, mc)
+	if err != nil {
+		return nil, err
+	}
+	// Every connection is READ COMMITTED from its first statement, so a
+	// transaction needs no SET TRANSACTION of its own: one round trip less
+	// per transaction (a tenth of an order's statements).
+	mc.Params[name] = "'READ-COMMITTED'"
 	connector, err := mysql.NewConnector(mc)
 	if err != nil {
 		return nil, fmt.Errorf("database: %w", err)
@@ -268,6 +276,34 @@ func openMySQL(ctx context.Context, cfg Config) (*DB, error) {
 		Retry:        NewRetryPolicy(),
 		migrationCfg: migration,
 	}, nil
+}
+
+// isolationVariable names the server's session variable for the
+// isolation level: transaction_isolation on MySQL 8 and MariaDB 11.1+,
+// tx_isolation on MariaDB before 11.1 (which has no other), asked of the
+// server over one connection of mc.
+func isolationVariable(ctx context.Context, mc *mysql.Config) (string, error) {
+	connector, err := mysql.NewConnector(mc)
+	if err != nil {
+		return "", fmt.Errorf("database: %w", err)
+	}
+	probe := sql.OpenDB(connector)
+	defer probe.Close()
+	probe.SetMaxOpenConns(1)
+	var level string
+	for _, name := range []string{"transaction_isolation", "tx_isolation"} {
+		err = probe.QueryRowContext(ctx, "SELECT @@SESSION."+name).Scan(&level)
+		var me *mysql.MySQLError
+		switch {
+		case err == nil:
+			return name, nil
+		case errors.As(err, &me) && me.Number == 1193: // unknown system variable
+			continue
+		default:
+			return "", fmt.Errorf("database: connecting to MySQL at %s (database %q): %w", mc.Addr, mc.DBName, err)
+		}
+	}
+	return "", fmt.Errorf("database: MySQL at %s has neither transaction_isolation nor tx_isolation", mc.Addr)
 }
 
 func openSQLite(ctx context.Context, path string, maxOpen int) (*DB, error) {

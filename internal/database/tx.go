@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 
-	"entgo.io/ent/dialect"
 
 	"github.com/storefront/storefront/ent"
 )
@@ -31,10 +30,10 @@ import (
 // Work that must happen only after COMMIT (a cache to warm, a log line)
 // goes to AfterCommit, which runs it once, for the attempt that committed.
 //
-// On MySQL the transaction runs at READ COMMITTED (set per transaction:
-// the DSN's transaction_isolation fails on MariaDB); SQLite rejects
-// isolation levels, so it gets the default (its transactions are
-// serializable, BEGIN IMMEDIATE through the DSN).
+// On MySQL the transaction runs at READ COMMITTED: every connection is
+// opened at that level (openMySQL), so no transaction spends a round trip
+// setting it. SQLite rejects isolation levels; its transactions are
+// serializable (BEGIN IMMEDIATE through the DSN).
 func (db *DB) InTx(ctx context.Context, fn func(ctx context.Context, tx *ent.Tx) error) error {
 	return Retry(ctx, db.Retry, func(ctx context.Context) error {
 		return db.attempt(ctx, fn)
@@ -60,11 +59,7 @@ func AfterCommit(tx *ent.Tx, f func()) {
 
 // attempt is one transaction of InTx.
 func (db *DB) attempt(ctx context.Context, fn func(ctx context.Context, tx *ent.Tx) error) (err error) {
-	var opts *sql.TxOptions
-	if db.Dialect == dialect.MySQL {
-		opts = &sql.TxOptions{Isolation: sql.LevelReadCommitted}
-	}
-	tx, err := db.Client.BeginTx(ctx, opts)
+	tx, err := db.Client.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("database: begin transaction: %w", err)
 	}

@@ -111,6 +111,64 @@ func TestInTxReadCommitted(t *testing.T) {
 	}
 }
 
+// Every MySQL connection opens at READ COMMITTED, and a transaction sets
+// nothing of its own: the SET statements its connection has run do not
+// grow from one transaction to the next (a SET TRANSACTION per
+// transaction was a round trip of every order).
+func TestConnectionsAreReadCommittedAndTransactionsSetNothing(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	env := testenv.MySQL(t)
+	db, err := database.Open(ctx, database.Config{MySQLDSN: env.DSN, MaxOpenConns: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	sets := func(ctx context.Context, tx *ent.Tx) int {
+		rows, err := tx.QueryContext(ctx, "SHOW SESSION STATUS LIKE 'Com_set_option'")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var name string
+		var n int
+		if !rows.Next() {
+			t.Fatal("no Com_set_option")
+		}
+		if err := rows.Scan(&name, &n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	var counts []int
+	for range 3 {
+		err := db.InTx(ctx, func(ctx context.Context, tx *ent.Tx) error {
+			var level string
+			rows, err := tx.QueryContext(ctx, "SELECT @@SESSION.tx_isolation")
+			if err != nil {
+				return err
+			}
+			for rows.Next() {
+				if err := rows.Scan(&level); err != nil {
+					return err
+				}
+			}
+			rows.Close()
+			if level != "READ-COMMITTED" {
+				t.Errorf("the transaction's isolation is %q", level)
+			}
+			counts = append(counts, sets(ctx, tx))
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if counts[0] != counts[1] || counts[1] != counts[2] {
+		t.Fatalf("SET statements on the one connection by transaction: %v; want no growth", counts)
+	}
+}
+
 // TestInTxRetriesADeadlockAndRunsOnlyTheCommittedAttemptsHooks: the
 // first attempt writes a row, registers its after-commit work and fails
 // the way a deadlock does; the second does the same and commits. One row
