@@ -43,7 +43,7 @@ func (r *Resolver) authenticate(ctx context.Context) context.Context {
 	}
 	p, err := r.Auth.Authenticate(ctx, token)
 	if err == nil && oc.Operation != nil && oc.Operation.Operation == ast.Mutation {
-		err = r.Auth.CheckSession(ctx, p)
+		p, err = r.Auth.CheckSession(ctx, p)
 	}
 	if err != nil {
 		return auth.WithError(ctx, err)

@@ -18,6 +18,9 @@ import (
 func (r *mutationResolver) PlaceOrder(ctx context.Context, input order.PlaceInput) (*ent.OrderInfo, error) {
 	p := shopperOf(ctx)
 	input.UserID = p.UserID
+	if p.Checked {
+		input.CartOwed = &p.CartOwed
+	}
 	return r.OrderBook.Place(ctx, input)
 }
 

@@ -46,6 +46,12 @@ type Principal struct {
 	UserID int
 	// Session is the login's token family.
 	Session string
+	// Checked: this request asked the database about the login
+	// (CheckSession, every mutation), and CartOwed is the shopper's
+	// users.cart_owed as that statement read it. The check reads the
+	// shopper's row anyway; checkout needs the marker before it reads the
+	// cart, and taking it from here saves placeOrder a statement.
+	Checked, CartOwed bool
 }
 
 // Config holds the service's settings.
@@ -604,8 +610,13 @@ var errSessionEnded = apperr.New(apperr.CodeUnauthenticated, "this session has e
 // from the session cache: the shopper is still active and the login is
 // neither revoked nor deleted. What changes data pays that statement
 // rather than trust an answer up to the cache's lifetime old.
-func (s *Service) CheckSession(ctx context.Context, p Principal) error {
-	return s.sessions.ask(ctx, p)
+func (s *Service) CheckSession(ctx context.Context, p Principal) (Principal, error) {
+	owed, err := s.sessions.ask(ctx, p)
+	if err != nil {
+		return Principal{}, err
+	}
+	p.Checked, p.CartOwed = true, owed
+	return p, nil
 }
 
 // Me returns the signed-in shopper.

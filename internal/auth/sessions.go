@@ -118,7 +118,8 @@ func (l *liveSessions) check(ctx context.Context, p Principal) error {
 			return nil
 		}
 	}
-	return l.ask(ctx, p)
+	_, err = l.ask(ctx, p)
+	return err
 }
 
 // forgetLocked forgets every kept answer; l.mu is held.
@@ -163,24 +164,27 @@ func (l *liveSessions) redisChanged(ctx context.Context, seen string) {
 }
 
 // ask asks the table whether p's login lives (the shopper is active and
-// the login neither revoked nor deleted), in one statement, and keeps the
-// answer.
-func (l *liveSessions) ask(ctx context.Context, p Principal) error {
+// the login neither revoked nor deleted), in one statement that also
+// reads the shopper's cart_owed marker (see Principal.CartOwed), and
+// keeps the answer.
+func (l *liveSessions) ask(ctx context.Context, p Principal) (cartOwed bool, err error) {
 	l.mu.Lock()
 	gen := l.gen
 	l.mu.Unlock()
-	live, err := l.client.Session.Query().
-		Where(session.Family(p.Session), session.UserID(p.UserID), session.RevokedAtIsNil(),
-			session.HasUserWith(user.Active(true))).
-		Exist(ctx)
-	if err != nil {
-		return fmt.Errorf("auth: checking the session: %w", err)
+	u, err := l.client.User.Query().
+		Where(user.ID(p.UserID), user.Active(true),
+			user.HasSessionsWith(session.Family(p.Session), session.RevokedAtIsNil())).
+		Select(user.FieldCartOwed).
+		Only(ctx)
+	if err != nil && !ent.IsNotFound(err) {
+		return false, fmt.Errorf("auth: checking the session: %w", err)
 	}
+	live := err == nil
 	l.remember(gen, p.Session, sessionAnswer{userID: p.UserID, live: live})
 	if !live {
-		return errSessionEnded
+		return false, errSessionEnded
 	}
-	return nil
+	return u.CartOwed, nil
 }
 
 // remember keeps an answer read when answers had been forgotten gen times,

@@ -141,12 +141,19 @@ func (s *Service) owed(ctx context.Context, limit int, where ...predicate.OrderI
 
 // settleCart finishes what a marked shopper's orders still owe their cart,
 // before a checkout reads it: what they bought must not be bought again.
-func (s *Service) settleCart(ctx context.Context, userID int) error {
-	lctx, cancel := lookup(ctx)
-	marked, err := s.db.Client.User.Query().Where(user.ID(userID), user.CartOwed(true)).Exist(lctx)
-	cancel()
-	if err != nil {
-		return fmt.Errorf("order: reading whether the cart is owed lines: %w", err)
+// owed is the marker as this request already read it (nil: read it now).
+func (s *Service) settleCart(ctx context.Context, userID int, owed *bool) error {
+	marked := false
+	if owed != nil {
+		marked = *owed
+	} else {
+		lctx, cancel := lookup(ctx)
+		var err error
+		marked, err = s.db.Client.User.Query().Where(user.ID(userID), user.CartOwed(true)).Exist(lctx)
+		cancel()
+		if err != nil {
+			return fmt.Errorf("order: reading whether the cart is owed lines: %w", err)
+		}
 	}
 	if !marked {
 		return nil

@@ -116,6 +116,9 @@ type PlaceInput struct {
 	AddressID      int
 	PayMethod      orderinfo.PayMethod
 	IdempotencyKey string
+	// CartOwed is the shopper's users.cart_owed as this request already
+	// read it (with its login check); nil: Place reads it.
+	CartOwed *bool
 }
 
 // keyRule keeps idempotency keys to what clients generate (UUIDs, ULIDs,
@@ -171,8 +174,8 @@ func (s *Service) Place(ctx context.Context, in PlaceInput) (*ent.OrderInfo, err
 // Place and Preview both start from them: lines that an earlier order
 // bought but could not take out of the cart (Redis did not answer) leave
 // it first, and nothing selected is CART_EMPTY.
-func (s *Service) checkoutLines(ctx context.Context, userID int) ([]cart.Line, error) {
-	if err := s.settleCart(ctx, userID); err != nil {
+func (s *Service) checkoutLines(ctx context.Context, userID int, owed *bool) ([]cart.Line, error) {
+	if err := s.settleCart(ctx, userID, owed); err != nil {
 		return nil, err
 	}
 	lines, err := s.carts.Selected(ctx, cart.User(userID))
@@ -191,7 +194,7 @@ func (s *Service) checkoutLines(ctx context.Context, userID int) ([]cart.Line, e
 func bySKU(a, b cart.Line) int { return a.SKUID - b.SKUID }
 
 func (s *Service) place(ctx context.Context, in PlaceInput) (*ent.OrderInfo, error) {
-	lines, err := s.checkoutLines(ctx, in.UserID)
+	lines, err := s.checkoutLines(ctx, in.UserID, in.CartOwed)
 	if err != nil {
 		return nil, err
 	}

@@ -37,7 +37,7 @@ func (s *Service) Preview(ctx context.Context, userID int) (*Preview, error) {
 }
 
 func (s *Service) preview(ctx context.Context, userID int) (*Preview, error) {
-	lines, err := s.checkoutLines(ctx, userID)
+	lines, err := s.checkoutLines(ctx, userID, nil)
 	if err != nil {
 		return nil, err
 	}
