@@ -30,6 +30,7 @@ func printTables(w io.Writer, results []*cellResult) {
 		}
 	}
 	printCeiling(w, results)
+	printCheckout(w, results)
 	for _, r := range results {
 		if r.cpu.disturbed() {
 			fmt.Fprintf(w, "\n* other programs used over %.2f cores during the cells so marked: their numbers are low; rerun on a quiet machine\n", otherLoad)

@@ -64,6 +64,10 @@ func scenarios() []*scenario {
 			key: "raw-spread", name: "raw SQL spread", group: "orders", concs: orderConcs,
 			before: openRaw, iter: rawIter(spreadSKU), retries: rawRetries,
 		},
+		{
+			key: "checkout", name: "checkout", group: "checkout", concs: []int{1, 8, 32},
+			before: clearCarts, iter: checkoutIter, retries: apiRetries,
+		},
 	}, discoveryScenarios()...)
 }
 

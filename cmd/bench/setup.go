@@ -25,6 +25,7 @@ import (
 	"github.com/storefront/storefront/internal/database"
 	"github.com/storefront/storefront/internal/gid"
 	"github.com/storefront/storefront/internal/money"
+	"github.com/storefront/storefront/internal/payment"
 	"github.com/storefront/storefront/internal/pricing"
 	"github.com/storefront/storefront/internal/seed"
 )
@@ -255,6 +256,22 @@ func (e *env) startServer(ctx context.Context, db *database.DB) error {
 		_ = db.Close()
 		return err
 	}
+	// Listen first: the sandbox's notify and return URLs, and the pay URL
+	// payOrder hands out, are built on the public URL, which must name
+	// this server's port.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		_ = db.Close()
+		return err
+	}
+	e.onClose("closing the listener", false, func(context.Context) error {
+		if err := ln.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+			return err
+		}
+		return nil
+	})
+	cfg.PublicURL = "http://" + ln.Addr().String()
+	cfg.FrontendURL = cfg.PublicURL + payment.ResultPath
 	cfg.MySQLDSN = e.dsn
 	cfg.RedisAddr = e.opts.redisAddr
 	cfg.RedisPrefix = e.prefix
@@ -313,10 +330,6 @@ func (e *env) startServer(ctx context.Context, db *database.DB) error {
 	e.onClose("closing the app", false, func(context.Context) error { return a.Close() })
 	e.app = a
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
-	}
 	srv := &http.Server{Handler: a.Handler, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
 	e.onClose("stopping the HTTP server", false, func(ctx context.Context) error {
