@@ -215,10 +215,13 @@ func (s *Sandbox) tradePage(st TradeState) pageData {
 	if !st.Paid.IsZero() {
 		d.Paid = s.fmtTime(st.Paid)
 	}
-	if ru, err := s.returnURL(st); err == nil && ru != "" && !st.Paid.IsZero() {
-		d.BackURL = ru
-	} else if st.ReturnURL != "" {
-		d.BackURL = st.ReturnURL
+	// The signed return URL only once paid: signing is an RSA signature
+	// (about 1 ms), and an unpaid page links back unsigned.
+	d.BackURL = st.ReturnURL
+	if !st.Paid.IsZero() {
+		if ru, err := s.returnURL(st); err == nil && ru != "" {
+			d.BackURL = ru
+		}
 	}
 	return d
 }
