@@ -23,6 +23,8 @@ package order
 import (
 	"context"
 	"errors"
+	"maps"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -39,6 +41,14 @@ const (
 	// maxBatch bounds one transaction's orders: its statements stay far
 	// below max_allowed_packet and its lock time stays short.
 	maxBatch = 256
+	// lanes is how many queues the SKUs share (by id modulo lanes). A lane
+	// places one batch at a time, so lanes bound the transactions one
+	// instance runs at once for one-SKU orders; orders of different SKUs
+	// in one lane share a transaction (one COMMIT, one insert of order rows
+	// and one of lines for all), which is what ordinary, spread-out orders
+	// gain from combining. Orders of one SKU in a batch still take their
+	// units in one guarded update.
+	lanes = 16
 	// batchTimeout bounds a batch whose leader has no deadline; see
 	// batchContext.
 	batchTimeout = 30 * time.Second
@@ -65,10 +75,10 @@ type outcome struct {
 	ownTx bool // place the order in its own transaction
 }
 
-// combiner holds the queues of the SKUs that have callers waiting.
+// combiner holds the queues of the lanes that have callers waiting.
 type combiner struct {
 	mu     sync.Mutex
-	queues map[int]*queue
+	queues map[int]*queue // by lane
 
 	batches atomic.Int64
 	batched atomic.Int64
@@ -80,14 +90,18 @@ type queue struct {
 	leading bool // a batch of this SKU is running
 }
 
+// laneOf is the queue a SKU's one-SKU orders wait in.
+func laneOf(skuID int) int { return skuID % lanes }
+
 // join queues t and reports whether its caller must lead now.
 func (c *combiner) join(t *ticket) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	q := c.queues[t.line.SKUID]
+	lane := laneOf(t.line.SKUID)
+	q := c.queues[lane]
 	if q == nil {
 		q = &queue{}
-		c.queues[t.line.SKUID] = q
+		c.queues[lane] = q
 	}
 	q.waiting = append(q.waiting, t)
 	if q.leading {
@@ -97,11 +111,11 @@ func (c *combiner) join(t *ticket) bool {
 	return true
 }
 
-// take removes the next batch from the SKU's queue.
-func (c *combiner) take(skuID int) []*ticket {
+// take removes the next batch from the lane's queue.
+func (c *combiner) take(lane int) []*ticket {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	q := c.queues[skuID]
+	q := c.queues[lane]
 	n := min(len(q.waiting), maxBatch)
 	// The full slice expression caps the batch at n: without it, an append
 	// to the batch (none today) would write into the queue's backing array
@@ -111,13 +125,13 @@ func (c *combiner) take(skuID int) []*ticket {
 	return batch
 }
 
-// handoff passes the lead to the first waiting caller, or retires the
-// queue when nobody waits.
-func (c *combiner) handoff(skuID int) {
+// handoff passes the lead to the first waiting caller of the lane, or
+// retires the queue when nobody waits.
+func (c *combiner) handoff(lane int) {
 	c.mu.Lock()
-	q := c.queues[skuID]
+	q := c.queues[lane]
 	if len(q.waiting) == 0 {
-		delete(c.queues, skuID)
+		delete(c.queues, lane)
 		c.mu.Unlock()
 		return
 	}
@@ -145,7 +159,7 @@ func (s *Service) placeBatched(ctx context.Context, in PlaceInput, line cart.Lin
 	lead := s.batches.join(t)
 	for {
 		if lead {
-			s.lead(ctx, line.SKUID)
+			s.lead(ctx, laneOf(line.SKUID))
 		}
 		// No select on ctx: a waiting caller may be handed the lead, and
 		// its order may already be committing in someone else's batch.
@@ -162,11 +176,11 @@ func (s *Service) placeBatched(ctx context.Context, in PlaceInput, line cart.Lin
 	}
 }
 
-// lead runs the next batch of the SKU and passes the lead on, also when the
-// batch panics: a queue left leading would stall its SKU for good.
-func (s *Service) lead(ctx context.Context, skuID int) {
-	defer s.batches.handoff(skuID)
-	batch := s.batches.take(skuID)
+// lead runs the next batch of the lane and passes the lead on, also when
+// the batch panics: a queue left leading would stall its SKUs for good.
+func (s *Service) lead(ctx context.Context, lane int) {
+	defer s.batches.handoff(lane)
+	batch := s.batches.take(lane)
 	outs := make([]outcome, len(batch))
 	for i := range outs {
 		outs[i].err = errors.New("order: the batch failed")
@@ -197,20 +211,33 @@ func batchContext(ctx context.Context) (context.Context, context.CancelFunc) {
 // decide places the batch's orders that fit in one transaction, and
 // tells every other caller why not.
 func (s *Service) decide(ctx context.Context, batch []*ticket, outs []outcome) {
-	skuID := batch[0].line.SKUID
 	all := func(o outcome) {
 		for i := range outs {
 			outs[i] = o
 		}
 	}
-	skus, err := s.onSale(ctx, []int{skuID})
+	ids := make([]int, 0, len(batch))
+	for _, t := range batch {
+		ids = append(ids, t.line.SKUID)
+	}
+	skus, err := s.skusByID(ctx, ids)
 	if err != nil {
 		all(outcome{err: err})
 		return
 	}
-	refs := make([]address.Ref, len(batch))
+	// A SKU gone or off sale refuses its own orders only.
+	open := make([]bool, len(batch))
+	refs := make([]address.Ref, 0, len(batch))
 	for i, t := range batch {
-		refs[i] = address.Ref{UserID: t.in.UserID, ID: t.in.AddressID}
+		if k := skus[t.line.SKUID]; k == nil || !k.Launched {
+			outs[i] = outcome{err: apperr.SKUUnavailable{SKUID: t.line.SKUID}}
+			continue
+		}
+		open[i] = true
+		refs = append(refs, address.Ref{UserID: t.in.UserID, ID: t.in.AddressID})
+	}
+	if len(refs) == 0 {
+		return
 	}
 	actx, cancel := lookup(ctx)
 	addrs, err := s.addresses.GetMany(actx, refs)
@@ -226,8 +253,11 @@ func (s *Service) decide(ctx context.Context, batch []*ticket, outs []outcome) {
 	seen := make(map[userKey]bool, len(batch))
 	var candidates []int
 	for i, t := range batch {
+		if !open[i] {
+			continue
+		}
 		uk := userKey{t.in.UserID, t.in.IdempotencyKey}
-		t.addr = addrs[refs[i]]
+		t.addr = addrs[address.Ref{UserID: t.in.UserID, ID: t.in.AddressID}]
 		switch {
 		case t.addr == nil:
 			outs[i] = outcome{err: address.NotFound()}
@@ -268,7 +298,6 @@ func (s *Service) decide(ctx context.Context, batch []*ticket, outs []outcome) {
 // refused says why the others did not. The guarded update stays the judge
 // of stock: the leader's read only shares the units out.
 func (s *Service) insertBatch(ctx context.Context, skus map[int]*ent.SKU, batch []*ticket, candidates []int) (orders []*ent.OrderInfo, fit []int, refused map[int]error, err error) {
-	k := skus[batch[0].line.SKUID]
 	err = s.db.InTx(ctx, func(ctx context.Context, tx *ent.Tx) error {
 		orders, fit, refused = nil, nil, map[int]error{}
 		ds := make([]demand, len(candidates))
@@ -279,19 +308,22 @@ func (s *Service) insertBatch(ctx context.Context, skus map[int]*ent.SKU, batch 
 		if err != nil {
 			return err
 		}
-		left := k.Stock
+		left := make(map[int]int, len(skus))
+		for id, k := range skus {
+			left[id] = k.Stock
+		}
 		for j, i := range candidates {
-			count := batch[i].line.Count
+			line := batch[i].line
 			if err := s.check(a, ds[j], skus); err != nil {
 				refused[i] = err
 				continue
 			}
-			if count > left {
-				refused[i] = apperr.InsufficientStock{SKUID: k.ID, Left: left}
+			if line.Count > left[line.SKUID] {
+				refused[i] = apperr.InsufficientStock{SKUID: line.SKUID, Left: left[line.SKUID]}
 				continue
 			}
 			a.take(ds[j])
-			left -= count
+			left[line.SKUID] -= line.Count
 			fit = append(fit, i)
 		}
 		if len(fit) == 0 {
@@ -299,7 +331,7 @@ func (s *Service) insertBatch(ctx context.Context, skus map[int]*ent.SKU, batch 
 		}
 		now := s.now()
 		rows := make([]*ent.OrderInfoCreate, len(fit))
-		units := 0
+		units := map[int]int{} // by SKU
 		for j, i := range fit {
 			t := batch[i]
 			row, err := s.orderRow(tx, t.in, t.addr, []cart.Line{t.line}, skus, now)
@@ -307,7 +339,7 @@ func (s *Service) insertBatch(ctx context.Context, skus map[int]*ent.SKU, batch 
 				return err
 			}
 			rows[j] = row
-			units += t.line.Count
+			units[t.line.SKUID] += t.line.Count
 		}
 		placed, err := tx.OrderInfo.CreateBulk(rows...).Save(ctx)
 		if err != nil {
@@ -315,7 +347,8 @@ func (s *Service) insertBatch(ctx context.Context, skus map[int]*ent.SKU, batch 
 		}
 		lines := make([]*ent.OrderGoodsCreate, len(placed))
 		for j, o := range placed {
-			lines[j] = lineRow(tx, o.ID, k, batch[fit[j]].line.Count, now)
+			line := batch[fit[j]].line
+			lines[j] = lineRow(tx, o.ID, skus[line.SKUID], line.Count, now)
 		}
 		saved, err := tx.OrderGoods.CreateBulk(lines...).Save(ctx)
 		if err != nil {
@@ -327,12 +360,15 @@ func (s *Service) insertBatch(ctx context.Context, skus map[int]*ent.SKU, batch 
 		if err := s.faultBeforeStock(ctx, tx); err != nil {
 			return err
 		}
-		took, err := stock.Take(k.ID, units).Apply(ctx, tx.SKU)
-		if err != nil {
-			return err
-		}
-		if !took {
-			return errBatchShort
+		// In ascending id, as every transaction takes SKU locks.
+		for _, id := range slices.Sorted(maps.Keys(units)) {
+			took, err := stock.Take(id, units[id]).Apply(ctx, tx.SKU)
+			if err != nil {
+				return err
+			}
+			if !took {
+				return errBatchShort
+			}
 		}
 		orders = placed
 		return nil

@@ -391,3 +391,79 @@ func TestAPanickingBatchPassesTheLeadOnAndLeavesNothing(t *testing.T) {
 		t.Fatalf("an order after the panic: %v", err)
 	}
 }
+
+// Orders of different SKUs that share a lane are placed together: one
+// transaction, each buyer its own order of its own SKU, each SKU's units
+// taken by its own guarded update; a SKU off sale refuses only its own
+// orders.
+func TestOrdersOfDifferentSKUsInOneLaneShareATransaction(t *testing.T) {
+	t.Parallel()
+	var svc *order.Service
+	var lead int
+	inTx := make(chan struct{})
+	s := gqltest.Start(t, gqltest.Options{App: app.Options{Orders: []order.Option{
+		steps(func(ctx context.Context) error {
+			close(inTx)
+			return queued(t, &svc, lead, 5)(ctx)
+		}),
+	}}})
+	svc = s.App.Orders
+	ctx := t.Context()
+	ids, err := s.App.DB.Client.SKU.Query().Where(sku.Launched(true)).Order(ent.Asc(sku.FieldID)).IDs(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lane []int
+	for _, id := range ids {
+		if len(lane) == 0 || order.SameLane(lane[0], id) {
+			lane = append(lane, id)
+		}
+		if len(lane) == 3 {
+			break
+		}
+	}
+	if len(lane) < 3 {
+		t.Fatalf("the demo catalog has no three SKUs in one lane: %v", lane)
+	}
+	a, b, off := lane[0], lane[1], lane[2]
+	lead = a
+	for _, id := range []int{a, b} {
+		setStock(t, s, id, 10)
+	}
+	first := buyer(t, s, a, 1)
+	ins := []order.PlaceInput{buyer(t, s, a, 1), buyer(t, s, a, 2), buyer(t, s, b, 1), buyer(t, s, b, 1), buyer(t, s, off, 1)}
+	want := []int{a, a, a, b, b, off} // by buyer, the first one's included
+	s.App.DB.Client.SKU.UpdateOneID(off).SetLaunched(false).ExecX(ctx)
+
+	// The first order leads alone and is held in its transaction until
+	// the other five wait behind it: the next batch is all of them.
+	done := make(chan result, 1)
+	go func() {
+		o, err := svc.Place(context.Background(), first)
+		done <- result{o, err}
+	}()
+	<-inTx
+	rest := placeAll(svc, ins)
+	all := append([]result{<-done}, rest...)
+	for i, r := range all {
+		if want[i] == off {
+			var gone apperr.SKUUnavailable
+			if !errors.As(r.err, &gone) || gone.SKU() != off {
+				t.Errorf("order %d of the SKU off sale: %v; want SKU_UNAVAILABLE", i, r.err)
+			}
+			continue
+		}
+		if r.err != nil || len(r.order.Edges.Lines) != 1 || r.order.Edges.Lines[0].SkuID != want[i] || r.order.UserID != append([]order.PlaceInput{first}, ins...)[i].UserID {
+			t.Errorf("order %d of SKU %d: %+v, %v", i, want[i], r.order, r.err)
+		}
+	}
+	for id, sold := range map[int]int{a: 4, b: 2} {
+		k := s.App.DB.Client.SKU.GetX(ctx, id)
+		if k.Stock != 10-sold || k.Sales != sold {
+			t.Errorf("SKU %d: stock %d, sales %d; want %d, %d", id, k.Stock, k.Sales, 10-sold, sold)
+		}
+	}
+	if st := svc.BatchStats(); st.Batches != 2 || st.Batched != 5 || st.OwnTx != 0 {
+		t.Fatalf("batch stats %+v; want the first order alone, then the other four in one transaction", st)
+	}
+}

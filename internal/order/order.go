@@ -308,20 +308,30 @@ func (s *Service) priced(ctx context.Context, lines []cart.Line) (map[int]*ent.S
 // onSale reads the SKUs by id; one that is gone or not launched is
 // SKU_UNAVAILABLE.
 func (s *Service) onSale(ctx context.Context, ids []int) (map[int]*ent.SKU, error) {
+	byID, err := s.skusByID(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range ids {
+		if k, ok := byID[id]; !ok || !k.Launched {
+			return nil, apperr.SKUUnavailable{SKUID: id}
+		}
+	}
+	return byID, nil
+}
+
+// skusByID reads the SKUs by id in one statement; ids gone are missing
+// from the map.
+func (s *Service) skusByID(ctx context.Context, ids []int) (map[int]*ent.SKU, error) {
 	ctx, cancel := lookup(ctx)
 	defer cancel()
-	rows, err := s.db.Client.SKU.Query().Where(sku.IDIn(ids...)).All(ctx)
+	rows, err := s.db.Client.SKU.Query().Where(sku.IDIn(slices.Compact(slices.Sorted(slices.Values(ids)))...)).All(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("order: reading skus: %w", err)
 	}
 	byID := make(map[int]*ent.SKU, len(rows))
 	for _, k := range rows {
 		byID[k.ID] = k
-	}
-	for _, id := range ids {
-		if k, ok := byID[id]; !ok || !k.Launched {
-			return nil, apperr.SKUUnavailable{SKUID: id}
-		}
 	}
 	return byID, nil
 }
