@@ -58,22 +58,22 @@ type SKUFilter struct {
 // GraphQL) ent's Paginate loads what is selected, as it always has.
 func (s *Service) SKUs(ctx context.Context, page paging.Args, filter SKUFilter, order *ent.SKUOrder) (*ent.SKUConnection, error) {
 	preds := []predicate.SKU{sku.Launched(true)}
+	var cats map[int]*ent.Category
 	if filter.CategoryID != nil {
-		preds = append(preds, inSubtree(*filter.CategoryID))
+		ids, byID, err := s.subtree(ctx, *filter.CategoryID)
+		if err != nil {
+			return nil, err
+		}
+		preds, cats = append(preds, sku.CategoryIDIn(ids...)), byID
 	}
 	sel := selectionOf(ctx)
 	if sel.node != nil && sel.flatGoods {
-		return s.fastPage(ctx, sel, page, preds, filter.CategoryID, order)
+		return s.fastPage(ctx, sel, page, preds, cats, order)
 	}
 	conn, err := s.client.SKU.Query().Where(preds...).
 		Paginate(ctx, page.After, page.First, page.Before, page.Last, ent.WithSKUOrder(order))
 	if err != nil {
 		return nil, fmt.Errorf("catalog: skus page: %w", err)
-	}
-	if len(conn.Edges) == 0 {
-		if err := s.checkCategory(ctx, filter.CategoryID); err != nil {
-			return nil, err
-		}
 	}
 	goods := make([]int, 0, len(conn.Edges))
 	for _, e := range conn.Edges {
@@ -81,6 +81,40 @@ func (s *Service) SKUs(ctx context.Context, page paging.Args, filter SKUFilter, 
 	}
 	s.loaders(ctx).expectGoods(goods)
 	return conn, nil
+}
+
+// subtree returns the id of a category and of all its descendants, and
+// those categories by id (the page's SKUs are all in them, so their
+// category costs no statement); an unknown category is NOT_FOUND rather
+// than an empty page, so a client with a stale id learns it. The tree is
+// small (hundreds of rows), so it is read whole in one query instead of one
+// query per level, and the page's filter is a plain list of ids that the
+// category indexes serve.
+func (s *Service) subtree(ctx context.Context, root int) ([]int, map[int]*ent.Category, error) {
+	all, err := s.client.Category.Query().All(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("catalog: category tree: %w", err)
+	}
+	children := make(map[int][]int, len(all))
+	byID := make(map[int]*ent.Category, len(all))
+	for _, c := range all {
+		byID[c.ID] = c
+		if c.ParentID != nil {
+			children[*c.ParentID] = append(children[*c.ParentID], c.ID)
+		}
+	}
+	if byID[root] == nil {
+		return nil, nil, apperr.NotFound("category")
+	}
+	ids := []int{root}
+	for i := 0; i < len(ids); i++ {
+		ids = append(ids, children[ids[i]]...)
+	}
+	inTree := make(map[int]*ent.Category, len(ids))
+	for _, id := range ids {
+		inTree[id] = byID[id]
+	}
+	return ids, inTree, nil
 }
 
 // SKU returns a launched SKU. An unlaunched one is NOT_FOUND: shoppers

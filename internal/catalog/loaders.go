@@ -286,6 +286,7 @@ const (
 // per link). ent builds the products and SKUs, so they are whole entities
 // that can load further edges; the joined columns are read by name.
 func (s *Service) loadVariants(ctx context.Context, goodsIDs []int) (map[int]*variants, error) {
+	goodsIDs = slices.Compact(slices.Sorted(slices.Values(goodsIDs)))
 	gq := s.client.Goods.Query().Where(goods.IDIn(goodsIDs...))
 	gq.Modify(func(sel *sql.Selector) {
 		sp := sql.Table(goodsspecification.Table).As("catalog_spec")

@@ -10,10 +10,8 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/storefront/storefront/ent"
-	"github.com/storefront/storefront/ent/category"
 	"github.com/storefront/storefront/ent/predicate"
 	"github.com/storefront/storefront/ent/sku"
-	"github.com/storefront/storefront/internal/apperr"
 	"github.com/storefront/storefront/internal/paging"
 )
 
@@ -78,14 +76,19 @@ func selectionOf(ctx context.Context) selection {
 }
 
 // withNodeSelection returns ctx with the skus field's selection replaced by
-// edges { node { ... } } holding the fields of node except goods, plus
-// goodsID: ent's Paginate then reads exactly the columns and edges it would
-// have, but neither counts (the page query does, see pageCount) nor loads
-// the goods (loadVariants reads them with their specifications).
-func withNodeSelection(ctx context.Context, node []graphql.CollectedField) context.Context {
-	fields := ast.SelectionSet{&ast.Field{Alias: "goodsID", Name: "goodsID"}}
+// edges { node { ... } } holding the fields of node except goods (and
+// category when the caller has the categories), plus their ids: ent's
+// Paginate then reads the columns and edges it would have, but neither
+// counts (the page's rows carry the total, see withTotalCount) nor loads
+// what the caller has or reads better (loadVariants reads the goods with
+// their specifications).
+func withNodeSelection(ctx context.Context, node []graphql.CollectedField, haveCategories bool) context.Context {
+	fields := ast.SelectionSet{
+		&ast.Field{Alias: "goodsID", Name: "goodsID"},
+		&ast.Field{Alias: "categoryID", Name: "categoryID"},
+	}
 	for _, f := range node {
-		if f.Name == "goods" {
+		if f.Name == "goods" || (haveCategories && f.Name == "category") {
 			continue
 		}
 		fields = append(fields, &ast.Field{
@@ -104,25 +107,6 @@ func withNodeSelection(ctx context.Context, node []graphql.CollectedField) conte
 	return graphql.WithFieldContext(ctx, &fc)
 }
 
-// inSubtree keeps SKUs of root or of any descendant. The tree is walked in
-// the statement itself (a recursive CTE, which MariaDB and SQLite both
-// run), so filtering by category costs no statement of its own; UNION
-// rather than UNION ALL ends the walk even if bad data made a cycle.
-func inSubtree(root int) predicate.SKU {
-	return func(s *sql.Selector) {
-		s.Where(sql.P(func(b *sql.Builder) {
-			b.Ident(s.C(sku.FieldCategoryID)).WriteString(" IN (WITH RECURSIVE ").
-				Ident("catalog_subtree").WriteString(" AS (SELECT ").Ident(category.FieldID).
-				WriteString(" FROM ").Ident(category.Table).WriteString(" WHERE ").Ident(category.FieldID).
-				WriteString(" = ").Arg(root).
-				WriteString(" UNION SELECT c.").Ident(category.FieldID).WriteString(" FROM ").Ident(category.Table).
-				WriteString(" c JOIN ").Ident("catalog_subtree").WriteString(" t ON c.").Ident(category.FieldParentID).
-				WriteString(" = t.").Ident(category.FieldID).WriteString(") SELECT ").Ident(category.FieldID).
-				WriteString(" FROM ").Ident("catalog_subtree").WriteString(")")
-		}))
-	}
-}
-
 // withTotalCount makes every row of the page carry how many SKUs match preds
 // (without the cursors), so totalCount costs no statement when the page has
 // rows.
@@ -138,22 +122,25 @@ func withTotalCount(q *ent.SKUQuery, preds []predicate.SKU) {
 }
 
 // fastPage is SKUs for a request that selects the page's nodes: one
-// statement for the page and its total, ent's eager loading for the
-// category, and loadVariants' two for the goods, their specifications and
-// the option-to-SKU map.
-func (s *Service) fastPage(ctx context.Context, sel selection, page paging.Args, preds []predicate.SKU, root *int, order *ent.SKUOrder) (*ent.SKUConnection, error) {
+// statement for the page and its total, one for the categories (the
+// subtree's read when filtering by category, else ent's eager loading), and
+// loadVariants' two for the goods, their specifications and the
+// option-to-SKU map.
+func (s *Service) fastPage(ctx context.Context, sel selection, page paging.Args, preds []predicate.SKU, cats map[int]*ent.Category, order *ent.SKUOrder) (*ent.SKUConnection, error) {
 	q := s.client.SKU.Query().Where(preds...)
 	if sel.totalCount {
 		withTotalCount(q, preds)
 	}
-	conn, err := q.Paginate(withNodeSelection(ctx, sel.node), page.After, page.First, page.Before, page.Last, ent.WithSKUOrder(order))
+	conn, err := q.Paginate(withNodeSelection(ctx, sel.node, cats != nil), page.After, page.First, page.Before, page.Last, ent.WithSKUOrder(order))
 	if err != nil {
 		return nil, fmt.Errorf("catalog: skus page: %w", err)
 	}
-	if len(conn.Edges) == 0 {
-		if err := s.checkCategory(ctx, root); err != nil {
-			return nil, err
+	for _, e := range conn.Edges {
+		if c, ok := cats[e.Node.CategoryID]; ok {
+			e.Node.Edges.Category = c
 		}
+	}
+	if len(conn.Edges) == 0 {
 		if sel.totalCount {
 			// Past the last page the total has no row to ride on.
 			if conn.TotalCount, err = s.client.SKU.Query().Where(preds...).Count(ctx); err != nil {
@@ -186,23 +173,6 @@ func (s *Service) fastPage(ctx context.Context, sel selection, page paging.Args,
 		e.Node.Edges.Goods = vs[e.Node.GoodsID].goods
 	}
 	return conn, nil
-}
-
-// checkCategory makes an unknown category NOT_FOUND rather than an empty
-// page, so a client with a stale id learns it. Only an empty page asks:
-// a SKU on the page proves the category exists.
-func (s *Service) checkCategory(ctx context.Context, root *int) error {
-	if root == nil {
-		return nil
-	}
-	found, err := s.client.Category.Query().Where(category.ID(*root)).Exist(ctx)
-	if err != nil {
-		return fmt.Errorf("catalog: category %d: %w", *root, err)
-	}
-	if !found {
-		return apperr.NotFound("category")
-	}
-	return nil
 }
 
 // intValue reads a number scanned without a known type: drivers give int64,
