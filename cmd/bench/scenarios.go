@@ -64,6 +64,7 @@ func scenarios() []*scenario {
 			key: "raw-spread", name: "raw SQL spread", group: "orders", concs: orderConcs,
 			before: openRaw, iter: rawIter(spreadSKU), retries: rawRetries,
 		},
+		catalogScenario(),
 	}, discoveryScenarios()...)
 }
 
