@@ -481,6 +481,26 @@ func testCatalogPage(t *testing.T, s *gqltest.Server) {
 		}
 	}
 
+	// The products carry what is asked of them, under any alias, though
+	// read with their specifications.
+	var described struct {
+		Skus struct {
+			Edges []struct {
+				Node struct {
+					A struct{ Name string }
+					B struct{ Description string }
+				}
+			}
+		}
+	}
+	s.Query(t, `{ skus(first: 24) { edges { node { a: goods { name } b: goods { description } specifications { name } } } } }`, nil, &described)
+	for i, k := range want {
+		got := described.Skus.Edges[i].Node
+		if got.A.Name != k.Edges.Goods.Name || got.B.Description != k.Edges.Goods.Description {
+			t.Errorf("node %d: goods %q %q, want %q %q", i, got.A.Name, got.B.Description, k.Edges.Goods.Name, k.Edges.Goods.Description)
+		}
+	}
+
 	// Goods with edges of their own go through ent's eager loading: the
 	// same products.
 	var nested struct {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"entgo.io/ent/dialect/sql"
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/vikstrous/dataloadgen"
 
 	"github.com/storefront/storefront/ent"
@@ -49,7 +50,7 @@ func (s *Service) NewLoaders() *Loaders {
 	l.category = dataloadgen.NewMappedLoader(s.loadCategories, dataloadgen.WithWait(batchWait))
 	l.skus = dataloadgen.NewMappedLoader(s.loadLaunched, dataloadgen.WithWait(batchWait))
 	l.variants = dataloadgen.NewMappedLoader(func(ctx context.Context, goodsIDs []int) (map[int]*variants, error) {
-		return l.fetchVariants(ctx, s, goodsIDs)
+		return l.fetchVariants(ctx, s, goodsIDs, nil)
 	}, dataloadgen.WithWait(batchWait))
 	return l
 }
@@ -68,7 +69,7 @@ func (l *Loaders) expectGoods(ids []int) {
 // fetchVariants serves goodsIDs, reading those not fetched yet together with
 // every expected product. Holding mu across the read makes a second batch
 // wait for the first instead of reading the same rows again.
-func (l *Loaders) fetchVariants(ctx context.Context, s *Service, goodsIDs []int) (map[int]*variants, error) {
+func (l *Loaders) fetchVariants(ctx context.Context, s *Service, goodsIDs []int, goodsFields *graphql.CollectedField) (map[int]*variants, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	var need []int
@@ -83,7 +84,7 @@ func (l *Loaders) fetchVariants(ctx context.Context, s *Service, goodsIDs []int)
 			need = append(need, id)
 		}
 		clear(l.expected)
-		got, err := s.loadVariants(ctx, need)
+		got, err := s.loadVariants(ctx, need, goodsFields)
 		if err != nil {
 			return nil, err
 		}
@@ -209,6 +210,8 @@ type SpecOption struct {
 
 // variants is everything about one product needed to map options to SKUs.
 type variants struct {
+	// goods holds only the columns its first reader asked for (see
+	// selectGoods): a description would otherwise be sent once per option.
 	goods *ent.Goods
 	specs []*ent.GoodsSpecification // with options, in display order
 	// skuOptions maps every SKU of the product (launched or not) to its
@@ -265,9 +268,10 @@ func combination(choice map[int]int) string {
 }
 
 // prime reads the products of a page now, in the request's one variants
-// read, so that their specifications resolve without another statement.
-func (l *Loaders) prime(ctx context.Context, s *Service, goodsIDs []int) (map[int]*variants, error) {
-	return l.fetchVariants(ctx, s, goodsIDs)
+// read, so that their specifications resolve without another statement;
+// goodsFields are what the page shows of the products (nil: nothing).
+func (l *Loaders) prime(ctx context.Context, s *Service, goodsIDs []int, goodsFields *graphql.CollectedField) (map[int]*variants, error) {
+	return l.fetchVariants(ctx, s, goodsIDs, goodsFields)
 }
 
 // Columns the variants statements add to the rows ent reads.
@@ -283,11 +287,14 @@ const (
 // loadVariants reads the specifications and SKUs of many products in two
 // statements: the products joined with their specifications and options (a
 // row per option), and their SKUs joined with the SKU-option links (a row
-// per link). ent builds the products and SKUs, so they are whole entities
-// that can load further edges; the joined columns are read by name.
-func (s *Service) loadVariants(ctx context.Context, goodsIDs []int) (map[int]*variants, error) {
+// per link). ent builds the products and SKUs, so they are entities that
+// can load further edges; the joined columns are read by name.
+func (s *Service) loadVariants(ctx context.Context, goodsIDs []int, goodsFields *graphql.CollectedField) (map[int]*variants, error) {
 	goodsIDs = slices.Compact(slices.Sorted(slices.Values(goodsIDs)))
 	gq := s.client.Goods.Query().Where(goods.IDIn(goodsIDs...))
+	if err := selectGoods(ctx, gq, goodsFields); err != nil {
+		return nil, fmt.Errorf("catalog: goods fields: %w", err)
+	}
 	gq.Modify(func(sel *sql.Selector) {
 		sp := sql.Table(goodsspecification.Table).As("catalog_spec")
 		op := sql.Table(specificationoption.Table).As("catalog_option")
@@ -349,7 +356,6 @@ func (s *Service) loadVariants(ctx context.Context, goodsIDs []int) (map[int]*va
 		if !seen {
 			k = row
 			byID[k.ID] = k
-			k.Edges.Goods = v.goods
 			v.skuOptions[k.ID] = map[int]int{}
 		}
 		raw, err := row.Value(optionIDColumn)

@@ -10,6 +10,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/storefront/storefront/ent"
+	"github.com/storefront/storefront/ent/goods"
 	"github.com/storefront/storefront/ent/predicate"
 	"github.com/storefront/storefront/ent/sku"
 	"github.com/storefront/storefront/internal/paging"
@@ -28,6 +29,8 @@ type selection struct {
 	// goods and specifications are selected on the nodes; flatGoods when
 	// every goods selection is plain fields (no edges of its own).
 	goods, specifications, flatGoods bool
+	// goodsFields merges the selections of goods (under any alias).
+	goodsFields graphql.CollectedField
 }
 
 // selectionOf reads ctx's field (the skus connection) the way ent's
@@ -62,7 +65,11 @@ func selectionOf(ctx context.Context) selection {
 	for _, f := range sel.node {
 		switch f.Name {
 		case "goods":
+			if !sel.goods {
+				sel.goodsFields.Field = f.Field
+			}
 			sel.goods = true
+			sel.goodsFields.Selections = append(sel.goodsFields.Selections, f.Selections...)
 			for _, g := range graphql.CollectFields(oc, f.Selections, nil) {
 				if len(g.Selections) > 0 {
 					sel.flatGoods = false
@@ -165,7 +172,11 @@ func (s *Service) fastPage(ctx context.Context, sel selection, page paging.Args,
 	for _, e := range conn.Edges {
 		goodsIDs = append(goodsIDs, e.Node.GoodsID)
 	}
-	vs, err := s.loaders(ctx).prime(ctx, s, goodsIDs)
+	var goodsFields *graphql.CollectedField
+	if sel.goods {
+		goodsFields = &sel.goodsFields
+	}
+	vs, err := s.loaders(ctx).prime(ctx, s, goodsIDs, goodsFields)
 	if err != nil {
 		return nil, err
 	}
@@ -173,6 +184,20 @@ func (s *Service) fastPage(ctx context.Context, sel selection, page paging.Args,
 		e.Node.Edges.Goods = vs[e.Node.GoodsID].goods
 	}
 	return conn, nil
+}
+
+// selectGoods narrows gq to the columns fields asks for (just the id when
+// nil), the way ent's CollectFields narrows the query of a selected edge.
+func selectGoods(ctx context.Context, gq *ent.GoodsQuery, fields *graphql.CollectedField) error {
+	fc := graphql.GetFieldContext(ctx)
+	if fields == nil || fc == nil {
+		gq.Select(goods.FieldID)
+		return nil
+	}
+	goodsCtx := *fc
+	goodsCtx.Field = *fields
+	_, err := gq.CollectFields(graphql.WithFieldContext(ctx, &goodsCtx))
+	return err
 }
 
 // intValue reads a number scanned without a known type: drivers give int64,
