@@ -68,6 +68,7 @@ func scenarios() []*scenario {
 			key: "checkout", name: "checkout", group: "checkout", concs: []int{1, 8, 32},
 			before: clearCarts, iter: checkoutIter, retries: apiRetries,
 		},
+		catalogScenario(),
 	}, discoveryScenarios()...)
 }
 

@@ -5,7 +5,9 @@
 //
 // Listing anything per item (children of a category, specifications of a SKU)
 // goes through request-scoped loaders (see Loaders), so a page of N SKUs costs
-// a fixed number of SQL queries whatever N is.
+// a fixed number of SQL queries whatever N is. The catalog page itself (SKUs
+// with total, category, goods and specification map) is four statements:
+// see SKUs and fastPage.
 package catalog
 
 import (
@@ -16,6 +18,7 @@ import (
 	"github.com/storefront/storefront/ent/category"
 	"github.com/storefront/storefront/ent/goods"
 	"github.com/storefront/storefront/ent/goodsspecification"
+	"github.com/storefront/storefront/ent/predicate"
 	"github.com/storefront/storefront/ent/sku"
 	"github.com/storefront/storefront/ent/specificationoption"
 	"github.com/storefront/storefront/internal/apperr"
@@ -50,18 +53,27 @@ type SKUFilter struct {
 	CategoryID *int
 }
 
-// SKUs returns a page of launched SKUs. Fields the GraphQL request selects
-// on the nodes (category, goods) are eager-loaded by Paginate.
+// SKUs returns a page of launched SKUs. A request that selects the nodes
+// gets them from fastPage: a page of any size with its total, category,
+// goods and specification map is four statements. Otherwise (only
+// totalCount or pageInfo, nested edges under goods, calls from outside
+// GraphQL) ent's Paginate loads what is selected, as it always has.
 func (s *Service) SKUs(ctx context.Context, page paging.Args, filter SKUFilter, order *ent.SKUOrder) (*ent.SKUConnection, error) {
-	q := s.client.SKU.Query().Where(sku.Launched(true))
+	preds := []predicate.SKU{sku.Launched(true)}
+	var cats map[int]*ent.Category
 	if filter.CategoryID != nil {
-		ids, err := s.subtree(ctx, *filter.CategoryID)
+		ids, byID, err := s.subtree(ctx, *filter.CategoryID)
 		if err != nil {
 			return nil, err
 		}
-		q = q.Where(sku.CategoryIDIn(ids...))
+		preds, cats = append(preds, sku.CategoryIDIn(ids...)), byID
 	}
-	conn, err := q.Paginate(ctx, page.After, page.First, page.Before, page.Last, ent.WithSKUOrder(order))
+	sel := selectionOf(ctx)
+	if sel.node != nil && sel.flatGoods {
+		return s.fastPage(ctx, sel, page, preds, cats, order)
+	}
+	conn, err := s.client.SKU.Query().Where(preds...).
+		Paginate(ctx, page.After, page.First, page.Before, page.Last, ent.WithSKUOrder(order))
 	if err != nil {
 		return nil, fmt.Errorf("catalog: skus page: %w", err)
 	}
@@ -73,33 +85,38 @@ func (s *Service) SKUs(ctx context.Context, page paging.Args, filter SKUFilter, 
 	return conn, nil
 }
 
-// subtree returns the id of a category and of all its descendants; an
-// unknown category is NOT_FOUND rather than an empty page, so a client with a
-// stale id learns it. The tree is small (hundreds of rows), so it is read
-// whole in one query instead of one query per level.
-func (s *Service) subtree(ctx context.Context, root int) ([]int, error) {
-	all, err := s.client.Category.Query().Select(category.FieldID, category.FieldParentID).All(ctx)
+// subtree returns the id of a category and of all its descendants, and
+// those categories by id (the page's SKUs are all in them, so their
+// category costs no statement); an unknown category is NOT_FOUND rather
+// than an empty page, so a client with a stale id learns it. The tree is
+// small (hundreds of rows), so it is read whole in one query instead of one
+// query per level, and the page's filter is a plain list of ids that the
+// category indexes serve.
+func (s *Service) subtree(ctx context.Context, root int) ([]int, map[int]*ent.Category, error) {
+	all, err := s.client.Category.Query().All(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("catalog: category tree: %w", err)
+		return nil, nil, fmt.Errorf("catalog: category tree: %w", err)
 	}
 	children := make(map[int][]int, len(all))
-	found := false
+	byID := make(map[int]*ent.Category, len(all))
 	for _, c := range all {
-		if c.ID == root {
-			found = true
-		}
+		byID[c.ID] = c
 		if c.ParentID != nil {
 			children[*c.ParentID] = append(children[*c.ParentID], c.ID)
 		}
 	}
-	if !found {
-		return nil, apperr.NotFound("category")
+	if byID[root] == nil {
+		return nil, nil, apperr.NotFound("category")
 	}
 	ids := []int{root}
 	for i := 0; i < len(ids); i++ {
 		ids = append(ids, children[ids[i]]...)
 	}
-	return ids, nil
+	inTree := make(map[int]*ent.Category, len(ids))
+	for _, id := range ids {
+		inTree[id] = byID[id]
+	}
+	return ids, inTree, nil
 }
 
 // SKU returns a launched SKU. An unlaunched one is NOT_FOUND: shoppers

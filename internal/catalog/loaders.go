@@ -10,10 +10,13 @@ import (
 	"sync"
 	"time"
 
+	"entgo.io/ent/dialect/sql"
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/vikstrous/dataloadgen"
 
 	"github.com/storefront/storefront/ent"
 	"github.com/storefront/storefront/ent/category"
+	"github.com/storefront/storefront/ent/goods"
 	"github.com/storefront/storefront/ent/goodsspecification"
 	"github.com/storefront/storefront/ent/sku"
 	"github.com/storefront/storefront/ent/specificationoption"
@@ -47,7 +50,7 @@ func (s *Service) NewLoaders() *Loaders {
 	l.category = dataloadgen.NewMappedLoader(s.loadCategories, dataloadgen.WithWait(batchWait))
 	l.skus = dataloadgen.NewMappedLoader(s.loadLaunched, dataloadgen.WithWait(batchWait))
 	l.variants = dataloadgen.NewMappedLoader(func(ctx context.Context, goodsIDs []int) (map[int]*variants, error) {
-		return l.fetchVariants(ctx, s, goodsIDs)
+		return l.fetchVariants(ctx, s, goodsIDs, nil)
 	}, dataloadgen.WithWait(batchWait))
 	return l
 }
@@ -66,7 +69,7 @@ func (l *Loaders) expectGoods(ids []int) {
 // fetchVariants serves goodsIDs, reading those not fetched yet together with
 // every expected product. Holding mu across the read makes a second batch
 // wait for the first instead of reading the same rows again.
-func (l *Loaders) fetchVariants(ctx context.Context, s *Service, goodsIDs []int) (map[int]*variants, error) {
+func (l *Loaders) fetchVariants(ctx context.Context, s *Service, goodsIDs []int, goodsFields *graphql.CollectedField) (map[int]*variants, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	var need []int
@@ -81,7 +84,7 @@ func (l *Loaders) fetchVariants(ctx context.Context, s *Service, goodsIDs []int)
 			need = append(need, id)
 		}
 		clear(l.expected)
-		got, err := s.loadVariants(ctx, need)
+		got, err := s.loadVariants(ctx, need, goodsFields)
 		if err != nil {
 			return nil, err
 		}
@@ -207,6 +210,9 @@ type SpecOption struct {
 
 // variants is everything about one product needed to map options to SKUs.
 type variants struct {
+	// goods holds only the columns its first reader asked for (see
+	// selectGoods): a description would otherwise be sent once per option.
+	goods *ent.Goods
 	specs []*ent.GoodsSpecification // with options, in display order
 	// skuOptions maps every SKU of the product (launched or not) to its
 	// option per specification.
@@ -261,45 +267,158 @@ func combination(choice map[int]int) string {
 	return b.String()
 }
 
-// loadVariants reads the specifications and SKUs of many products in four
-// queries: specifications, their options, SKUs, and the SKU-option links.
-func (s *Service) loadVariants(ctx context.Context, goodsIDs []int) (map[int]*variants, error) {
-	specs, err := s.client.GoodsSpecification.Query().
-		Where(goodsspecification.GoodsIDIn(goodsIDs...)).
-		Order(ent.Asc(goodsspecification.FieldSort), ent.Asc(goodsspecification.FieldID)).
-		WithOptions(func(q *ent.SpecificationOptionQuery) {
-			q.Order(ent.Asc(specificationoption.FieldSort), ent.Asc(specificationoption.FieldID))
-		}).
-		All(ctx)
+// prime reads the products of a page now, in the request's one variants
+// read, so that their specifications resolve without another statement;
+// goodsFields are what the page shows of the products (nil: nothing).
+func (l *Loaders) prime(ctx context.Context, s *Service, goodsIDs []int, goodsFields *graphql.CollectedField) (map[int]*variants, error) {
+	return l.fetchVariants(ctx, s, goodsIDs, goodsFields)
+}
+
+// Columns the variants statements add to the rows ent reads.
+const (
+	specIDColumn     = "catalog_spec_id"
+	specNameColumn   = "catalog_spec_name"
+	specSortColumn   = "catalog_spec_sort"
+	optionIDColumn   = "catalog_option_id"
+	optionValColumn  = "catalog_option_value"
+	optionSortColumn = "catalog_option_sort"
+)
+
+// loadVariants reads the specifications and SKUs of many products in two
+// statements: the products joined with their specifications and options (a
+// row per option), and their SKUs joined with the SKU-option links (a row
+// per link). ent builds the products and SKUs, so they are entities that
+// can load further edges; the joined columns are read by name.
+func (s *Service) loadVariants(ctx context.Context, goodsIDs []int, goodsFields *graphql.CollectedField) (map[int]*variants, error) {
+	goodsIDs = slices.Compact(slices.Sorted(slices.Values(goodsIDs)))
+	gq := s.client.Goods.Query().Where(goods.IDIn(goodsIDs...))
+	if err := selectGoods(ctx, gq, goodsFields); err != nil {
+		return nil, fmt.Errorf("catalog: goods fields: %w", err)
+	}
+	gq.Modify(func(sel *sql.Selector) {
+		sp := sql.Table(goodsspecification.Table).As("catalog_spec")
+		op := sql.Table(specificationoption.Table).As("catalog_option")
+		sel.LeftJoin(sp).On(sel.C(goods.FieldID), sp.C(goodsspecification.FieldGoodsID)).
+			LeftJoin(op).On(sp.C(goodsspecification.FieldID), op.C(specificationoption.FieldSpecificationID)).
+			AppendSelectAs(sp.C(goodsspecification.FieldID), specIDColumn).
+			AppendSelectAs(sp.C(goodsspecification.FieldName), specNameColumn).
+			AppendSelectAs(sp.C(goodsspecification.FieldSort), specSortColumn).
+			AppendSelectAs(op.C(specificationoption.FieldID), optionIDColumn).
+			AppendSelectAs(op.C(specificationoption.FieldValue), optionValColumn).
+			AppendSelectAs(op.C(specificationoption.FieldSort), optionSortColumn).
+			OrderBy(sel.C(goods.FieldID), sp.C(goodsspecification.FieldSort), sp.C(goodsspecification.FieldID),
+				op.C(specificationoption.FieldSort), op.C(specificationoption.FieldID))
+	})
+	rows, err := gq.All(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("catalog: specifications: %w", err)
-	}
-	skus, err := s.client.SKU.Query().
-		Where(sku.GoodsIDIn(goodsIDs...)).
-		WithOptions(func(q *ent.SpecificationOptionQuery) {
-			q.Select(specificationoption.FieldID, specificationoption.FieldSpecificationID)
-		}).
-		All(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("catalog: product skus: %w", err)
 	}
 	out := make(map[int]*variants, len(goodsIDs))
 	for _, g := range goodsIDs {
 		out[g] = &variants{skuOptions: map[int]map[int]int{}, byCombination: map[string]*ent.SKU{}}
 	}
-	for _, sp := range specs {
-		out[sp.GoodsID].specs = append(out[sp.GoodsID].specs, sp)
-	}
-	for _, k := range skus {
-		v := out[k.GoodsID]
-		choice := make(map[int]int, len(k.Edges.Options))
-		for _, o := range k.Edges.Options {
-			choice[o.SpecificationID] = o.ID
+	specOf := map[int]int{} // option id -> its specification's id
+	for _, row := range rows {
+		v := out[row.ID]
+		if v.goods == nil {
+			v.goods = row
 		}
-		v.skuOptions[k.ID] = choice
+		sp, op, err := specRow(row)
+		if err != nil {
+			return nil, fmt.Errorf("catalog: specifications: %w", err)
+		}
+		if sp == nil {
+			continue // a product without specifications
+		}
+		if n := len(v.specs); n == 0 || v.specs[n-1].ID != sp.ID {
+			v.specs = append(v.specs, sp)
+		}
+		if op != nil {
+			last := v.specs[len(v.specs)-1]
+			last.Edges.Options = append(last.Edges.Options, op)
+			specOf[op.ID] = sp.ID
+		}
+	}
+	kq := s.client.SKU.Query().Where(sku.GoodsIDIn(goodsIDs...))
+	kq.Modify(func(sel *sql.Selector) {
+		link := sql.Table(sku.OptionsTable).As("catalog_link")
+		sel.LeftJoin(link).On(sel.C(sku.FieldID), link.C(sku.OptionsPrimaryKey[0])).
+			AppendSelectAs(link.C(sku.OptionsPrimaryKey[1]), optionIDColumn)
+	})
+	skus, err := kq.All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("catalog: product skus: %w", err)
+	}
+	byID := map[int]*ent.SKU{}
+	for _, row := range skus {
+		v := out[row.GoodsID]
+		k, seen := byID[row.ID]
+		if !seen {
+			k = row
+			byID[k.ID] = k
+			v.skuOptions[k.ID] = map[int]int{}
+		}
+		raw, err := row.Value(optionIDColumn)
+		if err != nil {
+			return nil, fmt.Errorf("catalog: product skus: %w", err)
+		}
+		if raw == nil {
+			continue // a SKU without options
+		}
+		oid, err := intValue(raw)
+		if err != nil {
+			return nil, fmt.Errorf("catalog: product skus: %w", err)
+		}
+		v.skuOptions[k.ID][specOf[oid]] = oid
+	}
+	for _, k := range byID {
 		if k.Launched {
-			v.byCombination[combination(choice)] = k
+			v := out[k.GoodsID]
+			v.byCombination[combination(v.skuOptions[k.ID])] = k
 		}
 	}
 	return out, nil
+}
+
+// specRow reads the specification and option columns of one product row;
+// nil where the LEFT JOIN found none.
+func specRow(row *ent.Goods) (*ent.GoodsSpecification, *ent.SpecificationOption, error) {
+	vals := map[string]any{}
+	for _, c := range []string{specIDColumn, specNameColumn, specSortColumn, optionIDColumn, optionValColumn, optionSortColumn} {
+		v, err := row.Value(c)
+		if err != nil {
+			return nil, nil, err
+		}
+		vals[c] = v
+	}
+	if vals[specIDColumn] == nil {
+		return nil, nil, nil
+	}
+	var sp ent.GoodsSpecification
+	var err error
+	sp.GoodsID = row.ID
+	if sp.ID, err = intValue(vals[specIDColumn]); err != nil {
+		return nil, nil, err
+	}
+	if sp.Name, err = stringValue(vals[specNameColumn]); err != nil {
+		return nil, nil, err
+	}
+	if sp.Sort, err = intValue(vals[specSortColumn]); err != nil {
+		return nil, nil, err
+	}
+	sp.Edges.Options = []*ent.SpecificationOption{}
+	if vals[optionIDColumn] == nil {
+		return &sp, nil, nil
+	}
+	op := ent.SpecificationOption{SpecificationID: sp.ID}
+	if op.ID, err = intValue(vals[optionIDColumn]); err != nil {
+		return nil, nil, err
+	}
+	if op.Value, err = stringValue(vals[optionValColumn]); err != nil {
+		return nil, nil, err
+	}
+	if op.Sort, err = intValue(vals[optionSortColumn]); err != nil {
+		return nil, nil, err
+	}
+	return &sp, &op, nil
 }
