@@ -111,20 +111,22 @@ func (s *Service) Top(ctx context.Context, categoryID, first int) ([]*ent.SKU, e
 		s.log.WarnContext(ctx, "hot SKUs: Redis did not answer; reading the database", "err", err)
 	} else {
 		var e entry
-		if raw, ok := vals[0].(string); ok && json.Unmarshal([]byte(raw), &e) == nil && s.fresh(e.ReadAt) {
+		if raw, ok := vals[0].(string); ok && s.decode(raw, &e.ReadAt, &e) {
 			return head(e.SKUs, first), nil
 		}
 		var k known
-		if raw, ok := vals[1].(string); ok && json.Unmarshal([]byte(raw), &k) == nil && s.fresh(k.ReadAt) {
+		if raw, ok := vals[1].(string); ok && s.decode(raw, &k.ReadAt, &k) {
 			ids = &k
 		}
 	}
 	if ids == nil {
 		v, err, _ := s.group.Do(idsField, func() (any, error) {
+			ctx, cancel := flightContext(ctx)
+			defer cancel()
 			// A caller that missed just before another flight stored the
 			// ids finds them here, not in the database.
 			var k known
-			if raw, err := s.rdb.HGet(ctx, s.key, idsField).Bytes(); err == nil && json.Unmarshal(raw, &k) == nil && s.fresh(k.ReadAt) {
+			if s.stored(ctx, idsField, &k.ReadAt, &k) {
 				return &k, nil
 			}
 			return s.readIDs(ctx)
@@ -138,13 +140,10 @@ func (s *Service) Top(ctx context.Context, categoryID, first int) ([]*ent.SKU, e
 		return nil, errMissing
 	}
 	v, err, _ := s.group.Do(field, func() (any, error) {
-		// Detached from the first caller's cancellation: the others wait
-		// on this read too.
-		ctx := context.WithoutCancel(ctx)
-		ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		ctx, cancel := flightContext(ctx)
 		defer cancel()
 		var e entry
-		if raw, err := s.rdb.HGet(ctx, s.key, field).Bytes(); err == nil && json.Unmarshal(raw, &e) == nil && s.fresh(e.ReadAt) {
+		if s.stored(ctx, field, &e.ReadAt, &e) {
 			return e.SKUs, nil // stored by a flight that ended just before
 		}
 		rows, err := s.read(ctx, categoryID)
@@ -160,15 +159,26 @@ func (s *Service) Top(ctx context.Context, categoryID, first int) ([]*ent.SKU, e
 	return head(v.([]*ent.SKU), first), nil
 }
 
-func (s *Service) fresh(readAt int64) bool {
-	return s.Now().Sub(time.UnixMilli(readAt)) < s.cfg.TTL
+// flightContext is the context of a single-flight read: detached from
+// the first caller's cancellation (the others wait on it too), bounded.
+func flightContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+}
+
+// decode reads a stored value into v and reports whether it is younger
+// than the TTL; readAt is v's time of reading.
+func (s *Service) decode(raw string, readAt *int64, v any) bool {
+	return json.Unmarshal([]byte(raw), v) == nil && s.Now().Sub(time.UnixMilli(*readAt)) < s.cfg.TTL
+}
+
+// stored is decode of the hash's field, read now.
+func (s *Service) stored(ctx context.Context, field string, readAt *int64, v any) bool {
+	raw, err := s.rdb.HGet(ctx, s.key, field).Result()
+	return err == nil && s.decode(raw, readAt, v)
 }
 
 // readIDs reads every category's id (one statement) and keeps them.
 func (s *Service) readIDs(ctx context.Context) (*known, error) {
-	ctx = context.WithoutCancel(ctx)
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
 	ids, err := s.client.Category.Query().IDs(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("hotskus: category ids: %w", err)
