@@ -20,7 +20,9 @@ import (
 // answer each instance keeps for a short while (auth.Authenticate), so a
 // revocation Redis lost still holds for queries. A mutation asks the table
 // afresh (one statement: shopper active, login not revoked), once for all
-// its fields: what changes data does not act on an answer seconds old.
+// its fields, and only the table: what changes data does not act on an
+// answer seconds old, and the table holds every revocation Redis could
+// tell of.
 func (r *Resolver) authenticate(ctx context.Context) context.Context {
 	oc := graphql.GetOperationContext(ctx)
 	h := oc.Headers.Get("Authorization")
@@ -41,10 +43,11 @@ func (r *Resolver) authenticate(ctx context.Context) context.Context {
 	if !strings.EqualFold(scheme, "Bearer") || token == "" {
 		return auth.WithError(ctx, apperr.New(apperr.CodeUnauthenticated, "the Authorization header must be: Bearer <access token> (shoppers) or ApiKey <key> (partners)"))
 	}
-	p, err := r.Auth.Authenticate(ctx, token)
-	if err == nil && oc.Operation != nil && oc.Operation.Operation == ast.Mutation {
-		p, err = r.Auth.CheckSession(ctx, p)
+	authenticate := r.Auth.Authenticate
+	if oc.Operation != nil && oc.Operation.Operation == ast.Mutation {
+		authenticate = r.Auth.AuthenticateNow
 	}
+	p, err := authenticate(ctx, token)
 	if err != nil {
 		return auth.WithError(ctx, err)
 	}
