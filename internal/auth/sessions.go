@@ -70,12 +70,23 @@ type liveSessions struct {
 // base64url and never equal it.
 const redisDown = "(down)"
 
+// newLiveSessions adopts Redis's epoch at once: mutations never look at
+// Redis (Service.AuthenticateNow), so without it the answers they keep
+// would all be forgotten at the first query, which would find the epoch
+// new. A Redis that does not answer now is found out by that query instead.
 func newLiveSessions(client *ent.Client, rdb redis.UniversalClient, prefix string, accessTTL, cacheTTL time.Duration) *liveSessions {
-	return &liveSessions{
+	l := &liveSessions{
 		client: client, rdb: rdb, prefix: prefix, markFor: accessTTL + time.Minute,
 		answers: expirable.NewLRU[string, sessionAnswer](sessionCacheSize, nil, cacheTTL),
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), epochTimeout)
+	defer cancel()
+	l.redisChanged(ctx, "")
+	return l
 }
+
+// epochTimeout bounds the epoch's first read, at start-up.
+const epochTimeout = 2 * time.Second
 
 func (l *liveSessions) revokedKey(family string) string { return l.prefix + "auth:revoked:" + family }
 func (l *liveSessions) epochKey() string                { return l.prefix + "auth:epoch" }
