@@ -2,10 +2,12 @@ package order
 
 // One transaction per order caps a hot SKU at what its row lock allows: each
 // order holds the lock from its guarded update to COMMIT, and the next order
-// waits for it. The combiner lifts that cap. Concurrent orders for the same
-// single SKU queue here; one of their callers leads and places the whole
-// queue in one transaction (multi-row inserts, one guarded update for the
-// sum), and every caller gets its own order or its own error.
+// waits for it. The combiner lifts that cap. Concurrent orders queue here,
+// in the lane of their lowest SKU; one of their callers leads and places the
+// whole queue in one transaction (multi-row inserts, one guarded update per
+// SKU for the sum), and every caller gets its own order or its own error.
+// Every transaction takes its SKU locks in ascending id, so batches of
+// different lanes that share SKUs wait for each other but never deadlock.
 //
 // There is no timer: a caller that finds no batch running leads at once,
 // alone, so a quiet shop sees no extra latency. Batches grow only while a
@@ -38,12 +40,14 @@ import (
 )
 
 const (
-	// maxBatch bounds one transaction's orders: its statements stay far
-	// below max_allowed_packet and its lock time stays short.
-	maxBatch = 256
+	// maxBatch and maxBatchLines bound one transaction's orders and their
+	// lines: its statements stay far below max_allowed_packet and its
+	// lock time stays short. A batch always takes its first order.
+	maxBatch      = 256
+	maxBatchLines = 1024
 	// lanes is how many queues the SKUs share (by id modulo lanes). A lane
 	// places one batch at a time, so lanes bound the transactions one
-	// instance runs at once for one-SKU orders; orders of different SKUs
+	// instance runs at once; orders of different SKUs
 	// in one lane share a transaction (one COMMIT, one insert of order rows
 	// and one of lines for all), which is what ordinary, spread-out orders
 	// gain from combining. Orders of one SKU in a batch still take their
@@ -64,8 +68,10 @@ var errBatchShort = errors.New("order: the batch's stock update changed no row")
 
 // ticket is one caller's order waiting in a SKU's queue.
 type ticket struct {
-	in   PlaceInput
-	line cart.Line
+	in PlaceInput
+	// lines are the order's, in ascending SKU id; the first decides the
+	// lane.
+	lines []cart.Line
 	// addr is the buyer's address, set by the leader before it sends the
 	// outcome.
 	addr *ent.Address
@@ -95,14 +101,14 @@ type queue struct {
 	leading bool // a batch of this SKU is running
 }
 
-// laneOf is the queue a SKU's one-SKU orders wait in.
+// laneOf is the queue of the orders whose lowest SKU is skuID.
 func laneOf(skuID int) int { return skuID % lanes }
 
 // join queues t and reports whether its caller must lead now.
 func (c *combiner) join(t *ticket) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	lane := laneOf(t.line.SKUID)
+	lane := laneOf(t.lines[0].SKUID)
 	q := c.queues[lane]
 	if q == nil {
 		q = &queue{}
@@ -121,7 +127,13 @@ func (c *combiner) take(lane int) []*ticket {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	q := c.queues[lane]
-	n := min(len(q.waiting), maxBatch)
+	n, lines := 0, 0
+	for _, t := range q.waiting[:min(len(q.waiting), maxBatch)] {
+		if n > 0 && lines+len(t.lines) > maxBatchLines {
+			break
+		}
+		n, lines = n+1, lines+len(t.lines)
+	}
 	// The full slice expression caps the batch at n: without it, an append
 	// to the batch (none today) would write into the queue's backing array
 	// over callers still waiting behind it.
@@ -158,13 +170,14 @@ func (s *Service) BatchStats() BatchStats {
 	return BatchStats{Batches: c.batches.Load(), Batched: c.batched.Load(), OwnTx: c.ownTx.Load()}
 }
 
-// placeBatched places a one-SKU order through that SKU's queue.
-func (s *Service) placeBatched(ctx context.Context, in PlaceInput, line cart.Line) (*ent.OrderInfo, error) {
-	t := &ticket{in: in, line: line, done: make(chan outcome, 1)}
+// placeBatched places an order (lines in ascending SKU id) through the
+// queue of its lane.
+func (s *Service) placeBatched(ctx context.Context, in PlaceInput, lines []cart.Line) (*ent.OrderInfo, error) {
+	t := &ticket{in: in, lines: lines, done: make(chan outcome, 1)}
 	lead := s.batches.join(t)
 	for {
 		if lead {
-			s.lead(ctx, laneOf(line.SKUID))
+			s.lead(ctx, laneOf(lines[0].SKUID))
 		}
 		// No select on ctx: a waiting caller may be handed the lead, and
 		// its order may already be committing in someone else's batch.
@@ -174,7 +187,7 @@ func (s *Service) placeBatched(ctx context.Context, in PlaceInput, line cart.Lin
 			lead = true
 		case out.ownTx:
 			s.batches.ownTx.Add(1)
-			return s.placeOwnTx(ctx, in, t.addr, []cart.Line{line})
+			return s.placeOwnTx(ctx, in, t.addr, lines)
 		default:
 			return out.order, out.err
 		}
@@ -221,9 +234,11 @@ func (s *Service) decide(ctx context.Context, batch []*ticket, outs []outcome) {
 			outs[i] = o
 		}
 	}
-	ids := make([]int, 0, len(batch))
+	var ids []int
 	for _, t := range batch {
-		ids = append(ids, t.line.SKUID)
+		for _, l := range t.lines {
+			ids = append(ids, l.SKUID)
+		}
 	}
 	skus, err := s.skusByID(ctx, ids)
 	if err != nil {
@@ -234,8 +249,8 @@ func (s *Service) decide(ctx context.Context, batch []*ticket, outs []outcome) {
 	open := make([]bool, len(batch))
 	refs := make([]address.Ref, 0, len(batch))
 	for i, t := range batch {
-		if k := skus[t.line.SKUID]; k == nil || !k.Launched {
-			outs[i] = outcome{err: apperr.SKUUnavailable{SKUID: t.line.SKUID}}
+		if id, ok := unavailable(t.lines, skus); ok {
+			outs[i] = outcome{err: apperr.SKUUnavailable{SKUID: id}}
 			continue
 		}
 		open[i] = true
@@ -295,6 +310,26 @@ func (s *Service) decide(ctx context.Context, batch []*ticket, outs []outcome) {
 	}
 }
 
+// unavailable returns the first of lines whose SKU is gone or off sale.
+func unavailable(lines []cart.Line, skus map[int]*ent.SKU) (int, bool) {
+	for _, l := range lines {
+		if k := skus[l.SKUID]; k == nil || !k.Launched {
+			return l.SKUID, true
+		}
+	}
+	return 0, false
+}
+
+// short returns the first of lines that wants more units than left.
+func short(lines []cart.Line, left map[int]int) (apperr.InsufficientStock, bool) {
+	for _, l := range lines {
+		if l.Count > left[l.SKUID] {
+			return apperr.InsufficientStock{SKUID: l.SKUID, Left: left[l.SKUID]}, true
+		}
+	}
+	return apperr.InsufficientStock{}, false
+}
+
 // insertBatch places the orders of batch[candidates...] that fit in one
 // transaction: all order rows in one insert, all lines in another, then
 // one guarded update for their units. Inside it, after the buyers'
@@ -307,7 +342,7 @@ func (s *Service) insertBatch(ctx context.Context, skus map[int]*ent.SKU, batch 
 		orders, fit, refused = nil, nil, map[int]error{}
 		ds := make([]demand, len(candidates))
 		for j, i := range candidates {
-			ds[j] = demandOf(batch[i].in, []cart.Line{batch[i].line})
+			ds[j] = demandOf(batch[i].in, batch[i].lines)
 		}
 		a, err := s.allowances(ctx, tx, ds, skus)
 		if err != nil {
@@ -318,17 +353,19 @@ func (s *Service) insertBatch(ctx context.Context, skus map[int]*ent.SKU, batch 
 			left[id] = k.Stock
 		}
 		for j, i := range candidates {
-			line := batch[i].line
+			lines := batch[i].lines
 			if err := s.check(a, ds[j], skus); err != nil {
 				refused[i] = err
 				continue
 			}
-			if line.Count > left[line.SKUID] {
-				refused[i] = apperr.InsufficientStock{SKUID: line.SKUID, Left: left[line.SKUID]}
+			if e, ok := short(lines, left); ok {
+				refused[i] = e
 				continue
 			}
 			a.take(ds[j])
-			left[line.SKUID] -= line.Count
+			for _, l := range lines {
+				left[l.SKUID] -= l.Count
+			}
 			fit = append(fit, i)
 		}
 		if len(fit) == 0 {
@@ -339,28 +376,33 @@ func (s *Service) insertBatch(ctx context.Context, skus map[int]*ent.SKU, batch 
 		units := map[int]int{} // by SKU
 		for j, i := range fit {
 			t := batch[i]
-			row, err := s.orderRow(tx, t.in, t.addr, []cart.Line{t.line}, skus, now)
+			row, err := s.orderRow(tx, t.in, t.addr, t.lines, skus, now)
 			if err != nil {
 				return err
 			}
 			rows[j] = row
-			units[t.line.SKUID] += t.line.Count
+			for _, l := range t.lines {
+				units[l.SKUID] += l.Count
+			}
 		}
 		placed, err := tx.OrderInfo.CreateBulk(rows...).Save(ctx)
 		if err != nil {
 			return err
 		}
-		lines := make([]*ent.OrderGoodsCreate, len(placed))
+		var lines []*ent.OrderGoodsCreate
 		for j, o := range placed {
-			line := batch[fit[j]].line
-			lines[j] = lineRow(tx, o.ID, skus[line.SKUID], line.Count, now)
+			for _, l := range batch[fit[j]].lines {
+				lines = append(lines, lineRow(tx, o.ID, skus[l.SKUID], l.Count, now))
+			}
 		}
 		saved, err := tx.OrderGoods.CreateBulk(lines...).Save(ctx)
 		if err != nil {
 			return err
 		}
 		for j, o := range placed {
-			o.Edges.SetLines(saved[j : j+1 : j+1])
+			n := len(batch[fit[j]].lines)
+			o.Edges.SetLines(saved[:n:n])
+			saved = saved[n:]
 		}
 		if err := s.faultBeforeStock(ctx, tx); err != nil {
 			return err

@@ -467,3 +467,107 @@ func TestOrdersOfDifferentSKUsInOneLaneShareATransaction(t *testing.T) {
 		t.Fatalf("batch stats %+v; want the first order alone, then the other four in one transaction", st)
 	}
 }
+
+// Orders of several lines join the lane of their lowest SKU and share its
+// transaction with the orders there; one that does not fit (a line short
+// of stock, a SKU off sale) is refused alone, for its own line.
+func TestOrdersOfSeveralLinesShareALanesTransaction(t *testing.T) {
+	t.Parallel()
+	var svc *order.Service
+	var lead int
+	inTx := make(chan struct{})
+	s := gqltest.Start(t, gqltest.Options{App: app.Options{Orders: []order.Option{
+		steps(func(ctx context.Context) error {
+			close(inTx)
+			return queued(t, &svc, lead, 4)(ctx)
+		}),
+	}}})
+	svc = s.App.Orders
+	ctx := t.Context()
+	ids, err := s.App.DB.Client.SKU.Query().Where(sku.Launched(true)).Order(ent.Asc(sku.FieldID)).IDs(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lane, other []int
+	for _, id := range ids {
+		switch {
+		case len(lane) == 0 || order.SameLane(lane[0], id):
+			lane = append(lane, id)
+		case len(other) == 0:
+			other = append(other, id)
+		}
+	}
+	if len(lane) < 4 || len(other) < 1 {
+		t.Fatalf("the demo catalog has too few SKUs: one lane %v, another %v", lane, other)
+	}
+	a, b, c, off, x := lane[0], lane[1], lane[2], lane[3], other[0]
+	lead = a
+	for _, id := range []int{a, b, x} {
+		setStock(t, s, id, 10)
+	}
+	setStock(t, s, c, 20)
+	with := func(in order.PlaceInput, lines map[int]int) order.PlaceInput {
+		for id, n := range lines {
+			if _, err := s.App.Carts.Add(ctx, cart.User(in.UserID), id, n); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return in
+	}
+	first := buyer(t, s, a, 1)
+	ins := []order.PlaceInput{
+		with(buyer(t, s, a, 1), map[int]int{b: 2}),   // placed with the next
+		with(buyer(t, s, a, 1), map[int]int{x: 3}),   // x's lane is another: a's decides
+		with(buyer(t, s, a, 1), map[int]int{c: 4}),   // c has 3: refused
+		with(buyer(t, s, a, 1), map[int]int{off: 1}), // off sale: refused
+	}
+	setStock(t, s, c, 3) // the cart took 4 while there were more
+	s.App.DB.Client.SKU.UpdateOneID(off).SetLaunched(false).ExecX(ctx)
+
+	done := make(chan result, 1)
+	go func() {
+		o, err := svc.Place(context.Background(), first)
+		done <- result{o, err}
+	}()
+	<-inTx
+	rest := placeAll(svc, ins)
+	if r := <-done; r.err != nil {
+		t.Fatalf("the first order: %v", r.err)
+	}
+	lines := func(o *ent.OrderInfo) map[int]int {
+		m := map[int]int{}
+		for _, l := range o.Edges.Lines {
+			m[l.SkuID] = l.Count
+		}
+		return m
+	}
+	for i, want := range []map[int]int{{a: 1, b: 2}, {a: 1, x: 3}} {
+		if r := rest[i]; r.err != nil || fmt.Sprint(lines(r.order)) != fmt.Sprint(want) || r.order.TotalCount != 1+want[b]+want[x] {
+			t.Errorf("order %d: %+v, %v; want lines %v", i, r.order, r.err, want)
+		}
+	}
+	var short apperr.InsufficientStock
+	if err := rest[2].err; !errors.As(err, &short) || short.SKUID != c || short.Left != 3 {
+		t.Errorf("the order of 4 of SKU %d: %v; want INSUFFICIENT_STOCK with 3 left", c, err)
+	}
+	var gone apperr.SKUUnavailable
+	if err := rest[3].err; !errors.As(err, &gone) || gone.SKU() != off {
+		t.Errorf("the order with a SKU off sale: %v; want SKU_UNAVAILABLE for %d", err, off)
+	}
+	for id, sold := range map[int]int{a: 3, b: 2, c: 0, x: 3} {
+		k := s.App.DB.Client.SKU.GetX(ctx, id)
+		if k.Sales != sold || id != c && k.Stock != 10-sold || id == c && k.Stock != 3 {
+			t.Errorf("SKU %d: stock %d, sales %d; want %d sold", id, k.Stock, k.Sales, sold)
+		}
+	}
+	// The refused buyers keep their carts: nothing was bought.
+	for _, i := range []int{2, 3} {
+		sel, err := s.App.Carts.Selected(ctx, cart.User(ins[i].UserID))
+		if err != nil || len(sel) != 2 {
+			t.Errorf("refused buyer %d's cart: %v, %v; want its two lines", i, sel, err)
+		}
+	}
+	if st := svc.BatchStats(); st.Batches != 2 || st.Batched != 3 || st.OwnTx != 0 {
+		t.Fatalf("batch stats %+v; want the first order alone, then two orders of several lines in one transaction", st)
+	}
+}

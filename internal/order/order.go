@@ -199,20 +199,9 @@ func (s *Service) place(ctx context.Context, in PlaceInput) (*ent.OrderInfo, err
 		return nil, err
 	}
 	slices.SortFunc(lines, bySKU)
-	var placed *ent.OrderInfo
-	if len(lines) == 1 {
-		// The flash-sale shape: one SKU, possibly wanted by thousands. The
-		// batch reads its buyers' addresses together.
-		placed, err = s.placeBatched(ctx, in, lines[0])
-	} else {
-		var addr *ent.Address
-		actx, cancel := lookup(ctx)
-		addr, err = s.addresses.Get(actx, in.UserID, in.AddressID)
-		cancel()
-		if err == nil {
-			placed, err = s.placeOwnTx(ctx, in, addr, lines)
-		}
-	}
+	// Through the combiner (combine.go), which reads the batch's SKUs and
+	// addresses together and places it in one transaction.
+	placed, err := s.placeBatched(ctx, in, lines)
 	if err != nil {
 		return nil, err
 	}
