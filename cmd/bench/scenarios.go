@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -65,6 +66,14 @@ func scenarios() []*scenario {
 			before: openRaw, iter: rawIter(spreadSKU), retries: rawRetries,
 		},
 		{
+			key: "place-3lines", name: "placeOrder 3 lines", group: "orders", concs: orderConcs,
+			before: clearCarts, iter: placeLinesIter(spreadLines(multiLines)), retries: apiRetries,
+		},
+		{
+			key: "raw-3lines", name: "raw SQL 3 lines", group: "orders", concs: orderConcs,
+			before: openRaw, iter: rawLinesIter(spreadLines(multiLines)), retries: rawRetries,
+		},
+		{
 			key: "checkout", name: "checkout", group: "checkout", concs: []int{1, 8, 32},
 			before: clearCarts, iter: checkoutIter, retries: apiRetries,
 		},
@@ -77,6 +86,29 @@ type pick func(w *worker) benchSKU
 
 func hotSKU(w *worker) benchSKU    { return w.e.hot }
 func spreadSKU(w *worker) benchSKU { return w.e.spread[w.rng.IntN(len(w.e.spread))] }
+
+// multiLines is the line count of the multi-line order rows: a small
+// basket, which placeOrder takes past the single-SKU combiner into a
+// transaction of its own.
+const multiLines = 3
+
+// pickLines chooses the SKUs of one order, one unit each.
+type pickLines func(w *worker) []benchSKU
+
+// spreadLines picks n distinct random spread SKUs: the same SKU twice would
+// be one cart line of two units, not n lines.
+func spreadLines(n int) pickLines {
+	return func(w *worker) []benchSKU {
+		skus := make([]benchSKU, 0, n)
+		for len(skus) < n {
+			k := w.e.spread[w.rng.IntN(len(w.e.spread))]
+			if !slices.ContainsFunc(skus, func(s benchSKU) bool { return s.ID == k.ID }) {
+				skus = append(skus, k)
+			}
+		}
+		return skus
+	}
+}
 
 // rotation returns buyer idx's own slice of the spread set, so concurrent
 // buyers add different SKUs (as real shoppers mostly do).
@@ -121,13 +153,41 @@ var orderSeq atomic.Int64
 // would spend the two cores on a second GraphQL call and measure
 // addToCart as much as placeOrder (it has its own row above).
 func placeIter(p pick) func(ctx context.Context, w *worker) {
+	return placeLinesIter(func(w *worker) []benchSKU { return []benchSKU{p(w)} })
+}
+
+// placeLinesIter is placeIter for an order of one unit of each SKU p
+// picks: every line is staged (selected, as Add leaves a new line) in one
+// untimed step, so the stage column stays a per-order figure.
+func placeLinesIter(p pickLines) func(ctx context.Context, w *worker) {
 	return func(ctx context.Context, w *worker) {
-		sku := p(w)
+		skus := p(w)
+		ids := make([]int, len(skus))
+		for i, k := range skus {
+			ids[i] = k.ID
+		}
 		owner := cart.User(w.b.UserID)
+		// A failed order, or staging that failed part-way, leaves lines in
+		// the cart: take them out, or the next iterations would order ever
+		// more units of them (and hit the 999-a-line cap).
+		removeLines := func() {
+			w.untimed("remove line", func() string {
+				return errCode(w.e.app.Carts.Remove(ctx, owner, ids))
+			})
+		}
+		staged := 0
 		if !w.untimed(stageOp, func() string {
-			_, err := w.e.app.Carts.Add(ctx, owner, sku.ID, 1)
-			return errCode(err)
+			for _, id := range ids {
+				if _, err := w.e.app.Carts.Add(ctx, owner, id, 1); err != nil {
+					return errCode(err)
+				}
+				staged++
+			}
+			return ""
 		}) {
+			if staged > 0 {
+				removeLines()
+			}
 			return
 		}
 		key := fmt.Sprintf("bench-%s-%d", w.e.runID, orderSeq.Add(1))
@@ -138,12 +198,7 @@ func placeIter(p pick) func(ctx context.Context, w *worker) {
 			return code
 		})
 		if !placed {
-			// A failed order leaves its line in the cart: take it out, or
-			// the next iterations would order ever more units of it (and
-			// hit the 999-a-line cap).
-			w.untimed("remove line", func() string {
-				return errCode(w.e.app.Carts.Remove(ctx, owner, []int{sku.ID}))
-			})
+			removeLines()
 		}
 	}
 }
@@ -160,9 +215,13 @@ func errCode(err error) string {
 }
 
 func rawIter(p pick) func(ctx context.Context, w *worker) {
+	return rawLinesIter(func(w *worker) []benchSKU { return []benchSKU{p(w)} })
+}
+
+func rawLinesIter(p pickLines) func(ctx context.Context, w *worker) {
 	return func(ctx context.Context, w *worker) {
-		sku := p(w)
-		w.timed(func() string { return w.e.raw.order(ctx, w.b.UserID, sku) })
+		skus := p(w)
+		w.timed(func() string { return w.e.raw.order(ctx, w.b.UserID, skus) })
 	}
 }
 

@@ -70,7 +70,7 @@ type env struct {
 	// initial is every SKU's stock and sales right after seeding, by
 	// database id (the demo catalog's SKUs start with sales).
 	initial map[int]skuStart
-	oneUnit pricing.Totals // what the server charges for a one-unit order
+	freight pricing.FreightRule // the server's, to price the raw SQL orders
 
 	buyers []*buyer
 	raw    *rawDB // opened by the first raw SQL cell
@@ -303,8 +303,7 @@ func (e *env) startServer(ctx context.Context, db *database.DB) error {
 	e.onClose("removing the data dir", false, func(context.Context) error { return os.RemoveAll(dataDir) })
 	cfg.DataDir = dataDir
 	e.cfg = cfg
-	e.oneUnit = pricing.Order([]pricing.Line{{Price: skuPrice, Count: 1}},
-		pricing.FreightRule{Flat: cfg.Freight, FreeFrom: cfg.FreeFreightFrom})
+	e.freight = pricing.FreightRule{Flat: cfg.Freight, FreeFrom: cfg.FreeFreightFrom}
 
 	// Redis keys go whatever happens to the server, so register their
 	// removal first (it runs last).
