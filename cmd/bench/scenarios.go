@@ -88,8 +88,7 @@ func hotSKU(w *worker) benchSKU    { return w.e.hot }
 func spreadSKU(w *worker) benchSKU { return w.e.spread[w.rng.IntN(len(w.e.spread))] }
 
 // multiLines is the line count of the multi-line order rows: a small
-// basket, which placeOrder takes past the single-SKU combiner into a
-// transaction of its own.
+// basket, which waits in the combiner's lane of its lowest SKU.
 const multiLines = 3
 
 // pickLines chooses the SKUs of one order, one unit each.
