@@ -21,6 +21,9 @@ func (r *mutationResolver) PlaceOrder(ctx context.Context, input order.PlaceInpu
 	if p.Checked {
 		input.CartOwed = &p.CartOwed
 	}
+	if p.Deferred {
+		input.Session = p.Session
+	}
 	return r.OrderBook.Place(ctx, input)
 }
 

@@ -1,6 +1,7 @@
 package graph_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -91,5 +92,52 @@ func TestASessionRevokedInTheDatabaseEndsEvenIfRedisForgot(t *testing.T) {
 		"in": map[string]any{"username": "someone_else", "password": "password1", "mobile": "13700000002"}}})
 	if len(res.Errors) > 0 {
 		t.Fatalf("a public mutation with an ended token: %+v", res.Errors)
+	}
+}
+
+// placeOrder alone leaves its login check to the order batch (one
+// statement for all the batch's buyers): an ended login still places
+// nothing, and does not learn of an order its key placed before.
+func TestPlaceOrderOfAnEndedLoginPlacesNothingAndRevealsNoEarlierOrder(t *testing.T) {
+	t.Parallel()
+	s := gqltest.Start(t, gqltest.Options{})
+	ctx := t.Context()
+	sku := skuIDByName(t, s, "Nimbus 16 64 GB")
+	revoked, off := newBuyer(t, s, map[string]int{sku: 1}), newBuyer(t, s, map[string]int{sku: 1})
+	if res := revoked.place(t, s, "CASH", "first"); len(res.Errors) > 0 {
+		t.Fatalf("the first order: %+v", res.Errors)
+	}
+	for _, b := range []buyer{revoked, off} {
+		if _, res := cartCall(t, s, b.Header(), addDoc, map[string]any{"id": sku, "n": 1}); len(res.Errors) > 0 {
+			t.Fatalf("add to cart: %+v", res.Errors)
+		}
+	}
+	orders := s.App.DB.Client.OrderInfo.Query().CountX(ctx)
+	// Ended in the database only: no Redis note to see.
+	s.App.DB.Client.Session.Update().Where(session.HasUserWith(user.Username(revoked.Username))).SetRevokedAt(time.Now()).ExecX(ctx)
+	deactivate(t, s, off.Username)
+
+	for name, try := range map[string]func() gqltest.Response{
+		"a new order of a revoked login":   func() gqltest.Response { return revoked.place(t, s, "CASH", "") },
+		"a replay of a revoked login":      func() gqltest.Response { return revoked.place(t, s, "CASH", "first") },
+		"a new order of a deactivated one": func() gqltest.Response { return off.place(t, s, "CASH", "") },
+	} {
+		res := try()
+		if res.Code() != "UNAUTHENTICATED" {
+			t.Errorf("%s: %+v, want UNAUTHENTICATED", name, res.Errors)
+		}
+		if strings.Contains(string(res.Data), "orderNo") {
+			t.Errorf("%s answered with data: %s", name, res.Data)
+		}
+	}
+	if n := s.App.DB.Client.OrderInfo.Query().CountX(ctx); n != orders {
+		t.Fatalf("ended logins placed %d orders", n-orders)
+	}
+	// With another field beside it, the mutation checks the login first,
+	// as every other mutation does.
+	res := s.Post(t, gqltest.Request{Query: `mutation($in: PlaceOrderInput!) { placeOrder(input: $in) { id } logout }`,
+		Header: revoked.Header(), Variables: map[string]any{"in": map[string]any{"addressId": revoked.addressID, "payMethod": "CASH", "idempotencyKey": "x"}}})
+	if res.Code() != "UNAUTHENTICATED" {
+		t.Fatalf("placeOrder beside logout: %+v", res.Errors)
 	}
 }

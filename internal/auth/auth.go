@@ -19,6 +19,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"entgo.io/ent/dialect/sql"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/storefront/storefront/ent"
@@ -52,6 +53,11 @@ type Principal struct {
 	// shopper's row anyway; checkout needs the marker before it reads the
 	// cart, and taking it from here saves placeOrder a statement.
 	Checked, CartOwed bool
+	// Deferred: the token's signature was checked and nothing else; the
+	// one field of the mutation asks the table itself, with its own
+	// statements (placeOrder's batch, through LiveLogins), before it
+	// changes anything.
+	Deferred bool
 }
 
 // Config holds the service's settings.
@@ -625,6 +631,69 @@ func (s *Service) AuthenticateNow(ctx context.Context, token string) (Principal,
 	p.Checked, p.CartOwed = true, owed
 	return p, nil
 }
+
+// AuthenticateLater checks only the token's signature: the caller is a
+// mutation that asks the table about the login itself (Principal.Deferred)
+// and acts on nothing before it has.
+func (s *Service) AuthenticateLater(token string) (Principal, error) {
+	id, family, err := s.signer.Verify(token)
+	if err != nil {
+		return Principal{}, apperr.New(apperr.CodeUnauthenticated, "the access token is invalid or expired")
+	}
+	return Principal{UserID: id, Session: family, Deferred: true}, nil
+}
+
+// Login names one login to check in LiveLogins.
+type Login struct {
+	UserID  int
+	Session string
+}
+
+// LiveLogins asks the table, in one statement, which of logins live (the
+// shopper active, the login neither revoked nor deleted), with each live
+// one's cart_owed marker (see Principal.CartOwed). A login missing from
+// the map has ended: its request is ErrSessionEnded.
+func LiveLogins(ctx context.Context, client *ent.Client, logins []Login) (map[Login]bool, error) {
+	users := make([]int, 0, len(logins))
+	families := make([]string, 0, len(logins))
+	for _, l := range logins {
+		users = append(users, l.UserID)
+		families = append(families, l.Session)
+	}
+	var rows []struct {
+		ID       int    `sql:"id"`
+		CartOwed bool   `sql:"cart_owed"`
+		Family   string `sql:"family"`
+	}
+	err := client.User.Query().
+		Where(user.IDIn(users...), user.Active(true)).
+		Modify(func(q *sql.Selector) {
+			t := sql.Table(session.Table)
+			q.Join(t).On(q.C(user.FieldID), t.C(session.FieldUserID)).
+				Where(sql.And(sql.In(t.C(session.FieldFamily), anys(families)...), sql.IsNull(t.C(session.FieldRevokedAt)))).
+				Select(q.C(user.FieldID), q.C(user.FieldCartOwed), t.C(session.FieldFamily))
+		}).
+		Scan(ctx, &rows)
+	if err != nil {
+		return nil, fmt.Errorf("auth: checking logins: %w", err)
+	}
+	live := make(map[Login]bool, len(rows))
+	for _, r := range rows {
+		live[Login{UserID: r.ID, Session: r.Family}] = r.CartOwed
+	}
+	return live, nil
+}
+
+func anys(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
+}
+
+// ErrSessionEnded is the answer to a request whose login has ended.
+var ErrSessionEnded = errSessionEnded
 
 // Me returns the signed-in shopper.
 func (s *Service) Me(ctx context.Context, p Principal) (*ent.User, error) {

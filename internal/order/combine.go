@@ -34,6 +34,7 @@ import (
 	"github.com/storefront/storefront/ent"
 	"github.com/storefront/storefront/internal/address"
 	"github.com/storefront/storefront/internal/apperr"
+	"github.com/storefront/storefront/internal/auth"
 	"github.com/storefront/storefront/internal/cart"
 	"github.com/storefront/storefront/internal/database"
 	"github.com/storefront/storefront/internal/stock"
@@ -245,10 +246,19 @@ func (s *Service) decide(ctx context.Context, batch []*ticket, outs []outcome) {
 		all(outcome{err: err})
 		return
 	}
+	ended, err := s.checkLogins(ctx, batch)
+	if err != nil {
+		all(outcome{err: err})
+		return
+	}
 	// A SKU gone or off sale refuses its own orders only.
 	open := make([]bool, len(batch))
 	refs := make([]address.Ref, 0, len(batch))
 	for i, t := range batch {
+		if e := ended[i]; e != nil {
+			outs[i] = outcome{err: e}
+			continue
+		}
 		if id, ok := unavailable(t.lines, skus); ok {
 			outs[i] = outcome{err: apperr.SKUUnavailable{SKUID: id}}
 			continue
@@ -308,6 +318,45 @@ func (s *Service) decide(ctx context.Context, batch []*ticket, outs []outcome) {
 			outs[i] = outcome{ownTx: true}
 		}
 	}
+}
+
+// errCartOwed sends an order back from its batch: its buyer's cart owes
+// lines to earlier orders, which must leave it before it is read.
+var errCartOwed = errors.New("order: the cart owes earlier orders' lines")
+
+// checkLogins asks the table about the logins of the batch's requests that
+// left it to the batch (PlaceInput.Session), in one statement, and says
+// which tickets must not go on: ended[i] is ErrSessionEnded or errCartOwed.
+func (s *Service) checkLogins(ctx context.Context, batch []*ticket) (map[int]error, error) {
+	var logins []auth.Login
+	for _, t := range batch {
+		if t.in.Session != "" {
+			logins = append(logins, auth.Login{UserID: t.in.UserID, Session: t.in.Session})
+		}
+	}
+	if len(logins) == 0 {
+		return nil, nil
+	}
+	lctx, cancel := lookup(ctx)
+	live, err := auth.LiveLogins(lctx, s.db.Client, logins)
+	cancel()
+	if err != nil {
+		return nil, err
+	}
+	ended := map[int]error{}
+	for i, t := range batch {
+		if t.in.Session == "" {
+			continue
+		}
+		owed, ok := live[auth.Login{UserID: t.in.UserID, Session: t.in.Session}]
+		switch {
+		case !ok:
+			ended[i] = auth.ErrSessionEnded
+		case owed:
+			ended[i] = errCartOwed
+		}
+	}
+	return ended, nil
 }
 
 // unavailable returns the first of lines whose SKU is gone or off sale.

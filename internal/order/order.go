@@ -35,6 +35,7 @@ import (
 	"github.com/storefront/storefront/ent/sku"
 	"github.com/storefront/storefront/internal/address"
 	"github.com/storefront/storefront/internal/apperr"
+	"github.com/storefront/storefront/internal/auth"
 	"github.com/storefront/storefront/internal/cart"
 	"github.com/storefront/storefront/internal/database"
 	"github.com/storefront/storefront/internal/orderstate"
@@ -119,6 +120,10 @@ type PlaceInput struct {
 	// CartOwed is the shopper's users.cart_owed as this request already
 	// read it (with its login check); nil: Place reads it.
 	CartOwed *bool
+	// Session is the login to check before anything is placed, when the
+	// request has not (auth.Principal.Deferred): the batch asks the table
+	// for it, with the cart_owed marker. "": the login was checked.
+	Session string
 }
 
 // keyRule keeps idempotency keys to what clients generate (UUIDs, ULIDs,
@@ -147,6 +152,11 @@ func (s *Service) Place(ctx context.Context, in PlaceInput) (*ent.OrderInfo, err
 	placed, err := s.place(ctx, in)
 	if err == nil {
 		return placed, nil
+	}
+	if errors.Is(err, auth.ErrSessionEnded) {
+		// A login that has ended learns nothing, not even of an order
+		// its key placed before.
+		return nil, err
 	}
 	// This key's order may exist: placed by an earlier call (a replay), or
 	// by a racing one that committed meanwhile and emptied the cart or took
@@ -194,14 +204,27 @@ func (s *Service) checkoutLines(ctx context.Context, userID int, owed *bool) ([]
 func bySKU(a, b cart.Line) int { return a.SKUID - b.SKUID }
 
 func (s *Service) place(ctx context.Context, in PlaceInput) (*ent.OrderInfo, error) {
-	lines, err := s.checkoutLines(ctx, in.UserID, in.CartOwed)
+	owed := in.CartOwed
+	if in.Session != "" {
+		// Not read yet: the batch reads it with the login, and sends the
+		// order back here (errCartOwed) when set.
+		owed = new(bool)
+	}
+	lines, err := s.checkoutLines(ctx, in.UserID, owed)
 	if err != nil {
 		return nil, err
 	}
 	slices.SortFunc(lines, bySKU)
-	// Through the combiner (combine.go), which reads the batch's SKUs and
-	// addresses together and places it in one transaction.
+	// Through the combiner (combine.go), which reads the batch's SKUs,
+	// addresses and unchecked logins together and places it in one
+	// transaction.
 	placed, err := s.placeBatched(ctx, in, lines)
+	if errors.Is(err, errCartOwed) {
+		// The login lives (the batch said so), and its cart owes lines
+		// to earlier orders: settle them, then read the cart again.
+		in.Session, in.CartOwed = "", &[]bool{true}[0]
+		return s.place(ctx, in)
+	}
 	if err != nil {
 		return nil, err
 	}
