@@ -599,18 +599,18 @@ func (s *Service) revokeFamilies(ctx context.Context, families ...string) error 
 // Authenticate turns an access token into a principal whose login still
 // lives (see liveSessions.check for what that costs).
 func (s *Service) Authenticate(ctx context.Context, token string) (Principal, error) {
-	id, family, err := s.signer.Verify(token)
+	p, err := s.verify(token)
 	if err != nil {
-		return Principal{}, apperr.New(apperr.CodeUnauthenticated, "the access token is invalid or expired")
+		return Principal{}, err
 	}
-	p := Principal{UserID: id, Session: family}
 	if err := s.sessions.check(ctx, p); err != nil {
 		return Principal{}, err
 	}
 	return p, nil
 }
 
-var errSessionEnded = apperr.New(apperr.CodeUnauthenticated, "this session has ended; sign in again")
+// ErrSessionEnded is the answer to a request whose login has ended.
+var ErrSessionEnded = apperr.New(apperr.CodeUnauthenticated, "this session has ended; sign in again")
 
 // AuthenticateNow is Authenticate for what changes data: the table is
 // asked, now, what Authenticate may take from the session cache (the
@@ -619,11 +619,10 @@ var errSessionEnded = apperr.New(apperr.CodeUnauthenticated, "this session has e
 // written to the table before Redis is told, so the table's answer already
 // holds them, and a mutation saves that round trip.
 func (s *Service) AuthenticateNow(ctx context.Context, token string) (Principal, error) {
-	id, family, err := s.signer.Verify(token)
+	p, err := s.verify(token)
 	if err != nil {
-		return Principal{}, apperr.New(apperr.CodeUnauthenticated, "the access token is invalid or expired")
+		return Principal{}, err
 	}
-	p := Principal{UserID: id, Session: family}
 	owed, err := s.sessions.ask(ctx, p)
 	if err != nil {
 		return Principal{}, err
@@ -636,11 +635,19 @@ func (s *Service) AuthenticateNow(ctx context.Context, token string) (Principal,
 // mutation that asks the table about the login itself (Principal.Deferred)
 // and acts on nothing before it has.
 func (s *Service) AuthenticateLater(token string) (Principal, error) {
+	p, err := s.verify(token)
+	p.Deferred = err == nil
+	return p, err
+}
+
+// verify checks the access token's signature and expiry, and nothing of
+// its login.
+func (s *Service) verify(token string) (Principal, error) {
 	id, family, err := s.signer.Verify(token)
 	if err != nil {
 		return Principal{}, apperr.New(apperr.CodeUnauthenticated, "the access token is invalid or expired")
 	}
-	return Principal{UserID: id, Session: family, Deferred: true}, nil
+	return Principal{UserID: id, Session: family}, nil
 }
 
 // Login names one login to check in LiveLogins.
@@ -691,9 +698,6 @@ func anys(ss []string) []any {
 	}
 	return out
 }
-
-// ErrSessionEnded is the answer to a request whose login has ended.
-var ErrSessionEnded = errSessionEnded
 
 // Me returns the signed-in shopper.
 func (s *Service) Me(ctx context.Context, p Principal) (*ent.User, error) {

@@ -117,13 +117,13 @@ func (l *liveSessions) check(ctx context.Context, p Principal) error {
 			l.redisDown(seen)
 		}
 	case marked.Val() > 0:
-		return errSessionEnded
+		return ErrSessionEnded
 	case now == "" || now != seen: // "": the key is missing
 		l.redisChanged(ctx, seen)
 	}
 	if a, ok := l.answers.Get(p.Session); ok {
 		if !a.live {
-			return errSessionEnded
+			return ErrSessionEnded
 		}
 		if a.userID == p.UserID {
 			return nil
@@ -193,7 +193,7 @@ func (l *liveSessions) ask(ctx context.Context, p Principal) (cartOwed bool, err
 	live := err == nil
 	l.remember(gen, p.Session, sessionAnswer{userID: p.UserID, live: live})
 	if !live {
-		return false, errSessionEnded
+		return false, ErrSessionEnded
 	}
 	return u.CartOwed, nil
 }

@@ -369,6 +369,15 @@ func unavailable(lines []cart.Line, skus map[int]*ent.SKU) (int, bool) {
 	return 0, false
 }
 
+// stockOf is each SKU's stock as read.
+func stockOf(skus map[int]*ent.SKU) map[int]int {
+	left := make(map[int]int, len(skus))
+	for id, k := range skus {
+		left[id] = k.Stock
+	}
+	return left
+}
+
 // short returns the first of lines that wants more units than left.
 func short(lines []cart.Line, left map[int]int) (apperr.InsufficientStock, bool) {
 	for _, l := range lines {
@@ -397,10 +406,7 @@ func (s *Service) insertBatch(ctx context.Context, skus map[int]*ent.SKU, batch 
 		if err != nil {
 			return err
 		}
-		left := make(map[int]int, len(skus))
-		for id, k := range skus {
-			left[id] = k.Stock
-		}
+		left := stockOf(skus)
 		for j, i := range candidates {
 			lines := batch[i].lines
 			if err := s.check(a, ds[j], skus); err != nil {

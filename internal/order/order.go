@@ -222,7 +222,8 @@ func (s *Service) place(ctx context.Context, in PlaceInput) (*ent.OrderInfo, err
 	if errors.Is(err, errCartOwed) {
 		// The login lives (the batch said so), and its cart owes lines
 		// to earlier orders: settle them, then read the cart again.
-		in.Session, in.CartOwed = "", &[]bool{true}[0]
+		owed := true
+		in.Session, in.CartOwed = "", &owed
 		return s.place(ctx, in)
 	}
 	if err != nil {
@@ -298,36 +299,23 @@ func (s *Service) byKey(ctx context.Context, userID int, key string) (*ent.Order
 }
 
 // priced reads the SKUs of lines before the transaction: their prices and
-// names go into the order, and a SKU already gone or short fails here
-// without opening a transaction (the guarded update still decides).
+// names go into the order, and a SKU already gone, off sale (SKU_UNAVAILABLE)
+// or short fails here without opening a transaction (the guarded update
+// still decides). The batch applies the same two checks (combine.go).
 func (s *Service) priced(ctx context.Context, lines []cart.Line) (map[int]*ent.SKU, error) {
 	ids := make([]int, len(lines))
 	for i, l := range lines {
 		ids[i] = l.SKUID
 	}
-	byID, err := s.onSale(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
-	for _, l := range lines {
-		if k := byID[l.SKUID]; k.Stock < l.Count {
-			return nil, apperr.InsufficientStock{SKUID: l.SKUID, Left: k.Stock}
-		}
-	}
-	return byID, nil
-}
-
-// onSale reads the SKUs by id; one that is gone or not launched is
-// SKU_UNAVAILABLE.
-func (s *Service) onSale(ctx context.Context, ids []int) (map[int]*ent.SKU, error) {
 	byID, err := s.skusByID(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
-	for _, id := range ids {
-		if k, ok := byID[id]; !ok || !k.Launched {
-			return nil, apperr.SKUUnavailable{SKUID: id}
-		}
+	if id, ok := unavailable(lines, byID); ok {
+		return nil, apperr.SKUUnavailable{SKUID: id}
+	}
+	if e, ok := short(lines, stockOf(byID)); ok {
+		return nil, e
 	}
 	return byID, nil
 }
