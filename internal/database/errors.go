@@ -50,28 +50,56 @@ const (
 // after a lost connection is only safe for work that is idempotent (placeOrder
 // is, through its idempotency key). A cancelled or expired context is never
 // retryable. Errors are unwrapped, so Ent's wrappers are seen through.
-func IsRetryable(err error) bool {
+func IsRetryable(err error) bool { return retryCause(err) != CauseNone }
+
+// RetryCause names why a transaction runs again, for the metrics.
+type RetryCause int
+
+// The causes retryCause tells apart.
+const (
+	CauseNone RetryCause = iota
+	CauseDeadlock
+	CauseLockWait
+	CauseRecordChanged
+	CauseConnectionLimit
+	CauseConnectionLost
+	CauseBusy
+	numCauses
+)
+
+var causeNames = [numCauses]string{"none", "deadlock", "lock_wait_timeout", "record_changed", "connection_limit", "connection_lost", "sqlite_busy"}
+
+func (c RetryCause) String() string { return causeNames[c] }
+
+// retryCause is IsRetryable's answer with its reason.
+func retryCause(err error) RetryCause {
 	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return false
+		return CauseNone
 	}
 	if me, ok := errors.AsType[*mysql.MySQLError](err); ok {
 		switch me.Number {
-		case mysqlErrLockDeadlock, mysqlErrLockWaitTimeout, mysqlErrCheckRead,
-			mysqlErrConCount, mysqlErrTooManyUserConns, mysqlErrUserLimitReached:
-			return true
+		case mysqlErrLockDeadlock:
+			return CauseDeadlock
+		case mysqlErrLockWaitTimeout:
+			return CauseLockWait
+		case mysqlErrCheckRead:
+			return CauseRecordChanged
+		case mysqlErrConCount, mysqlErrTooManyUserConns, mysqlErrUserLimitReached:
+			return CauseConnectionLimit
 		}
-		return false
+		return CauseNone
 	}
 	if se, ok := errors.AsType[*sqlite.Error](err); ok {
 		switch se.Code() & 0xff {
 		case sqliteBusy, sqliteLocked:
-			return true
+			return CauseBusy
 		}
-		return false
+		return CauseNone
 	}
-	return errors.Is(err, driver.ErrBadConn) ||
-		errors.Is(err, mysql.ErrInvalidConn) ||
-		errors.Is(err, io.ErrUnexpectedEOF)
+	if errors.Is(err, driver.ErrBadConn) || errors.Is(err, mysql.ErrInvalidConn) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return CauseConnectionLost
+	}
+	return CauseNone
 }
 
 // IsUnreachable reports whether err says that the database did not answer

@@ -32,6 +32,7 @@ type RetryPolicy struct {
 	calls   atomic.Int64
 	retries atomic.Int64
 	gaveUp  atomic.Int64
+	byCause [numCauses]atomic.Int64
 }
 
 // NewRetryPolicy returns a policy with the defaults: 8 attempts, backoff
@@ -45,11 +46,17 @@ type RetryStats struct {
 	Calls   int64 // Retry calls
 	Retries int64 // extra attempts after a retryable error
 	GaveUp  int64 // calls that still failed with a retryable error after the last attempt
+	// ByCause counts the retries by what failed, by RetryCause.String.
+	ByCause map[string]int64
 }
 
 // Stats returns the policy's counters.
 func (p *RetryPolicy) Stats() RetryStats {
-	return RetryStats{Calls: p.calls.Load(), Retries: p.retries.Load(), GaveUp: p.gaveUp.Load()}
+	st := RetryStats{Calls: p.calls.Load(), Retries: p.retries.Load(), GaveUp: p.gaveUp.Load(), ByCause: map[string]int64{}}
+	for c := CauseNone + 1; c < numCauses; c++ {
+		st.ByCause[c.String()] = p.byCause[c].Load()
+	}
+	return st
 }
 
 // backoff returns the full-jitter delay before retry number n (1-based):
@@ -99,7 +106,8 @@ func Retry(ctx context.Context, p *RetryPolicy, fn func(ctx context.Context) err
 	}()
 	for n := 1; ; n++ {
 		err := fn(ctx)
-		if err == nil || !IsRetryable(err) {
+		cause := retryCause(err)
+		if cause == CauseNone {
 			return err
 		}
 		if n >= attempts {
@@ -121,5 +129,6 @@ func Retry(ctx context.Context, p *RetryPolicy, fn func(ctx context.Context) err
 		case <-timer.C:
 		}
 		p.retries.Add(1)
+		p.byCause[cause].Add(1)
 	}
 }

@@ -2,8 +2,10 @@ package database_test
 
 import (
 	"context"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"maps"
 	"sync"
 	"testing"
 	"time"
@@ -33,8 +35,8 @@ func TestRetryStopsAfterTheBound(t *testing.T) {
 	if !errors.As(err, &me) || me.Number != 1213 || !database.IsRetryable(err) {
 		t.Errorf("err = %v, want it to still wrap the deadlock", err)
 	}
-	if got, want := p.Stats(), (database.RetryStats{Calls: 1, Retries: 3, GaveUp: 1}); got != want {
-		t.Errorf("Stats() = %+v, want %+v", got, want)
+	if got := p.Stats(); got.Calls != 1 || got.Retries != 3 || got.GaveUp != 1 || got.ByCause["deadlock"] != 3 {
+		t.Errorf("Stats() = %+v, want 1 call, 3 retries (deadlocks), 1 given up", got)
 	}
 }
 
@@ -52,8 +54,38 @@ func TestRetrySucceedsAfterTransientErrors(t *testing.T) {
 	if err != nil || calls != 3 {
 		t.Fatalf("err = %v after %d calls, want nil after 3", err, calls)
 	}
-	if got, want := p.Stats(), (database.RetryStats{Calls: 1, Retries: 2}); got != want {
-		t.Errorf("Stats() = %+v, want %+v", got, want)
+	if got := p.Stats(); got.Calls != 1 || got.Retries != 2 || got.GaveUp != 0 || got.ByCause["deadlock"] != 2 {
+		t.Errorf("Stats() = %+v, want 1 call, 2 retries (deadlocks)", got)
+	}
+}
+
+// The metrics tell a lock wait from a lost connection: one says the
+// schema or the load needs work, the other that the network or the server
+// does.
+func TestRetriesAreCountedByCause(t *testing.T) {
+	t.Parallel()
+	p := &database.RetryPolicy{Attempts: 8, Base: time.Microsecond, Max: 10 * time.Microsecond}
+	failures := []error{
+		&mysql.MySQLError{Number: 1205, Message: "Lock wait timeout exceeded"},
+		fmt.Errorf("commit: %w", driver.ErrBadConn),
+		&mysql.MySQLError{Number: 1205, Message: "Lock wait timeout exceeded"},
+		&mysql.MySQLError{Number: 1040, Message: "Too many connections"},
+	}
+	calls := 0
+	err := database.Retry(context.Background(), p, func(context.Context) error {
+		calls++
+		if calls <= len(failures) {
+			return failures[calls-1]
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := p.Stats().ByCause
+	want := map[string]int64{"deadlock": 0, "lock_wait_timeout": 2, "record_changed": 0, "connection_limit": 1, "connection_lost": 1, "sqlite_busy": 0}
+	if !maps.Equal(got, want) {
+		t.Errorf("ByCause = %v, want %v", got, want)
 	}
 }
 
@@ -123,7 +155,7 @@ func TestRetryPolicyIsSharedSafely(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if got, want := p.Stats(), (database.RetryStats{Calls: 16, Retries: 32, GaveUp: 16}); got != want {
-		t.Errorf("Stats() = %+v, want %+v", got, want)
+	if got := p.Stats(); got.Calls != 16 || got.Retries != 32 || got.GaveUp != 16 || got.ByCause["deadlock"] != 32 {
+		t.Errorf("Stats() = %+v, want 16 calls, 32 retries (deadlocks), 16 given up", got)
 	}
 }
