@@ -95,6 +95,23 @@ type combiner struct {
 	batches atomic.Int64
 	batched atomic.Int64
 	ownTx   atomic.Int64
+	// sizes[i] counts the batches of at most BatchSizeBuckets[i] orders
+	// (and more than the bucket before).
+	sizes [len(BatchSizeBuckets)]atomic.Int64
+}
+
+// BatchSizeBuckets are the upper bounds of BatchStats.Sizes: powers of two
+// up to maxBatch.
+var BatchSizeBuckets = [...]int{1, 2, 4, 8, 16, 32, 64, 128, maxBatch}
+
+// sizeBucket is the index in BatchSizeBuckets of a batch of n orders.
+func sizeBucket(n int) int {
+	for i, b := range BatchSizeBuckets {
+		if n <= b {
+			return i
+		}
+	}
+	return len(BatchSizeBuckets) - 1
 }
 
 type queue struct {
@@ -163,12 +180,19 @@ type BatchStats struct {
 	Batches int64 // transactions that placed combined orders
 	Batched int64 // orders placed by those transactions
 	OwnTx   int64 // orders sent from a batch to their own transaction
+	// Sizes counts batches by their number of orders, bucket i holding
+	// those of at most BatchSizeBuckets[i] and more than bucket i-1's.
+	Sizes [len(BatchSizeBuckets)]int64
 }
 
 // BatchStats returns the combiner's counters since the service started.
 func (s *Service) BatchStats() BatchStats {
 	c := &s.batches
-	return BatchStats{Batches: c.batches.Load(), Batched: c.batched.Load(), OwnTx: c.ownTx.Load()}
+	st := BatchStats{Batches: c.batches.Load(), Batched: c.batched.Load(), OwnTx: c.ownTx.Load()}
+	for i := range c.sizes {
+		st.Sizes[i] = c.sizes[i].Load()
+	}
+	return st
 }
 
 // placeBatched places an order (lines in ascending SKU id) through the
@@ -484,6 +508,7 @@ func (s *Service) insertBatch(ctx context.Context, skus map[int]*ent.SKU, batch 
 	if len(orders) > 0 {
 		s.batches.batches.Add(1)
 		s.batches.batched.Add(int64(len(orders)))
+		s.batches.sizes[sizeBucket(len(orders))].Add(1)
 	}
 	return orders, fit, refused, nil
 }

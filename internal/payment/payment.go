@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"sync/atomic"
 	"time"
 
 	"github.com/storefront/storefront/ent"
@@ -56,6 +57,59 @@ type Service struct {
 	sellerID string
 	log      *slog.Logger
 	now      func() time.Time
+	counts   counters
+}
+
+// counters are what Stats reports; see there.
+type counters struct {
+	recorded, duplicates, refundOwed atomic.Int64
+	notifies                         [numNotifyOutcomes]atomic.Int64
+	refunds, refundFailures          atomic.Int64
+	sweeps, sweepFailures, expired   atomic.Int64
+}
+
+// What a notification led to, for Stats.
+type notifyOutcome int
+
+const (
+	notifyRecorded notifyOutcome = iota
+	notifyDuplicate
+	notifyRefunded
+	notifyNotPaid // WAIT_BUYER_PAY, TRADE_CLOSED: nothing to record
+	notifyForged
+	notifyFailed // not recorded for now: Alipay resends
+	numNotifyOutcomes
+)
+
+var notifyOutcomeNames = [numNotifyOutcomes]string{"recorded", "duplicate", "refunded", "not_paid", "forged", "failed"}
+
+// Stats are the service's counters since it started.
+type Stats struct {
+	// Recorded payments moved their order to UNSEND; Duplicates were
+	// recorded before; RefundOwed paid an order that had been canceled.
+	Recorded, Duplicates, RefundOwed int64
+	// Notifies counts Alipay's notifications by what they led to:
+	// recorded, duplicate, refunded, not_paid, forged, failed.
+	Notifies map[string]int64
+	// Refunds Alipay confirmed, and refund calls that failed (still owed).
+	Refunds, RefundFailures int64
+	// Sweeps run, those that met an error, and expired orders canceled.
+	Sweeps, SweepFailures, Expired int64
+}
+
+// Stats returns the counters.
+func (s *Service) Stats() Stats {
+	c := &s.counts
+	st := Stats{
+		Recorded: c.recorded.Load(), Duplicates: c.duplicates.Load(), RefundOwed: c.refundOwed.Load(),
+		Notifies: make(map[string]int64, numNotifyOutcomes),
+		Refunds:  c.refunds.Load(), RefundFailures: c.refundFailures.Load(),
+		Sweeps: c.sweeps.Load(), SweepFailures: c.sweepFailures.Load(), Expired: c.expired.Load(),
+	}
+	for o := range numNotifyOutcomes {
+		st.Notifies[notifyOutcomeNames[o]] = c.notifies[o].Load()
+	}
+	return st
 }
 
 // New returns the payment service. sellerID may be empty (not checked).
@@ -123,21 +177,37 @@ var ErrForged = errors.New("payment: notification refused")
 // error means answer "success" (also for duplicates and for states that need
 // nothing); any error means "failure" and Alipay will send it again.
 func (s *Service) HandleNotification(ctx context.Context, form url.Values) error {
+	outcome, err := s.handleNotification(ctx, form)
+	s.counts.notifies[outcome].Add(1)
+	return err
+}
+
+func (s *Service) handleNotification(ctx context.Context, form url.Values) (notifyOutcome, error) {
 	t, err := s.gateway.Notification(ctx, form)
 	if err != nil {
-		return fmt.Errorf("%w: %v", ErrForged, err)
+		return notifyForged, fmt.Errorf("%w: %v", ErrForged, err)
 	}
 	if t.AppID != s.appID {
-		return fmt.Errorf("%w: app_id %q is not ours", ErrForged, t.AppID)
+		return notifyForged, fmt.Errorf("%w: app_id %q is not ours", ErrForged, t.AppID)
 	}
 	if s.sellerID != "" && t.SellerID != s.sellerID {
-		return fmt.Errorf("%w: seller_id %q is not ours", ErrForged, t.SellerID)
+		return notifyForged, fmt.Errorf("%w: seller_id %q is not ours", ErrForged, t.SellerID)
 	}
 	if t.Status != TradePaid {
-		return nil // WAIT_BUYER_PAY, TRADE_CLOSED: nothing to record
+		return notifyNotPaid, nil // WAIT_BUYER_PAY, TRADE_CLOSED: nothing to record
 	}
-	_, err = s.Record(ctx, t)
-	return err
+	outcome, err := s.Record(ctx, t)
+	switch {
+	case errors.Is(err, ErrForged):
+		return notifyForged, err
+	case err != nil:
+		return notifyFailed, err
+	case outcome == Duplicate:
+		return notifyDuplicate, nil
+	case outcome == Refunded:
+		return notifyRefunded, nil
+	}
+	return notifyRecorded, nil
 }
 
 // Record records a paid trade for its order. It is idempotent by trade
@@ -181,14 +251,17 @@ func (s *Service) Record(ctx context.Context, t Trade) (Outcome, error) {
 		// Recorded before (the unique violation comes once the first
 		// recorder committed). If it still owes a refund, this delivery
 		// is a chance to finish it.
+		s.counts.duplicates.Add(1)
 		return Duplicate, s.finishRefund(ctx, t.TradeNo)
 	case err != nil:
 		return 0, err
 	case moved:
+		s.counts.recorded.Add(1)
 		s.log.InfoContext(ctx, "order paid", "order", o.OrderNo, "trade", t.TradeNo)
 		return Recorded, nil
 	}
 	// Paid, but the order had left UNPAID (canceled): give the money back.
+	s.counts.refundOwed.Add(1)
 	s.log.WarnContext(ctx, "payment for an order that is no longer unpaid; refunding", "order", o.OrderNo, "trade", t.TradeNo)
 	return Refunded, s.finishRefund(ctx, t.TradeNo)
 }
@@ -238,11 +311,13 @@ func (s *Service) refund(ctx context.Context, p *ent.Payment, orderNo string) er
 			Exec(context.WithoutCancel(ctx)); rerr != nil {
 			err = errors.Join(err, rerr)
 		}
+		s.counts.refundFailures.Add(1)
 		return fmt.Errorf("payment: refund %s of order %s is owed: %w", *p.RefundNo, orderNo, err)
 	}
 	if err := s.db.Client.Payment.UpdateOneID(p.ID).SetRefundedAt(s.now()).Exec(ctx); err != nil {
 		return err // still owed in the database; a later call asks Alipay again, harmlessly
 	}
+	s.counts.refunds.Add(1)
 	s.log.InfoContext(ctx, "payment refunded", "order", orderNo, "refund", *p.RefundNo)
 	return nil
 }
@@ -359,6 +434,16 @@ func (s *Service) expired(ctx context.Context, limit int) ([]*ent.OrderInfo, err
 // so the stock comes back once, and a refund is claimed before it is asked.
 // It returns how many orders it canceled.
 func (s *Service) Sweep(ctx context.Context, limit int) (int, error) {
+	canceled, err := s.sweep(ctx, limit)
+	s.counts.sweeps.Add(1)
+	s.counts.expired.Add(int64(canceled))
+	if err != nil {
+		s.counts.sweepFailures.Add(1)
+	}
+	return canceled, err
+}
+
+func (s *Service) sweep(ctx context.Context, limit int) (int, error) {
 	var errs []error
 	if err := s.owedRefunds(ctx, limit); err != nil {
 		errs = append(errs, err)
