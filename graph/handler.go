@@ -12,7 +12,9 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/storefront/storefront/graph/generated"
+	"github.com/storefront/storefront/internal/auth"
 	"github.com/storefront/storefront/internal/catalog"
+	"github.com/storefront/storefront/internal/logging"
 )
 
 // Options configure the GraphQL handler.
@@ -23,6 +25,8 @@ type Options struct {
 	// RequestTimeout is each operation's deadline (0: DefaultRequestTimeout).
 	RequestTimeout time.Duration
 	Log            *slog.Logger
+	// Extensions observe every operation (metrics, tracing).
+	Extensions []graphql.HandlerExtension
 }
 
 // NewHandler returns the /graphql handler: POST and GET over HTTP, a parsed
@@ -58,11 +62,20 @@ func NewHandler(r *Resolver, opts Options) *handler.Server {
 	// fragment spread and so takes exponential time on nested fragments.
 	srv.Use(&limitsExtension{limits: lim})
 	srv.Use(newDeadline(opts.RequestTimeout, log))
+	for _, e := range opts.Extensions {
+		srv.Use(e)
+	}
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		// Loaders live for one operation: batching across the fields of
 		// one request, and no stale reads across requests.
 		ctx = catalog.WithLoaders(ctx, r.Catalog.NewLoaders())
-		return next(r.authenticate(ctx))
+		ctx = r.authenticate(ctx)
+		req := logging.RequestFrom(ctx)
+		req.SetOperation(graphql.GetOperationContext(ctx).OperationName)
+		if p, ok := auth.FromContext(ctx); ok {
+			req.SetUser(p.UserID)
+		}
+		return next(ctx)
 	})
 	return srv
 }

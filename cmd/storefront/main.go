@@ -27,6 +27,8 @@ import (
 	"github.com/storefront/storefront/internal/app"
 	"github.com/storefront/storefront/internal/config"
 	"github.com/storefront/storefront/internal/database"
+	"github.com/storefront/storefront/internal/lifecycle"
+	"github.com/storefront/storefront/internal/logging"
 	"github.com/storefront/storefront/internal/seed"
 	"github.com/storefront/storefront/internal/skusearch"
 )
@@ -61,7 +63,10 @@ func run(ctx context.Context, cmd string, args []string) error {
 	if err != nil {
 		return err
 	}
-	log := newLogger(cfg.LogLevel)
+	log, err := logging.New(os.Stderr, cfg.LogFormat, cfg.LogLevel)
+	if err != nil {
+		return err
+	}
 	switch cmd {
 	case "serve":
 		return serve(ctx, cfg, log)
@@ -86,38 +91,44 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{
+	main := lifecycle.Server{Name: "http", Listener: ln, HTTP: &http.Server{
 		Handler:           a.Handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
+	}}
+	var others []lifecycle.Server
+	if cfg.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("metrics: %w", err)
+		}
+		others = append(others, lifecycle.Server{Name: "metrics", Listener: mln, HTTP: &http.Server{
+			Handler:           a.MetricsHandler,
+			ReadHeaderTimeout: 10 * time.Second,
+			WriteTimeout:      30 * time.Second,
+		}})
+		log.Info("metrics serving", "url", "http://"+mln.Addr().String()+"/metrics")
 	}
 	mode := "MySQL"
 	if cfg.Embedded() {
 		mode = "embedded SQLite at " + cfg.SQLitePath()
 	}
 	log.Info("storefront serving", "url", "http://"+ln.Addr().String()+"/", "graphql", "http://"+ln.Addr().String()+"/graphql", "database", mode)
-
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	go a.RunBackground(ctx, cfg)
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	// SIGTERM: stop accepting, let in-flight requests (orders!) finish.
-	log.Info("shutting down", "timeout", cfg.ShutdownTimeout)
-	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
-	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
-	}
-	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	// SIGTERM: /readyz at 503 for the drain delay, then in-flight requests
+	// (orders!) finish, then the sweeper and the job worker stop, then
+	// Close.
+	return lifecycle.Run(ctx, lifecycle.Options{
+		Main:            main,
+		Others:          others,
+		Background:      func(ctx context.Context) error { a.RunBackground(ctx, cfg); return nil },
+		Draining:        a.Drain,
+		DrainDelay:      cfg.DrainDelay,
+		ShutdownTimeout: cfg.ShutdownTimeout,
+		Log:             log,
+	})
 }
 
 func migrate(ctx context.Context, cfg config.Config, log *slog.Logger) error {
@@ -179,12 +190,4 @@ func seedCatalog(ctx context.Context, cfg config.Config, log *slog.Logger) error
 		log.Info("the database already has a catalog; nothing loaded")
 	}
 	return nil
-}
-
-func newLogger(level string) *slog.Logger {
-	var l slog.Level
-	if err := l.UnmarshalText([]byte(level)); err != nil {
-		l = slog.LevelInfo
-	}
-	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
 }

@@ -11,8 +11,10 @@ import (
 	"maps"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
 
@@ -31,6 +33,7 @@ import (
 	"github.com/storefront/storefront/internal/hotskus"
 	"github.com/storefront/storefront/internal/jobs"
 	"github.com/storefront/storefront/internal/menu"
+	"github.com/storefront/storefront/internal/metrics"
 	"github.com/storefront/storefront/internal/order"
 	"github.com/storefront/storefront/internal/outbox"
 	"github.com/storefront/storefront/internal/partner"
@@ -78,10 +81,19 @@ type App struct {
 	Outbox    *outbox.Outbox
 	QQSandbox *qqconnect.Sandbox
 	Handler   http.Handler
+	// Metrics and MetricsHandler (/metrics) are this instance's.
+	Metrics        *metrics.Metrics
+	MetricsHandler http.Handler
 
 	miniRedis *miniredis.Miniredis
 	log       *slog.Logger
+	// draining is set when the process starts to stop (see Drain).
+	draining atomic.Bool
 }
+
+// Drain turns /readyz to 503: the instance is stopping, and a load
+// balancer should send it nothing new.
+func (a *App) Drain() { a.draining.Store(true) }
 
 // ErrPendingMigrations stops a server from writing to a schema it does not
 // know.
@@ -181,6 +193,11 @@ func Assemble(ctx context.Context, cfg config.Config, log *slog.Logger, db *data
 		return nil, err
 	}
 	maps.Copy(routes, verifyRoutes)
+	a.Metrics = metrics.New(metrics.Sources{
+		DB: a.DB.SQL, Retries: a.DB.Retry.Stats, Redis: a.Redis,
+		Orders: a.Orders.BatchStats, Payments: a.Payments.Stats, Jobs: a.Jobs.Stats, Log: log,
+	})
+	a.MetricsHandler = a.Metrics.Handler()
 	gql := graph.NewHandler(&graph.Resolver{
 		Client:      a.DB.Client,
 		Catalog:     a.Catalog,
@@ -210,6 +227,7 @@ func Assemble(ctx context.Context, cfg config.Config, log *slog.Logger, db *data
 		Introspection:  cfg.Introspection,
 		RequestTimeout: cfg.RequestTimeout,
 		Log:            log,
+		Extensions:     []graphql.HandlerExtension{a.Metrics.GraphQL()},
 	})
 	a.Handler = server.New(server.Deps{
 		GraphQL:      gql,
@@ -220,6 +238,7 @@ func Assemble(ctx context.Context, cfg config.Config, log *slog.Logger, db *data
 		TrustProxy:   cfg.TrustProxy,
 		CORSOrigins:  cfg.CORSOrigins,
 		Routes:       routes,
+		Draining:     a.draining.Load,
 	})
 	return a, nil
 }

@@ -45,7 +45,14 @@ type Config struct {
 	MaxComplexity   int
 	MaxBodyBytes    int64
 	ShutdownTimeout time.Duration
-	LogLevel        string
+	// DrainDelay is how long a stopping instance keeps serving, with
+	// /readyz at 503 and keep-alive off, before it closes its listener.
+	DrainDelay time.Duration
+	LogLevel   string
+	// LogFormat is text (for a terminal) or json (for a log pipeline).
+	LogFormat string
+	// MetricsAddr serves /metrics apart from the API; empty: no metrics.
+	MetricsAddr string
 
 	// JWTSecret signs access tokens; every instance must share it. Empty:
 	// a key generated once and kept in DataDir.
@@ -171,7 +178,10 @@ var Vars = []Var{
 	{"max-complexity", "STOREFRONT_MAX_COMPLEXITY", "20000", "highest cost a query may have (list fields cost their page size)"},
 	{"max-body-bytes", "STOREFRONT_MAX_BODY_BYTES", "65536", "largest GraphQL request body"},
 	{"shutdown-timeout", "STOREFRONT_SHUTDOWN_TIMEOUT", "15s", "how long in-flight requests may finish after SIGTERM"},
+	{"drain-delay", "STOREFRONT_DRAIN_DELAY", "1s", "after SIGTERM, how long /readyz answers 503 (and answers close their connection) before the listener closes, so a load balancer moves away"},
 	{"log-level", "STOREFRONT_LOG_LEVEL", "info", "debug, info, warn or error"},
+	{"log-format", "STOREFRONT_LOG_FORMAT", "text", "text, or json: one object per line with request_id, op and user_id"},
+	{"metrics-addr", "STOREFRONT_METRICS_ADDR", "127.0.0.1:9464", "listen address of /metrics (Prometheus), apart from the API; empty: no metrics"},
 	{"jwt-secret", "STOREFRONT_JWT_SECRET", "", "access-token signing key, at least 32 bytes, the same on every instance; empty: generated once and kept in the data dir"},
 	{"access-ttl", "STOREFRONT_ACCESS_TTL", "15m", "lifetime of an access token"},
 	{"refresh-ttl", "STOREFRONT_REFRESH_TTL", "720h", "lifetime of a refresh token"},
@@ -279,6 +289,8 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		RedisPass:   get("redis-password"),
 		RedisPrefix: get("redis-prefix"),
 		LogLevel:    get("log-level"),
+		LogFormat:   get("log-format"),
+		MetricsAddr: get("metrics-addr"),
 		JWTSecret:   get("jwt-secret"),
 		PublicURL:   get("public-url"),
 		FrontendURL: get("frontend-url"),
@@ -341,6 +353,7 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		return func(s string) (e error) { *dst, e = time.ParseDuration(s); return e }
 	}
 	parse("shutdown-timeout", parseDuration(&c.ShutdownTimeout))
+	parse("drain-delay", parseDuration(&c.DrainDelay))
 	parse("db-conn-lifetime", parseDuration(&c.DBConnLifetime))
 	parse("db-conn-idle-time", parseDuration(&c.DBConnIdleTime))
 	parse("request-timeout", parseDuration(&c.RequestTimeout))
@@ -415,6 +428,12 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	}
 	if c.DBMaxOpen < 1 || c.DBMaxIdle < 0 || c.DBConnLifetime < time.Second || c.DBConnIdleTime < time.Second {
 		return Config{}, fmt.Errorf("db-max-open must be positive, db-max-idle not negative, db-conn-lifetime and db-conn-idle-time at least 1s")
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		return Config{}, fmt.Errorf("log-format must be text or json, got %q", c.LogFormat)
+	}
+	if c.DrainDelay < 0 || c.ShutdownTimeout <= 0 {
+		return Config{}, fmt.Errorf("drain-delay must not be negative and shutdown-timeout must be positive")
 	}
 	if c.RequestTimeout < 100*time.Millisecond {
 		return Config{}, fmt.Errorf("request-timeout must be at least 100ms")

@@ -8,6 +8,8 @@ package server
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
@@ -23,6 +25,7 @@ import (
 
 	"github.com/storefront/storefront/internal/apperr"
 	"github.com/storefront/storefront/internal/auth"
+	"github.com/storefront/storefront/internal/logging"
 )
 
 // Deps are what the HTTP surface serves.
@@ -41,6 +44,9 @@ type Deps struct {
 	TrustProxy bool
 	// CORSOrigins may call /graphql from a browser; none when empty.
 	CORSOrigins []string
+	// Draining reports that the instance is stopping: /readyz answers 503
+	// so the load balancer sends new requests elsewhere.
+	Draining func() bool
 }
 
 // New returns the root handler.
@@ -51,6 +57,10 @@ func New(d Deps) http.Handler {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		if d.Draining != nil && d.Draining() {
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "draining"})
+			return
+		}
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
 		if down := notReady(ctx, d.Log, d.Ready); len(down) > 0 {
@@ -67,7 +77,29 @@ func New(d Deps) http.Handler {
 	for pattern, h := range d.Routes {
 		mux.Handle(pattern, h)
 	}
-	return recoverer(d.Log, securityHeaders(mux))
+	return withRequestID(d.TrustProxy, recoverer(d.Log, securityHeaders(mux)))
+}
+
+// withRequestID names each request for the log and answers with the name
+// (X-Request-Id), so a shopper's report finds its lines. Behind a trusted
+// proxy the proxy's id is kept, so one id follows the request through
+// nginx and the instance; anyone else's is replaced, since a client could
+// otherwise make its requests look like another's.
+func withRequestID(trustProxy bool, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get("X-Request-Id")
+		if !trustProxy || !logging.ValidRequestID(id) {
+			id = newRequestID()
+		}
+		w.Header().Set("X-Request-Id", id)
+		next.ServeHTTP(w, r.WithContext(logging.WithRequest(r.Context(), &logging.Request{ID: id})))
+	})
+}
+
+func newRequestID() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
+	return hex.EncodeToString(b[:])
 }
 
 // notReady runs every check at once and returns the names of those that
