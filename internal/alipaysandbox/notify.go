@@ -17,10 +17,10 @@ import (
 type delivery struct {
 	outTradeNo string
 	kind       string // "payment" or "refund"
-	url      string
-	values   url.Values
-	attempts int
-	acked    bool
+	url        string
+	values     url.Values
+	attempts   int
+	acked      bool
 }
 
 // notification builds the signed async notification Alipay sends for a
