@@ -114,11 +114,18 @@ type env struct {
 func newEnv(t *testing.T, cfg alipaysandbox.Config) *env {
 	t.Helper()
 	k := keys()
-	cfg.AppID = appID
 	cfg.AppPublicKeyPEM = k.appPub
 	if cfg.PrivateKeyPEM == "" {
 		cfg.PrivateKeyPEM = k.gwPriv
 	}
+	return newEnvWithAppKey(t, cfg, k.appPriv)
+}
+
+// newEnvWithAppKey serves a sandbox configured by cfg to a client signing
+// with appPriv.
+func newEnvWithAppKey(t *testing.T, cfg alipaysandbox.Config, appPriv string) *env {
+	t.Helper()
+	cfg.AppID = appID
 	if cfg.NotifyRetries == nil {
 		cfg.NotifyRetries = []time.Duration{20 * time.Millisecond, 40 * time.Millisecond, 80 * time.Millisecond}
 	}
@@ -143,7 +150,7 @@ func newEnv(t *testing.T, cfg alipaysandbox.Config) *env {
 			return http.ErrUseLastResponse
 		}},
 	}
-	e.client = e.newClient(t, appID, k.appPriv)
+	e.client = e.newClient(t, appID, appPriv)
 	return e
 }
 
