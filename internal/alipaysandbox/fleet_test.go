@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
 	"github.com/smartwalle/alipay/v3"
 
@@ -231,5 +232,51 @@ func TestTheFirstInstanceMakesTheSharedKeysAndTheOthersLoadThem(t *testing.T) {
 	other, err := alipaysandbox.SharedKeys(ctx, rdb, prefix+"other:", 0)
 	if err != nil || other == got[0] {
 		t.Errorf("another prefix shares the keys: %v", err)
+	}
+}
+
+// The embedded mode's Redis is miniredis, in process: the scripts run on
+// its Lua as on Redis's.
+func TestTheEmbeddedModesInProcessRedisRunsTheTrades(t *testing.T) {
+	ctx := context.Background()
+	m := miniredis.RunT(t)
+	rdb := redis.NewClient(&redis.Options{Addr: m.Addr()})
+	t.Cleanup(func() { _ = rdb.Close() })
+	e := newEnv(t, alipaysandbox.Config{Redis: rdb, RedisPrefix: "sf:", NotifyRefunds: true})
+
+	if status, page := e.open(t, e.client, pagePay("mini-1", "50", inAnHour(), e.notify.srv.URL)); status != http.StatusOK {
+		t.Fatalf("open: %d %s", status, page)
+	}
+	if status, page := e.open(t, e.client, pagePay("mini-1", "51", inAnHour(), e.notify.srv.URL)); status != http.StatusBadRequest ||
+		!strings.Contains(page, "ACQ.CONTEXT_INCONSISTENT") {
+		t.Errorf("reused out_trade_no: %d %s", status, page)
+	}
+	tradeNo, err := e.sb.Pay("mini-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.client.DecodeNotification(ctx, e.notify.next(t)); err != nil {
+		t.Fatal(err)
+	}
+	q, err := e.client.TradeQuery(ctx, alipay.TradeQuery{TradeNo: tradeNo})
+	if err != nil || q.TradeStatus != alipay.TradeStatusSuccess {
+		t.Fatalf("query: %+v %v", q, err)
+	}
+	for _, amount := range []string{"20.00", "30.00"} {
+		r, err := e.client.TradeRefund(ctx, alipay.TradeRefund{OutTradeNo: "mini-1", RefundAmount: amount, OutRequestNo: "r" + amount})
+		if err != nil || !r.IsSuccess() || r.FundChange != "Y" {
+			t.Fatalf("refund %s: %+v %v", amount, r, err)
+		}
+		e.notify.next(t)
+	}
+	if st, _ := e.sb.Trade("mini-1"); st.Status != alipaysandbox.StatusClosed || st.RefundedAmount != "50.00" || st.NotifyAcks != 3 {
+		t.Errorf("after refunding all: %+v", st)
+	}
+	e.open(t, e.client, pagePay("mini-2", "1.00", inAnHour(), e.notify.srv.URL))
+	if c, err := e.client.TradeClose(ctx, alipay.TradeClose{OutTradeNo: "mini-2"}); err != nil || !c.IsSuccess() {
+		t.Errorf("close: %+v %v", c, err)
+	}
+	if _, err := e.sb.Pay("mini-2"); !errors.Is(err, alipaysandbox.ErrNotPayable) {
+		t.Errorf("Pay of a closed trade: %v", err)
 	}
 }

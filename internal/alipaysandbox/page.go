@@ -82,16 +82,22 @@ func (s *Sandbox) openTrade(ctx context.Context, form url.Values) (TradeState, *
 	late := !expires.IsZero() && !now.Before(expires)
 	args := append([]any{cents, subject, t.notifyURL, t.returnURL, flag(late), s.store.retention.Milliseconds()}, t.fields()...)
 	r, err := s.store.run(ctx, openScript, otn, "", now, args...)
-	if err == nil && r.code != 3 {
-		err = s.store.dropTradeNo(ctx, tradeNo)
-	}
-	if err == nil && r.code == 3 {
-		err = s.store.listed(ctx, otn)
-	}
-	switch {
-	case err != nil:
+	if err != nil {
 		s.log.Error("alipay sandbox: trade store", "method", "alipay.trade.page.pay", "err", err)
 		return TradeState{}, errSystem()
+	}
+	// The trade is settled either way: a reservation left behind is never
+	// used, and a trade missing from the list is only missing from the
+	// index page.
+	if r.code != 3 {
+		err = s.store.dropTradeNo(ctx, tradeNo)
+	} else {
+		err = s.store.listed(ctx, otn)
+	}
+	if err != nil {
+		s.log.Warn("alipay sandbox: trade store", "method", "alipay.trade.page.pay", "err", err)
+	}
+	switch {
 	case r.code == 2:
 		return TradeState{}, bizError("ACQ.CONTEXT_INCONSISTENT", "交易信息被篡改: out_trade_no reused with another total_amount or subject")
 	case r.code == 4:

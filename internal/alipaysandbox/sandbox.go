@@ -89,7 +89,8 @@ type Config struct {
 	AppPublicKeyPEM string
 	// PrivateKeyPEM is the sandbox's own ("Alipay") private key, PKCS#1 or
 	// PKCS#8; it signs responses, notifications and returns. Empty: a fresh
-	// key is generated. The app loads PublicKeyPEM() as "Alipay public key".
+	// key is generated, which only a single instance can live with (see
+	// SharedKeys). The app loads PublicKeyPEM() as "Alipay public key".
 	PrivateKeyPEM string
 	// Client sends notifications. Nil: a client with a 10s timeout.
 	Client *http.Client
