@@ -2,6 +2,7 @@ package alipaysandbox
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -206,13 +207,14 @@ func (s *Sandbox) serveGateway(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var rsp object
+	ctx := r.Context()
 	switch method {
 	case "alipay.trade.query":
-		rsp = s.tradeQuery(biz)
+		rsp = s.tradeQuery(ctx, biz)
 	case "alipay.trade.close":
-		rsp = s.tradeClose(biz)
+		rsp = s.tradeClose(ctx, biz)
 	case "alipay.trade.refund":
-		rsp = s.tradeRefund(biz)
+		rsp = s.tradeRefund(ctx, biz)
 	}
 	if faulty {
 		rsp = errorObject(errSystem()) // done, but the app never learns it
@@ -256,15 +258,24 @@ func (s *Sandbox) nextFault(method string) (fault, bool) {
 	return q[0], true
 }
 
-func (s *Sandbox) tradeQuery(biz map[string]string) object {
+// storeFailed is the answer when the trade store did not answer: Alipay's
+// system error, which the app retries, never a definite "no such trade".
+func (s *Sandbox) storeFailed(method string, err error) object {
+	s.log.Error("alipay sandbox: trade store", "method", method, "err", err)
+	return errorObject(errSystem())
+}
+
+func (s *Sandbox) tradeQuery(ctx context.Context, biz map[string]string) object {
 	otn, tn := biz["out_trade_no"], biz["trade_no"]
 	if otn == "" && tn == "" {
 		return errorObject(errInvalidParam("out_trade_no or trade_no is required"))
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	t := s.lookupLocked(otn, tn)
-	if t == nil {
+	r, err := s.lookup(ctx, queryScript, otn, tn)
+	if err != nil {
+		return s.storeFailed("alipay.trade.query", err)
+	}
+	t := r.trade
+	if r.code == 0 || t == nil {
 		return errorObject(errTradeNotExist()).
 			add("buyer_pay_amount", "0.00").
 			add("invoice_amount", "0.00").
@@ -296,29 +307,29 @@ func (s *Sandbox) tradeQuery(biz map[string]string) object {
 		add("trade_status", t.status)
 }
 
-func (s *Sandbox) tradeClose(biz map[string]string) object {
+func (s *Sandbox) tradeClose(ctx context.Context, biz map[string]string) object {
 	otn, tn := biz["out_trade_no"], biz["trade_no"]
 	if otn == "" && tn == "" {
 		return errorObject(errInvalidParam("out_trade_no or trade_no is required"))
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	t := s.lookupLocked(otn, tn)
+	r, err := s.lookup(ctx, closeScript, otn, tn)
 	switch {
-	case t == nil:
+	case err != nil:
+		return s.storeFailed("alipay.trade.close", err)
+	case r.code == 0:
 		// Also what Alipay answers for a page-pay URL nobody opened.
 		return errorObject(errTradeNotExist())
-	case t.everPaid:
+	case r.code == 2:
 		return errorObject(errTradeStatus())
 	}
-	if t.status == StatusWaitBuyerPay {
-		t.status = StatusClosed
+	t := r.trade
+	if r.code == 3 {
 		s.log.Info("alipay sandbox: trade closed", "out_trade_no", t.outTradeNo, "trade_no", t.tradeNo)
 	}
 	return successObject().add("out_trade_no", t.outTradeNo).add("trade_no", t.tradeNo)
 }
 
-func (s *Sandbox) tradeRefund(biz map[string]string) object {
+func (s *Sandbox) tradeRefund(ctx context.Context, biz map[string]string) object {
 	otn, tn := biz["out_trade_no"], biz["trade_no"]
 	if otn == "" && tn == "" {
 		return errorObject(errInvalidParam("out_trade_no or trade_no is required"))
@@ -327,71 +338,56 @@ func (s *Sandbox) tradeRefund(biz map[string]string) object {
 	if err != nil {
 		return errorObject(errInvalidParam("refund_amount: " + err.Error()))
 	}
-	s.mu.Lock()
-	t := s.lookupLocked(otn, tn)
-	if t == nil {
-		s.mu.Unlock()
+	r, err := s.lookup(ctx, refundScript, otn, tn, biz["out_request_no"], cents)
+	if err != nil {
+		return s.storeFailed("alipay.trade.refund", err)
+	}
+	switch r.code {
+	case 0:
 		return errorObject(errTradeNotExist())
-	}
-	t.refundCalls++
-	reqNo := biz["out_request_no"]
-	if reqNo == "" {
-		reqNo = t.outTradeNo // Alipay's default: a single full refund
-	}
-	rsp := func(fundChange string) object {
-		return successObject().
-			add("buyer_logon_id", "sbx***@sandbox.com").
-			add("buyer_user_id", t.buyerID).
-			add("fund_change", fundChange).
-			add("gmt_refund_pay", s.fmtTime(t.refunds[reqNo].at)).
-			add("out_trade_no", t.outTradeNo).
-			add("refund_fee", formatCents(t.refunded)).
-			add("send_back_fee", formatCents(t.refunds[reqNo].cents)).
-			add("trade_no", t.tradeNo)
-	}
-	if prev, ok := t.refunds[reqNo]; ok {
-		defer s.mu.Unlock()
-		if prev.cents != cents {
-			return errorObject(bizError("ACQ.DISCORDANT_REPEAT_REQUEST", "请求信息不一致: out_request_no reused with another refund_amount"))
-		}
-		return rsp("N")
-	}
-	switch {
-	case !t.everPaid:
-		s.mu.Unlock()
+	case 2:
+		return errorObject(bizError("ACQ.DISCORDANT_REPEAT_REQUEST", "请求信息不一致: out_request_no reused with another refund_amount"))
+	case 3:
 		return errorObject(errTradeStatus())
-	case t.status == StatusClosed:
-		s.mu.Unlock()
+	case 4:
 		return errorObject(errTradeClosed())
-	case cents > t.totalCents-t.refunded:
-		s.mu.Unlock()
+	case 5:
 		return errorObject(bizError("ACQ.REFUND_AMT_NOT_EQUAL_TOTAL", "退款金额超限"))
 	}
-	now := s.now()
-	t.refunds[reqNo] = refund{cents: cents, at: now}
-	t.refunded += cents
-	if t.refunded == t.totalCents {
-		t.status = StatusClosed
+	t, reqNo := r.trade, r.extra
+	rf := t.refunds[reqNo]
+	fundChange := "N"
+	if r.code == 6 {
+		fundChange = "Y"
+	}
+	out := successObject().
+		add("buyer_logon_id", "sbx***@sandbox.com").
+		add("buyer_user_id", t.buyerID).
+		add("fund_change", fundChange).
+		add("gmt_refund_pay", s.fmtTime(rf.at)).
+		add("out_trade_no", t.outTradeNo).
+		add("refund_fee", formatCents(t.refunded)).
+		add("send_back_fee", formatCents(rf.cents)).
+		add("trade_no", t.tradeNo)
+	if r.code != 6 {
+		return out
 	}
 	s.log.Info("alipay sandbox: refund", "out_trade_no", t.outTradeNo, "out_request_no", reqNo,
 		"refund_amount", formatCents(cents), "refunded", formatCents(t.refunded))
-	out := rsp("Y")
-	var d *delivery
 	if s.notifyRefunds && t.notifyURL != "" {
 		extra := url.Values{}
 		extra.Set("refund_fee", formatCents(t.refunded))
-		extra.Set("gmt_refund", s.fmtTime(now))
+		extra.Set("gmt_refund", s.fmtTime(rf.at))
 		extra.Set("out_biz_no", reqNo)
 		if t.status == StatusClosed {
-			extra.Set("gmt_close", s.fmtTime(now))
+			extra.Set("gmt_close", s.fmtTime(rf.at))
 		}
-		if d, err = s.newDeliveryLocked(t, "refund", extra); err != nil {
+		d, err := s.newDelivery(t, "refund", extra)
+		if err != nil {
 			s.log.Error("alipay sandbox: signing refund notification", "err", err)
+		} else {
+			s.deliverAsync(d, true)
 		}
-	}
-	s.mu.Unlock()
-	if d != nil {
-		s.deliverAsync(d, true)
 	}
 	return out
 }

@@ -1,6 +1,7 @@
 package alipaysandbox
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -9,20 +10,22 @@ import (
 	"time"
 )
 
-// delivery is one notification and its delivery state; mutable fields are
-// guarded by Sandbox.mu.
+// delivery is one notification and this instance's attempts at it; mutable
+// fields are guarded by Sandbox.mu. Whether the payment notification was
+// acknowledged is the trade's (in the store): any instance's Resend stops
+// the paying instance's resends.
 type delivery struct {
-	t        *trade
-	kind     string // "payment" or "refund"
-	url      string
-	values   url.Values
-	attempts int
-	acked    bool
+	outTradeNo string
+	kind       string // "payment" or "refund"
+	url        string
+	values     url.Values
+	attempts   int
+	acked      bool
 }
 
-// notificationLocked builds the signed async notification Alipay sends for a
+// notification builds the signed async notification Alipay sends for a
 // page-pay trade: every field but sign and sign_type is signed.
-func (s *Sandbox) notificationLocked(t *trade, extra url.Values) (url.Values, error) {
+func (s *Sandbox) notification(t *trade, extra url.Values) (url.Values, error) {
 	now := s.now()
 	paid := formatCents(t.totalCents)
 	v := url.Values{}
@@ -60,13 +63,12 @@ func (s *Sandbox) notificationLocked(t *trade, extra url.Values) (url.Values, er
 	return signValues(s.key, v)
 }
 
-func (s *Sandbox) newDeliveryLocked(t *trade, kind string, extra url.Values) (*delivery, error) {
-	values, err := s.notificationLocked(t, extra)
+func (s *Sandbox) newDelivery(t *trade, kind string, extra url.Values) (*delivery, error) {
+	values, err := s.notification(t, extra)
 	if err != nil {
 		return nil, err
 	}
-	d := &delivery{t: t, kind: kind, url: t.notifyURL, values: values}
-	return d, nil
+	return &delivery{outTradeNo: t.outTradeNo, kind: kind, url: t.notifyURL, values: values}, nil
 }
 
 // deliverAsync sends d in the background: at once if attemptNow, then per the
@@ -104,7 +106,7 @@ func (s *Sandbox) deliverAsync(d *delivery, attemptNow bool) <-chan struct{} {
 		if !attemptNow && len(s.retries) == 0 {
 			return
 		}
-		s.log.Warn("alipay sandbox: gave up on notification", "out_trade_no", d.t.outTradeNo, "kind", d.kind, "url", d.url)
+		s.log.Warn("alipay sandbox: gave up on notification", "out_trade_no", d.outTradeNo, "kind", d.kind, "url", d.url)
 	}()
 	return first
 }
@@ -113,12 +115,20 @@ func (s *Sandbox) deliverAsync(d *delivery, attemptNow bool) <-chan struct{} {
 // Unless force, an already acknowledged notification is not sent again.
 func (s *Sandbox) attempt(d *delivery, force bool) bool {
 	s.mu.Lock()
-	if d.acked && !force {
-		s.mu.Unlock()
-		return true
-	}
+	acked := d.acked
 	target, body := d.url, d.values.Encode()
 	s.mu.Unlock()
+	if !force && acked {
+		return true
+	}
+	payment := d.kind == "payment"
+	if !force && payment {
+		// A failing store only costs a duplicate notification, which the
+		// app must take anyway.
+		if acked, err := s.store.payAcked(s.ctx, d.outTradeNo); err == nil && acked {
+			return true
+		}
+	}
 
 	req, err := http.NewRequestWithContext(s.ctx, http.MethodPost, target, strings.NewReader(body))
 	if err != nil {
@@ -138,25 +148,26 @@ func (s *Sandbox) attempt(d *delivery, force bool) bool {
 
 	s.mu.Lock()
 	d.attempts++
-	d.t.notifySent++
 	if ok {
-		d.t.notifyAcked++
 		d.acked = true
 	}
 	n := d.attempts
 	s.mu.Unlock()
+	if err := s.store.countAttempt(context.WithoutCancel(s.ctx), d.outTradeNo, ok, payment); err != nil {
+		s.log.Warn("alipay sandbox: counting a notification", "out_trade_no", d.outTradeNo, "err", err)
+	}
 
 	switch {
 	case ok:
-		s.log.Info("alipay sandbox: notification acknowledged", "out_trade_no", d.t.outTradeNo, "kind", d.kind, "attempt", n)
+		s.log.Info("alipay sandbox: notification acknowledged", "out_trade_no", d.outTradeNo, "kind", d.kind, "attempt", n)
 	case err != nil:
-		s.log.Warn("alipay sandbox: notification failed", "out_trade_no", d.t.outTradeNo, "kind", d.kind, "attempt", n, "err", err)
+		s.log.Warn("alipay sandbox: notification failed", "out_trade_no", d.outTradeNo, "kind", d.kind, "attempt", n, "err", err)
 	default:
 		hint := ""
 		if strings.TrimSpace(answer) == "success" {
 			hint = `the body must be exactly "success", without whitespace`
 		}
-		s.log.Warn("alipay sandbox: notification not acknowledged", "out_trade_no", d.t.outTradeNo, "kind", d.kind,
+		s.log.Warn("alipay sandbox: notification not acknowledged", "out_trade_no", d.outTradeNo, "kind", d.kind,
 			"attempt", n, "status", resp.StatusCode, "body", answer, "hint", hint)
 	}
 	return ok

@@ -1,6 +1,7 @@
 package alipaysandbox
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"html/template"
@@ -22,7 +23,7 @@ var (
 
 // openTrade does what opening a page-pay URL does at Alipay: authenticate it
 // and create (or find) the trade.
-func (s *Sandbox) openTrade(form url.Values) (TradeState, *apiError) {
+func (s *Sandbox) openTrade(ctx context.Context, form url.Values) (TradeState, *apiError) {
 	if e := s.checkRequest(form); e != nil {
 		return TradeState{}, e
 	}
@@ -60,29 +61,14 @@ func (s *Sandbox) openTrade(form url.Values) (TradeState, *apiError) {
 		expires = now.Add(d)
 	}
 
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if t := s.trades[otn]; t != nil {
-		s.expireLocked(t)
-		if t.status == StatusWaitBuyerPay {
-			if t.totalCents != cents || t.subject != subject {
-				return TradeState{}, bizError("ACQ.CONTEXT_INCONSISTENT", "交易信息被篡改: out_trade_no reused with another total_amount or subject")
-			}
-			if u := form.Get("notify_url"); u != "" {
-				t.notifyURL = u
-			}
-			if u := form.Get("return_url"); u != "" {
-				t.returnURL = u
-			}
-		}
-		return t.snapshot(), nil
-	}
-	if !expires.IsZero() && !now.Before(expires) {
-		return TradeState{}, bizError("ACQ.TRADE_HAS_CLOSE", "交易已超时关闭: time_expire "+s.fmtTime(expires)+" has passed")
+	tradeNo, err := s.store.claimTradeNo(ctx, otn, s.newTradeNo)
+	if err != nil {
+		s.log.Error("alipay sandbox: trade store", "method", "alipay.trade.page.pay", "err", err)
+		return TradeState{}, errSystem()
 	}
 	t := &trade{
 		outTradeNo: otn,
-		tradeNo:    s.newTradeNoLocked(),
+		tradeNo:    tradeNo,
 		status:     StatusWaitBuyerPay,
 		subject:    subject,
 		body:       biz["body"],
@@ -92,14 +78,35 @@ func (s *Sandbox) openTrade(form url.Values) (TradeState, *apiError) {
 		returnURL:  form.Get("return_url"),
 		created:    now,
 		expires:    expires,
-		refunds:    map[string]refund{},
 	}
-	s.trades[otn] = t
-	s.tradeNos[t.tradeNo] = otn
-	s.order = append(s.order, otn)
-	s.log.Info("alipay sandbox: trade created", "out_trade_no", otn, "trade_no", t.tradeNo,
-		"total_amount", formatCents(cents), "time_expire", s.fmtTime(expires))
-	return t.snapshot(), nil
+	late := !expires.IsZero() && !now.Before(expires)
+	args := append([]any{cents, subject, t.notifyURL, t.returnURL, flag(late), s.store.retention.Milliseconds()}, t.fields()...)
+	r, err := s.store.run(ctx, openScript, otn, "", now, args...)
+	if err != nil {
+		s.log.Error("alipay sandbox: trade store", "method", "alipay.trade.page.pay", "err", err)
+		return TradeState{}, errSystem()
+	}
+	// The trade is settled either way: a reservation left behind is never
+	// used, and a trade missing from the list is only missing from the
+	// index page.
+	if r.code != 3 {
+		err = s.store.dropTradeNo(ctx, tradeNo)
+	} else {
+		err = s.store.listed(ctx, otn)
+	}
+	if err != nil {
+		s.log.Warn("alipay sandbox: trade store", "method", "alipay.trade.page.pay", "err", err)
+	}
+	switch {
+	case r.code == 2:
+		return TradeState{}, bizError("ACQ.CONTEXT_INCONSISTENT", "交易信息被篡改: out_trade_no reused with another total_amount or subject")
+	case r.code == 4:
+		return TradeState{}, bizError("ACQ.TRADE_HAS_CLOSE", "交易已超时关闭: time_expire "+s.fmtTime(expires)+" has passed")
+	case r.code == 3:
+		s.log.Info("alipay sandbox: trade created", "out_trade_no", otn, "trade_no", tradeNo,
+			"total_amount", formatCents(cents), "time_expire", s.fmtTime(expires))
+	}
+	return r.trade.snapshot(), nil
 }
 
 // parseTimeoutExpress reads Alipay's relative timeout: 90m, 2h, 1d, 1c.
@@ -122,32 +129,46 @@ func parseTimeoutExpress(s string) (time.Duration, error) {
 	return 0, fmt.Errorf("invalid timeout_express %q", s)
 }
 
-// markPaid pays a trade. With notify, the payment notification is created
-// (and returned) but not sent; the caller starts its delivery.
-func (s *Sandbox) markPaid(outTradeNo string) (TradeState, *delivery, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	t := s.lookupLocked(outTradeNo, "")
-	if t == nil {
+// markPaid pays a trade. The payment notification is created (and
+// returned when the trade has a notify_url) but not sent; the caller starts
+// its delivery. Of instances paying one trade at once, one pays and gets the
+// notification; the others get ErrNotPayable with the paid trade.
+func (s *Sandbox) markPaid(ctx context.Context, outTradeNo string) (TradeState, *delivery, error) {
+	r, err := s.lookup(ctx, queryScript, outTradeNo, "")
+	switch {
+	case err != nil:
+		return TradeState{}, nil, err
+	case r.code == 0:
 		return TradeState{}, nil, ErrTradeNotFound
+	case r.trade.status != StatusWaitBuyerPay:
+		return r.trade.snapshot(), nil, fmt.Errorf("%w: %s is %s", ErrNotPayable, outTradeNo, r.trade.status)
 	}
-	if t.status != StatusWaitBuyerPay {
-		return t.snapshot(), nil, fmt.Errorf("%w: %s is %s", ErrNotPayable, outTradeNo, t.status)
+	// The notification is signed before the payment is recorded, so the
+	// one call that pays stores it with the payment: any instance can
+	// resend it. What it signs does not change once a trade is open.
+	t := r.trade
+	t.status, t.everPaid, t.paid, t.buyerID = StatusSuccess, true, s.now(), "2088"+randomDigits(12)
+	values, err := s.notification(t, nil)
+	if err != nil {
+		return TradeState{}, nil, err
 	}
-	t.status = StatusSuccess
-	t.everPaid = true
-	t.paid = s.now()
-	t.buyerID = "2088" + randomDigits(12)
-	if t.notifyURL != "" {
-		d, err := s.newDeliveryLocked(t, "payment", nil)
-		if err != nil {
-			return TradeState{}, nil, err
-		}
-		t.payNotify = d
+	r, err = s.store.run(ctx, payScript, outTradeNo, t.tradeNo, t.paid, millis(t.paid), t.buyerID, values.Encode())
+	switch {
+	case err != nil:
+		return TradeState{}, nil, err
+	case r.code == 0:
+		return TradeState{}, nil, ErrTradeNotFound
+	case r.code == 2:
+		return r.trade.snapshot(), nil, fmt.Errorf("%w: %s is %s", ErrNotPayable, outTradeNo, r.trade.status)
 	}
+	t = r.trade
 	s.log.Info("alipay sandbox: trade paid", "out_trade_no", t.outTradeNo, "trade_no", t.tradeNo,
 		"total_amount", formatCents(t.totalCents))
-	return t.snapshot(), t.payNotify, nil
+	var d *delivery
+	if t.payNotify != nil {
+		d = &delivery{outTradeNo: t.outTradeNo, kind: "payment", url: t.notifyURL, values: t.payNotify}
+	}
+	return t.snapshot(), d, nil
 }
 
 // returnURL is the synchronous return: return_url plus the signed parameters
@@ -183,11 +204,15 @@ func (s *Sandbox) returnURL(st TradeState) (string, error) {
 	return u.String(), nil
 }
 
-func (s *Sandbox) servePagePay(w http.ResponseWriter, _ *http.Request, form url.Values) {
-	st, e := s.openTrade(form)
+func (s *Sandbox) servePagePay(w http.ResponseWriter, r *http.Request, form url.Values) {
+	st, e := s.openTrade(r.Context(), form)
 	if e != nil {
+		status := http.StatusBadRequest
+		if e.Code == errSystem().Code {
+			status = http.StatusServiceUnavailable
+		}
 		s.log.Warn("alipay sandbox: refused page pay", "sub_code", e.SubCode, "sub_msg", e.SubMsg)
-		s.render(w, http.StatusBadRequest, pageData{Title: "Payment error", Error: e})
+		s.render(w, status, pageData{Title: "Payment error", Error: e})
 		return
 	}
 	s.render(w, http.StatusOK, s.tradePage(st))
@@ -238,8 +263,12 @@ func (s *Sandbox) servePay(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	otn := r.PostForm.Get("out_trade_no")
-	st, d, err := s.markPaid(otn)
+	st, d, err := s.markPaid(r.Context(), otn)
 	switch {
+	case errors.Is(err, errStore):
+		s.log.Error("alipay sandbox: trade store", "method", "pay", "err", err)
+		s.render(w, http.StatusServiceUnavailable, pageData{Title: "Payment error", Error: errSystem()})
+		return
 	case errors.Is(err, ErrTradeNotFound):
 		s.render(w, http.StatusNotFound, pageData{Title: "Payment error", Error: errTradeNotExist()})
 		return
@@ -276,15 +305,22 @@ func (s *Sandbox) servePay(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, ru, http.StatusSeeOther)
 }
 
-func (s *Sandbox) serveIndex(w http.ResponseWriter, _ *http.Request) {
-	s.mu.Lock()
-	list := make([]TradeState, 0, len(s.order))
-	for _, otn := range s.order {
-		t := s.trades[otn]
-		s.expireLocked(t)
+func (s *Sandbox) serveIndex(w http.ResponseWriter, r *http.Request) {
+	trades, err := s.store.recent(r.Context())
+	if err != nil {
+		s.log.Error("alipay sandbox: trade store", "method", "index", "err", err)
+		s.render(w, http.StatusServiceUnavailable, pageData{Title: "Trades", Error: errSystem()})
+		return
+	}
+	now := s.now()
+	list := make([]TradeState, 0, len(trades))
+	for _, t := range trades {
+		// Shown as the next look at it will find it; the list only reads.
+		if t.status == StatusWaitBuyerPay && !t.expires.IsZero() && !now.Before(t.expires) {
+			t.status = StatusClosed
+		}
 		list = append(list, t.snapshot())
 	}
-	s.mu.Unlock()
 	slices.Reverse(list)
 	s.render(w, http.StatusOK, pageData{Title: "Trades", Merchant: s.merchant, AppID: s.appID, List: list, Index: true})
 }

@@ -12,10 +12,38 @@
 //
 // Supported methods: alipay.trade.page.pay (a GET of the URL the client
 // builds: renders a cashier page with a Pay button), alipay.trade.query,
-// alipay.trade.close and alipay.trade.refund. State lives in memory.
+// alipay.trade.close and alipay.trade.refund.
+//
+// # Several instances
+//
+// The trades live in Redis (Config.Redis, under Config.RedisPrefix +
+// "alipay-sandbox:"), so several servers behind one load balancer are one
+// sandbox: a trade opened on one can be paid, queried, closed and refunded
+// on any other. Each trade is one hash, "trade:{<out_trade_no>}", and every
+// transition (open, pay, close, refund, expiry) is one Lua script on that
+// one key, atomic across instances and Cluster-safe; of two instances
+// paying one trade at once, one pays and sends the notification, the other
+// sees it paid. The trade_no index ("trade-no:{<trade_no>}") and the list
+// of recent trades for the index page ("trades") are keys of their own,
+// written outside the scripts: a trade_no is reserved before its trade is
+// created, and a lookup by trade_no checks the trade's own. Trades are
+// kept Config.Retention (a year) after they were opened.
+//
+// A Redis that does not answer (every call has Config.RedisTimeout) makes
+// the gateway answer Alipay's system error (20000 isp.unknow-error), which
+// callers retry, never ACQ.TRADE_NOT_EXIST. Injected faults (FailNext) and
+// the resends of a notification stay with the process that set them up:
+// the instance whose Pay button was clicked delivers the notification,
+// though any instance's Resend acknowledges it for all.
+//
+// Every instance must sign with the same sandbox key and verify the same
+// app key: pass them in Config (PrivateKeyPEM, AppPublicKeyPEM), or have
+// SharedKeys make a pair once and keep it in Redis for the others. The
+// seller_id is derived from the sandbox key, so it agrees too.
 package alipaysandbox
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
@@ -24,9 +52,12 @@ import (
 	"log/slog"
 	"math/big"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // Trade statuses, as Alipay spells them.
@@ -58,7 +89,8 @@ type Config struct {
 	AppPublicKeyPEM string
 	// PrivateKeyPEM is the sandbox's own ("Alipay") private key, PKCS#1 or
 	// PKCS#8; it signs responses, notifications and returns. Empty: a fresh
-	// key is generated. The app loads PublicKeyPEM() as "Alipay public key".
+	// key is generated, which only a single instance can live with (see
+	// SharedKeys). The app loads PublicKeyPEM() as "Alipay public key".
 	PrivateKeyPEM string
 	// Client sends notifications. Nil: a client with a 10s timeout.
 	Client *http.Client
@@ -85,10 +117,20 @@ type Config struct {
 	// notification attempt before redirecting the browser, so the shop usually
 	// knows about the payment when the buyer comes back. Zero: 3s.
 	FirstNotifyWait time.Duration
+	// Redis keeps the trades (required). Every sandbox on the same Redis
+	// and RedisPrefix serves the same trades; give them the same keys too.
+	Redis redis.UniversalClient
+	// RedisPrefix starts every key, followed by "alipay-sandbox:".
+	RedisPrefix string
+	// RedisTimeout bounds each Redis call. Zero: DefaultRedisTimeout.
+	RedisTimeout time.Duration
+	// Retention is how long a trade is kept after it was opened. Zero:
+	// DefaultRetention.
+	Retention time.Duration
 }
 
-// Sandbox is an in-memory Alipay gateway. Create it with New, serve
-// Handler(), and Close it to stop notification resends.
+// Sandbox is an Alipay gateway whose trades live in Redis. Create it with
+// New, serve Handler(), and Close it to stop notification resends.
 type Sandbox struct {
 	appID         string
 	appPub        *rsa.PublicKey
@@ -103,20 +145,22 @@ type Sandbox struct {
 	loc           *time.Location
 	now           func() time.Time
 	firstWait     time.Duration
+	store         *store
 
 	ctx       context.Context
 	cancel    context.CancelFunc
 	wg        sync.WaitGroup
 	closeOnce sync.Once
 
-	mu       sync.Mutex
-	closed   bool
-	trades   map[string]*trade  // by out_trade_no
-	tradeNos map[string]string  // trade_no -> out_trade_no
-	faults   map[string][]fault // by method, consumed in order
-	order    []string           // out_trade_no in creation order
+	// mu guards what stays in this process: the injected faults and the
+	// resends this instance runs.
+	mu     sync.Mutex
+	closed bool
+	faults map[string][]fault // by method, consumed in order
 }
 
+// trade is a trade as read from the store: a snapshot, never written back
+// (every change is a store script).
 type trade struct {
 	outTradeNo  string
 	tradeNo     string
@@ -134,7 +178,8 @@ type trade struct {
 	buyerID     string
 	everPaid    bool
 	refunds     map[string]refund // by out_request_no
-	payNotify   *delivery         // the TRADE_SUCCESS notification
+	payNotify   url.Values        // the TRADE_SUCCESS notification, as signed
+	payAcked    bool
 	notifySent  int
 	notifyAcked int
 	refundCalls int
@@ -176,6 +221,9 @@ func New(cfg Config) (*Sandbox, error) {
 	if cfg.AppID == "" {
 		return nil, errors.New("alipaysandbox: AppID is required")
 	}
+	if cfg.Redis == nil {
+		return nil, errors.New("alipaysandbox: Redis is required")
+	}
 	appPub, err := parsePublicKey(cfg.AppPublicKeyPEM)
 	if err != nil {
 		return nil, fmt.Errorf("alipaysandbox: AppPublicKeyPEM: %w", err)
@@ -206,8 +254,12 @@ func New(cfg Config) (*Sandbox, error) {
 		loc:           cfg.Location,
 		now:           cfg.Now,
 		firstWait:     cfg.FirstNotifyWait,
-		trades:        map[string]*trade{},
-		tradeNos:      map[string]string{},
+		store: &store{
+			rdb:       cfg.Redis,
+			prefix:    cfg.RedisPrefix + "alipay-sandbox:",
+			timeout:   cmp.Or(cfg.RedisTimeout, DefaultRedisTimeout),
+			retention: cmp.Or(cfg.Retention, DefaultRetention),
+		},
 	}
 	if s.client == nil {
 		s.client = &http.Client{Timeout: 10 * time.Second}
@@ -222,7 +274,7 @@ func New(cfg Config) (*Sandbox, error) {
 		s.merchant = "Sandbox merchant"
 	}
 	if s.sellerID == "" {
-		s.sellerID = "2088" + randomDigits(12)
+		s.sellerID = sellerIDOf(&key.PublicKey)
 	}
 	if s.loc == nil {
 		s.loc = time.FixedZone("CST", 8*60*60)
@@ -285,41 +337,24 @@ func (s *Sandbox) fmtTime(t time.Time) string {
 	return t.In(s.loc).Format(timeLayout)
 }
 
-// expireLocked closes a WAIT_BUYER_PAY trade whose time_expire has passed,
-// as Alipay does on its own.
-func (s *Sandbox) expireLocked(t *trade) {
-	if t.status == StatusWaitBuyerPay && !t.expires.IsZero() && !s.now().Before(t.expires) {
-		t.status = StatusClosed
-	}
-}
-
-// lookupLocked finds a trade by trade_no (preferred, as Alipay) or
-// out_trade_no.
-func (s *Sandbox) lookupLocked(outTradeNo, tradeNo string) *trade {
+// lookup finds a trade by trade_no (preferred, as Alipay) or out_trade_no
+// and runs sc on it; r.code 0 is an unknown trade.
+func (s *Sandbox) lookup(ctx context.Context, sc *redis.Script, outTradeNo, tradeNo string, args ...any) (result, error) {
 	if tradeNo != "" {
-		otn, ok := s.tradeNos[tradeNo]
-		if !ok || (outTradeNo != "" && otn != outTradeNo) {
-			return nil
+		otn, err := s.store.outTradeNo(ctx, tradeNo)
+		if err != nil || otn == "" || (outTradeNo != "" && otn != outTradeNo) {
+			return result{}, err
 		}
 		outTradeNo = otn
 	}
 	if outTradeNo == "" {
-		return nil
+		return result{}, nil
 	}
-	t := s.trades[outTradeNo]
-	if t != nil {
-		s.expireLocked(t)
-	}
-	return t
+	return s.store.run(ctx, sc, outTradeNo, tradeNo, s.now(), args...)
 }
 
-func (s *Sandbox) newTradeNoLocked() string {
-	for {
-		no := s.now().In(s.loc).Format("20060102") + "22001" + randomDigits(15)
-		if _, dup := s.tradeNos[no]; !dup {
-			return no
-		}
-	}
+func (s *Sandbox) newTradeNo() string {
+	return s.now().In(s.loc).Format("20060102") + "22001" + randomDigits(15)
 }
 
 func (t *trade) snapshot() TradeState {
@@ -338,7 +373,7 @@ func (t *trade) snapshot() TradeState {
 		Expires:         t.expires,
 		NotifyAttempts:  t.notifySent,
 		NotifyAcks:      t.notifyAcked,
-		PaymentNotified: t.payNotify != nil && t.payNotify.acked,
+		PaymentNotified: t.payAcked,
 		RefundCalls:     t.refundCalls,
 	}
 }

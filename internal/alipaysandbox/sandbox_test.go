@@ -12,9 +12,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/smartwalle/alipay/v3"
 
 	"github.com/storefront/storefront/internal/alipaysandbox"
+	"github.com/storefront/storefront/internal/testenv"
 )
 
 const appID = "2021000000000001"
@@ -91,6 +93,15 @@ func (n *notifySink) none(t *testing.T, within time.Duration) {
 	}
 }
 
+// sharedRedis is the test Redis and a key prefix of this test's own.
+func sharedRedis(t *testing.T) (redis.UniversalClient, string) {
+	t.Helper()
+	addr, prefix := testenv.Redis(t)
+	rdb := redis.NewClient(&redis.Options{Addr: addr})
+	t.Cleanup(func() { _ = rdb.Close() })
+	return rdb, prefix
+}
+
 type env struct {
 	sb      *alipaysandbox.Sandbox
 	srv     *httptest.Server
@@ -103,13 +114,23 @@ type env struct {
 func newEnv(t *testing.T, cfg alipaysandbox.Config) *env {
 	t.Helper()
 	k := keys()
-	cfg.AppID = appID
 	cfg.AppPublicKeyPEM = k.appPub
 	if cfg.PrivateKeyPEM == "" {
 		cfg.PrivateKeyPEM = k.gwPriv
 	}
+	return newEnvWithAppKey(t, cfg, k.appPriv)
+}
+
+// newEnvWithAppKey serves a sandbox configured by cfg to a client signing
+// with appPriv.
+func newEnvWithAppKey(t *testing.T, cfg alipaysandbox.Config, appPriv string) *env {
+	t.Helper()
+	cfg.AppID = appID
 	if cfg.NotifyRetries == nil {
 		cfg.NotifyRetries = []time.Duration{20 * time.Millisecond, 40 * time.Millisecond, 80 * time.Millisecond}
+	}
+	if cfg.Redis == nil {
+		cfg.Redis, cfg.RedisPrefix = sharedRedis(t)
 	}
 	sb, err := alipaysandbox.New(cfg)
 	if err != nil {
@@ -129,7 +150,7 @@ func newEnv(t *testing.T, cfg alipaysandbox.Config) *env {
 			return http.ErrUseLastResponse
 		}},
 	}
-	e.client = e.newClient(t, appID, k.appPriv)
+	e.client = e.newClient(t, appID, appPriv)
 	return e
 }
 
@@ -609,7 +630,9 @@ func TestHelpers(t *testing.T) {
 		t.Errorf("SignedNotification: %+v %v", n, err)
 	}
 	// A notification signed by anyone else does not verify.
-	other, err := alipaysandbox.New(alipaysandbox.Config{AppID: appID, AppPublicKeyPEM: keys().appPub, PrivateKeyPEM: keys().otherPriv})
+	rdb, prefix := sharedRedis(t)
+	other, err := alipaysandbox.New(alipaysandbox.Config{AppID: appID, AppPublicKeyPEM: keys().appPub, PrivateKeyPEM: keys().otherPriv,
+		Redis: rdb, RedisPrefix: prefix})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -669,7 +692,9 @@ func TestKeyFormats(t *testing.T) {
 		}
 		return b.String()
 	}
-	sb, err := alipaysandbox.New(alipaysandbox.Config{AppID: appID, AppPublicKeyPEM: bare(k.appPub), PrivateKeyPEM: bare(k.gwPriv)})
+	rdb, prefix := sharedRedis(t)
+	sb, err := alipaysandbox.New(alipaysandbox.Config{AppID: appID, AppPublicKeyPEM: bare(k.appPub), PrivateKeyPEM: bare(k.gwPriv),
+		Redis: rdb, RedisPrefix: prefix})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -685,10 +710,13 @@ func TestKeyFormats(t *testing.T) {
 	if err := c.LoadAliPayPublicKey(bare(sb.PublicKeyPEM())); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := alipaysandbox.New(alipaysandbox.Config{AppID: appID, AppPublicKeyPEM: "junk"}); err == nil {
+	if _, err := alipaysandbox.New(alipaysandbox.Config{AppID: appID, AppPublicKeyPEM: "junk", Redis: rdb}); err == nil {
 		t.Error("junk key accepted")
 	}
-	if _, err := alipaysandbox.New(alipaysandbox.Config{AppPublicKeyPEM: k.appPub}); err == nil {
+	if _, err := alipaysandbox.New(alipaysandbox.Config{AppPublicKeyPEM: k.appPub, Redis: rdb}); err == nil {
 		t.Error("missing app id accepted")
+	}
+	if _, err := alipaysandbox.New(alipaysandbox.Config{AppID: appID, AppPublicKeyPEM: k.appPub}); err == nil {
+		t.Error("missing Redis accepted")
 	}
 }

@@ -15,6 +15,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/smartwalle/alipay/v3"
+
 	"github.com/storefront/storefront/internal/alipaysandbox"
 	"github.com/storefront/storefront/internal/app"
 	"github.com/storefront/storefront/internal/config"
@@ -240,5 +242,73 @@ func TestTheOutboxAndQQSandboxOnMySQLAreAskedForByNameAndWarn(t *testing.T) {
 		if !strings.Contains(logs.String(), want) {
 			t.Errorf("no %q warning at start:\n%s", want, logs)
 		}
+	}
+}
+
+// Two instances of a MySQL shop behind one load balancer are one sandbox:
+// the same keys and merchant, and a trade opened on one is paid on the
+// other. Without the key flags the first instance's pair, kept in Redis,
+// is everyone's.
+func TestTwoSandboxInstancesAreOneAlipay(t *testing.T) {
+	t.Parallel()
+	sandboxKey, _, err := alipaysandbox.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	appKey, _, err := alipaysandbox.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		args []string
+	}{
+		{"keys kept in Redis", []string{"-alipay-sandbox=true"}},
+		{"keys configured", []string{"-alipay-sandbox=true", "-alipay-sandbox-key", sandboxKey, "-alipay-sandbox-app-key", appKey}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			cfg := mysqlConfig(t, tc.args...)
+			one, _, err := start(t, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			two, _, err := start(t, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if one.Sandbox.PublicKeyPEM() != two.Sandbox.PublicKeyPEM() || one.Sandbox.SellerID() != two.Sandbox.SellerID() {
+				t.Fatal("the instances sign with different keys or name different merchants")
+			}
+			keys := alipaysandbox.Keys{Sandbox: cfg.AlipaySandboxKey, App: cfg.AlipaySandboxAppKey}
+			if keys.Sandbox == "" {
+				// What the first instance stored; the second loaded it.
+				if keys, err = alipaysandbox.SharedKeys(context.Background(), one.Redis, cfg.RedisPrefix, 0); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if pub, _ := alipaysandbox.PublicKeyOf(keys.Sandbox); one.Sandbox.PublicKeyPEM() != pub {
+				t.Fatal("the sandbox does not sign with the shared key")
+			}
+			c, err := alipay.New(one.Sandbox.AppID(), keys.App, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var p alipay.TradePagePay
+			p.OutTradeNo, p.Subject, p.TotalAmount, p.ProductCode = "fleet-order", "Order fleet-order", "12.00", "FAST_INSTANT_TRADE_PAY"
+			u, err := c.TradePagePay(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := one.Sandbox.OpenPayURL(u.String()); err != nil {
+				t.Fatalf("the first instance refuses the app's pay URL: %v", err)
+			}
+			if _, err := two.Sandbox.PayWithoutNotify("fleet-order"); err != nil {
+				t.Fatalf("the second instance does not know the trade: %v", err)
+			}
+			if st, ok := one.Sandbox.Trade("fleet-order"); !ok || st.Status != alipaysandbox.StatusSuccess {
+				t.Fatalf("the first instance sees %+v", st)
+			}
+		})
 	}
 }

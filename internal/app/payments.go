@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -36,8 +37,11 @@ func checkPayments(cfg config.Config) error {
 }
 
 // openPayments connects to Alipay, or with -alipay-sandbox (the embedded
-// default) starts the offline sandbox in process with fresh keys, so a
-// newcomer can pay an order with no Alipay account and no network.
+// default) starts the offline sandbox in process, so a newcomer can pay an
+// order with no Alipay account and no network. The sandbox keeps its trades
+// in Redis, so every instance on one Redis serves them; its keys are the
+// configured ones, else a pair the first instance keeps in Redis (in the
+// embedded mode's in-process Redis: fresh keys at every start).
 func (a *App) openPayments(cfg config.Config, log *slog.Logger) (map[string]http.Handler, error) {
 	ac := payment.AlipayConfig{
 		AppID:         cfg.AlipayAppID,
@@ -50,16 +54,28 @@ func (a *App) openPayments(cfg config.Config, log *slog.Logger) (map[string]http
 	}
 	routes := map[string]http.Handler{}
 	if cfg.AlipaySandbox {
-		appKey, appPub, err := alipaysandbox.GenerateKey()
+		keys := alipaysandbox.Keys{Sandbox: cfg.AlipaySandboxKey, App: cfg.AlipaySandboxAppKey}
+		if keys.Sandbox == "" {
+			var err error
+			if keys, err = alipaysandbox.SharedKeys(context.Background(), a.Redis, cfg.RedisPrefix, redisIOTimeout); err != nil {
+				return nil, fmt.Errorf("alipay sandbox keys: %w", err)
+			}
+		}
+		appKey := keys.App
+		appPub, err := alipaysandbox.PublicKeyOf(appKey)
 		if err != nil {
-			return nil, fmt.Errorf("alipay sandbox keys: %w", err)
+			return nil, fmt.Errorf("alipay-sandbox-app-key: %w", err)
 		}
 		sb, err := alipaysandbox.New(alipaysandbox.Config{
 			AppID:           sandboxAppID,
 			AppPublicKeyPEM: appPub,
+			PrivateKeyPEM:   keys.Sandbox,
 			Log:             log.With("component", "alipay-sandbox"),
 			MerchantName:    "Storefront (sandbox)",
 			SellerID:        cfg.AlipaySellerID,
+			Redis:           a.Redis,
+			RedisPrefix:     cfg.RedisPrefix,
+			RedisTimeout:    redisIOTimeout,
 		})
 		if err != nil {
 			return nil, err

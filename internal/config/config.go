@@ -109,6 +109,11 @@ type Config struct {
 	// AlipaySellerID is the merchant's Alipay user id (2088...); when set,
 	// a notification paid to another account is refused.
 	AlipaySellerID string
+	// AlipaySandboxKey and AlipaySandboxAppKey are the sandbox's and the
+	// app's private keys (PEM) for the sandbox: set both, the same on every
+	// instance, or neither (a pair is then made once and kept in Redis).
+	AlipaySandboxKey    string
+	AlipaySandboxAppKey string
 	// SweepInterval is how often expired unpaid orders are settled.
 	SweepInterval time.Duration
 
@@ -205,6 +210,8 @@ var Vars = []Var{
 	{"alipay-gateway", "STOREFRONT_ALIPAY_GATEWAY", "", "gateway URL; empty: Alipay's own for the mode"},
 	{"alipay-production", "STOREFRONT_ALIPAY_PRODUCTION", "false", "use Alipay's production environment"},
 	{"alipay-seller-id", "STOREFRONT_ALIPAY_SELLER_ID", "", "the merchant's Alipay user id (2088...); when set, notifications paid to another account are refused"},
+	{"alipay-sandbox-key", "STOREFRONT_ALIPAY_SANDBOX_KEY", "", "the offline sandbox's RSA private key (\"Alipay's\"), PEM text or @file, the same on every instance; empty: made once and kept in Redis (in embedded mode that is a fresh key at every start)"},
+	{"alipay-sandbox-app-key", "STOREFRONT_ALIPAY_SANDBOX_APP_KEY", "", "the app's RSA private key for the offline sandbox, PEM text or @file, the same on every instance; set with -alipay-sandbox-key"},
 	{"sweep-interval", "STOREFRONT_SWEEP_INTERVAL", "30s", "how often expired unpaid orders are settled, owed refunds finished and owed cart clean-ups retried (0: never, for tests)"},
 	{"require-sms", "STOREFRONT_REQUIRE_SMS", "true", "register needs an SMS code to the mobile (false: trust the mobile, for a shop with no SMS gateway, and the bench)"},
 	{"sms-login-registers", "STOREFRONT_SMS_LOGIN_REGISTERS", "true", "loginBySms creates an account for a mobile that has none"},
@@ -378,7 +385,10 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	for _, k := range []struct {
 		flag string
 		dst  *string
-	}{{"alipay-private-key", &c.AlipayPrivateKey}, {"alipay-public-key", &c.AlipayPublicKey}} {
+	}{
+		{"alipay-private-key", &c.AlipayPrivateKey}, {"alipay-public-key", &c.AlipayPublicKey},
+		{"alipay-sandbox-key", &c.AlipaySandboxKey}, {"alipay-sandbox-app-key", &c.AlipaySandboxAppKey},
+	} {
 		parse(k.flag, func(v string) error {
 			if path, ok := strings.CutPrefix(v, "@"); ok {
 				b, err := os.ReadFile(path)
@@ -452,6 +462,9 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	}
 	if c.AlipayAppID != "" && (c.AlipayPrivateKey == "" || c.AlipayPublicKey == "") {
 		return Config{}, fmt.Errorf("alipay-app-id needs alipay-private-key and alipay-public-key")
+	}
+	if (c.AlipaySandboxKey == "") != (c.AlipaySandboxAppKey == "") {
+		return Config{}, fmt.Errorf("alipay-sandbox-key and alipay-sandbox-app-key go together: set both (the same on every instance) or neither")
 	}
 	if c.AlipayAppID != "" && c.AlipaySandbox {
 		return Config{}, fmt.Errorf("-alipay-sandbox and -alipay-app-id exclude each other: choose the offline sandbox or the real Alipay")
