@@ -71,7 +71,9 @@ func NewHandler(r *Resolver, opts Options) *handler.Server {
 		ctx = catalog.WithLoaders(ctx, r.Catalog.NewLoaders())
 		ctx = r.authenticate(ctx)
 		req := logging.RequestFrom(ctx)
-		req.SetOperation(graphql.GetOperationContext(ctx).OperationName)
+		if op := graphql.GetOperationContext(ctx).Operation; op != nil {
+			req.SetOperation(op.Name)
+		}
 		if p, ok := auth.FromContext(ctx); ok {
 			req.SetUser(p.UserID)
 		}

@@ -10,7 +10,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -27,6 +26,7 @@ import (
 	"github.com/storefront/storefront/internal/config"
 	"github.com/storefront/storefront/internal/database"
 	"github.com/storefront/storefront/internal/jobs"
+	"github.com/storefront/storefront/internal/logging"
 	"github.com/storefront/storefront/internal/payment"
 	"github.com/storefront/storefront/internal/testenv"
 )
@@ -58,6 +58,10 @@ type Options struct {
 	// RunJobs runs the background job worker (SMS and mail sends) until
 	// the test ends.
 	RunJobs bool
+	// Log, when set, receives the instance's whole log as JSON lines at
+	// debug level, as -log-format json writes it; otherwise warnings go to
+	// the test's log.
+	Log io.Writer
 }
 
 // Start runs an instance on its own database and Redis prefix; it stops
@@ -93,7 +97,7 @@ func Start(t testing.TB, opts Options) *Server {
 	if opts.Config != nil {
 		opts.Config(&cfg)
 	}
-	s := StartOn(t, cfg, opts.App)
+	s := startOn(t, cfg, opts.App, opts.Log)
 	if opts.RunJobs {
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan struct{})
@@ -111,6 +115,11 @@ func Start(t testing.TB, opts Options) *Server {
 // StartOn runs an instance with cfg (e.g. a second instance sharing the
 // first one's database and Redis).
 func StartOn(t testing.TB, cfg config.Config, opts app.Options) *Server {
+	t.Helper()
+	return startOn(t, cfg, opts, nil)
+}
+
+func startOn(t testing.TB, cfg config.Config, opts app.Options, logTo io.Writer) *Server {
 	t.Helper()
 	ctx := context.Background()
 	s := &Server{DSN: cfg.MySQLDSN, Config: cfg}
@@ -133,7 +142,13 @@ func StartOn(t testing.TB, cfg config.Config, opts app.Options) *Server {
 	cfg.FrontendURL = cfg.PublicURL + payment.ResultPath
 	cfg.SweepInterval = 0 // tests sweep when they mean to
 	s.Config = cfg
-	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	log, err := logging.New(testWriter{t}, "text", "warn")
+	if logTo != nil {
+		log, err = logging.New(logTo, "json", "debug")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
 	a, err := app.Assemble(ctx, cfg, log, db, opts)
 	if err != nil {
 		t.Fatal(err)
