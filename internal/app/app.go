@@ -15,6 +15,7 @@ import (
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/storefront/storefront/graph"
 	"github.com/storefront/storefront/internal/address"
@@ -81,6 +82,8 @@ type App struct {
 
 	miniRedis *miniredis.Miniredis
 	log       *slog.Logger
+	// stopTelemetry flushes the spans (nil before openTelemetry).
+	stopTelemetry func(context.Context) error
 }
 
 // ErrPendingMigrations stops a server from writing to a schema it does not
@@ -114,6 +117,7 @@ func DatabaseConfig(cfg config.Config) database.Config {
 		MaxIdleConns:    cfg.DBMaxIdle,
 		ConnMaxLifetime: cfg.DBConnLifetime,
 		ConnMaxIdleTime: cfg.DBConnIdleTime,
+		Tracing:         cfg.OTLPEndpoint != "",
 	}
 }
 
@@ -121,6 +125,9 @@ func DatabaseConfig(cfg config.Config) database.Config {
 type Options struct {
 	// Orders are options of the order service (fault injection).
 	Orders []order.Option
+	// SpanProcessor records the spans, as with -otlp-endpoint (the
+	// database must be opened with Tracing too).
+	SpanProcessor sdktrace.SpanProcessor
 }
 
 // Assemble builds an App over an open database, which it takes over (Close
@@ -221,6 +228,9 @@ func Assemble(ctx context.Context, cfg config.Config, log *slog.Logger, db *data
 		CORSOrigins:  cfg.CORSOrigins,
 		Routes:       routes,
 	})
+	if err := a.openTelemetry(ctx, cfg, opts); err != nil {
+		return nil, err
+	}
 	return a, nil
 }
 
@@ -378,7 +388,7 @@ func (a *App) readiness() map[string]func(context.Context) error {
 
 // Close releases everything New opened.
 func (a *App) Close() error {
-	var errs []error
+	errs := []error{a.closeTelemetry()}
 	if a.Jobs != nil {
 		errs = append(errs, a.Jobs.Close())
 	}

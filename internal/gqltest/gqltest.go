@@ -114,7 +114,9 @@ func StartOn(t testing.TB, cfg config.Config, opts app.Options) *Server {
 	t.Helper()
 	ctx := context.Background()
 	s := &Server{DSN: cfg.MySQLDSN, Config: cfg}
-	db, err := database.Open(ctx, app.DatabaseConfig(cfg))
+	dbcfg := app.DatabaseConfig(cfg)
+	dbcfg.Tracing = dbcfg.Tracing || opts.SpanProcessor != nil
+	db, err := database.Open(ctx, dbcfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -83,7 +83,9 @@ func (GraphQL) InterceptOperation(ctx context.Context, next graphql.OperationHan
 // InterceptField spans the resolvers of root fields.
 func (GraphQL) InterceptField(ctx context.Context, next graphql.Resolver) (any, error) {
 	fc := graphql.GetFieldContext(ctx)
-	if fc == nil || fc.Parent != nil || !fc.IsResolver || !Recording(ctx) {
+	// A root field's parent is its operation's root object (gqlgen's
+	// context for Query or Mutation), which has none.
+	if fc == nil || !fc.IsResolver || fc.Parent != nil && fc.Parent.Parent != nil || !Recording(ctx) {
 		return next(ctx)
 	}
 	ctx, span := gqlTracer.Start(ctx, fc.Object+"."+fc.Field.Name)
