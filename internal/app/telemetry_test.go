@@ -23,7 +23,9 @@ func TestAPlacedOrderIsOneTraceFromTheRequestToItsStatements(t *testing.T) {
 	s := gqltest.Start(t, gqltest.Options{App: app.Options{SpanProcessor: sdktrace.NewSimpleSpanProcessor(exp)}})
 	sh := s.NewShopper(t)
 	var page struct {
-		Skus struct{ Edges []struct{ Node struct{ ID string } } }
+		Skus struct {
+			Edges []struct{ Node struct{ ID string } }
+		}
 	}
 	s.Query(t, `{ skus(first: 1) { edges { node { id } } } }`, nil, &page)
 	if len(page.Skus.Edges) == 0 {
@@ -116,4 +118,3 @@ func parentName(byID map[trace.SpanID]tracetest.SpanStub, sp tracetest.SpanStub)
 	}
 	return fmt.Sprintf("%s (not a span of this test)", sp.Parent.SpanID())
 }
-
