@@ -65,7 +65,7 @@ func TestABadEndpointFailsSetup(t *testing.T) {
 func TestInheritedSpansOnlyUnderARecordingSpan(t *testing.T) {
 	rec := tracetest.NewSpanRecorder()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
-	defer tp.Shutdown(context.Background())
+	defer func() { _ = tp.Shutdown(context.Background()) }()
 	tracer := telemetry.Inherited().Tracer("t")
 
 	ctx, span := tracer.Start(context.Background(), "background")
@@ -97,7 +97,7 @@ func TestTheLogHandlerAddsTheTraceToRecordsOfATracedContext(t *testing.T) {
 	var buf bytes.Buffer
 	log := slog.New(telemetry.LogHandler(slog.NewJSONHandler(&buf, nil))).With("app", "storefront")
 	tp := sdktrace.NewTracerProvider()
-	defer tp.Shutdown(context.Background())
+	defer func() { _ = tp.Shutdown(context.Background()) }()
 	ctx, span := tp.Tracer("t").Start(context.Background(), "request")
 	defer span.End()
 
