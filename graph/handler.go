@@ -15,6 +15,7 @@ import (
 	"github.com/storefront/storefront/internal/auth"
 	"github.com/storefront/storefront/internal/catalog"
 	"github.com/storefront/storefront/internal/logging"
+	"github.com/storefront/storefront/internal/telemetry"
 )
 
 // Options configure the GraphQL handler.
@@ -54,6 +55,8 @@ func NewHandler(r *Resolver, opts Options) *handler.Server {
 	srv.SetDisableSuggestion(!opts.Introspection)
 	srv.SetErrorPresenter(presentError(log))
 	srv.SetRecoverFunc(recoverPanic(log))
+	// First, so the operation's span covers the other extensions' work.
+	srv.Use(telemetry.GraphQL{})
 	if opts.Introspection {
 		srv.Use(extension.Introspection{})
 	}

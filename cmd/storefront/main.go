@@ -31,6 +31,7 @@ import (
 	"github.com/storefront/storefront/internal/logging"
 	"github.com/storefront/storefront/internal/seed"
 	"github.com/storefront/storefront/internal/skusearch"
+	"github.com/storefront/storefront/internal/telemetry"
 )
 
 func main() {
@@ -63,7 +64,7 @@ func run(ctx context.Context, cmd string, args []string) error {
 	if err != nil {
 		return err
 	}
-	log, err := logging.New(os.Stderr, cfg.LogFormat, cfg.LogLevel)
+	log, err := logging.New(os.Stderr, cfg.LogFormat, cfg.LogLevel, telemetry.LogHandler)
 	if err != nil {
 		return err
 	}

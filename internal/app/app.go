@@ -17,6 +17,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/storefront/storefront/graph"
 	"github.com/storefront/storefront/internal/address"
@@ -89,6 +90,8 @@ type App struct {
 	log       *slog.Logger
 	// draining is set when the process starts to stop (see Drain).
 	draining atomic.Bool
+	// stopTelemetry flushes the spans (nil before openTelemetry).
+	stopTelemetry func(context.Context) error
 }
 
 // Drain turns /readyz to 503: the instance is stopping, and a load
@@ -126,6 +129,7 @@ func DatabaseConfig(cfg config.Config) database.Config {
 		MaxIdleConns:    cfg.DBMaxIdle,
 		ConnMaxLifetime: cfg.DBConnLifetime,
 		ConnMaxIdleTime: cfg.DBConnIdleTime,
+		Tracing:         cfg.OTLPEndpoint != "",
 	}
 }
 
@@ -133,6 +137,9 @@ func DatabaseConfig(cfg config.Config) database.Config {
 type Options struct {
 	// Orders are options of the order service (fault injection).
 	Orders []order.Option
+	// SpanProcessor records the spans, as with -otlp-endpoint (the
+	// database must be opened with Tracing too).
+	SpanProcessor sdktrace.SpanProcessor
 }
 
 // Assemble builds an App over an open database, which it takes over (Close
@@ -240,6 +247,9 @@ func Assemble(ctx context.Context, cfg config.Config, log *slog.Logger, db *data
 		Routes:       routes,
 		Draining:     a.draining.Load,
 	})
+	if err := a.openTelemetry(ctx, cfg, opts); err != nil {
+		return nil, err
+	}
 	return a, nil
 }
 
@@ -397,7 +407,7 @@ func (a *App) readiness() map[string]func(context.Context) error {
 
 // Close releases everything New opened.
 func (a *App) Close() error {
-	var errs []error
+	errs := []error{a.closeTelemetry()}
 	if a.Jobs != nil {
 		errs = append(errs, a.Jobs.Close())
 	}

@@ -155,6 +155,9 @@ type Config struct {
 	QQSandbox bool
 	// JobConcurrency is how many background jobs this instance runs at once.
 	JobConcurrency int
+	// OTLPEndpoint is the OTLP/HTTP collector traces go to (empty: no
+	// tracing).
+	OTLPEndpoint string
 }
 
 // Var describes one setting for the README and for --help.
@@ -237,6 +240,7 @@ var Vars = []Var{
 	{"qq-userinfo-url", "STOREFRONT_QQ_USERINFO_URL", "", "QQ Connect get_user_info endpoint; empty: QQ's"},
 	{"qq-sandbox", "STOREFRONT_QQ_SANDBOX", "embedded only", "run the offline QQ Connect sandbox at /qq-sandbox/: anyone can sign in as its fake QQ users (default: true in embedded mode without -qq-app-id, false with MySQL)"},
 	{"job-concurrency", "STOREFRONT_JOB_CONCURRENCY", "4", "background jobs (SMS, mail) this instance runs at once"},
+	{"otlp-endpoint", "STOREFRONT_OTLP_ENDPOINT", "", "OTLP/HTTP collector to send traces to, e.g. http://127.0.0.1:4318 (spans go to its /v1/traces); empty: no tracing"},
 	{"trust-proxy", "STOREFRONT_TRUST_PROXY", "false", "take the client address from X-Forwarded-For (only behind a proxy that sets it)"},
 	{"cors-origins", "STOREFRONT_CORS_ORIGINS", "embedded only", "comma-separated origins (scheme://host[:port], one * wildcard each, or * for any) whose browser apps may call /graphql (default: in embedded mode the public URL's origin, http://localhost:* and http://127.0.0.1:*; none with MySQL)"},
 }
@@ -321,6 +325,7 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		QQTokenURL:        get("qq-token-url"),
 		QQMeURL:           get("qq-me-url"),
 		QQUserInfoURL:     get("qq-userinfo-url"),
+		OTLPEndpoint:      get("otlp-endpoint"),
 	}
 	var err error
 	parse := func(name string, into func(string) error) {
@@ -492,6 +497,12 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	}
 	if err := c.checkVerification(); err != nil {
 		return Config{}, err
+	}
+	// A typo here would lose every span quietly, in the exporter's log.
+	if e := c.OTLPEndpoint; e != "" {
+		if u, err := url.Parse(e); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return Config{}, fmt.Errorf("otlp-endpoint %q is not an http(s)://host[:port] URL", e)
+		}
 	}
 	if c.JWTSecret != "" && len(c.JWTSecret) < 32 {
 		return Config{}, fmt.Errorf("jwt-secret must have at least 32 bytes")

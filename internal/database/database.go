@@ -27,10 +27,12 @@ import (
 
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
+	"github.com/XSAM/otelsql"
 	"github.com/go-sql-driver/mysql"
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 
 	"github.com/storefront/storefront/ent"
+	"github.com/storefront/storefront/internal/telemetry"
 )
 
 // Config says which database to open. MySQLDSN wins when set; otherwise the
@@ -66,6 +68,11 @@ type Config struct {
 	DialTimeout  time.Duration
 	ReadTimeout  time.Duration
 	WriteTimeout time.Duration
+
+	// Tracing spans each statement, transaction and connect made under a
+	// traced request (telemetry.SQLOptions). Off, the driver is the plain
+	// one and costs nothing more.
+	Tracing bool
 }
 
 // Defaults of Config.
@@ -170,7 +177,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	case cfg.MySQLDSN != "":
 		return openMySQL(ctx, cfg)
 	case cfg.SQLitePath != "":
-		return openSQLite(ctx, cfg.SQLitePath, cfg.MaxOpenConns)
+		return openSQLite(ctx, cfg)
 	default:
 		return nil, errors.New("database: neither a MySQL DSN nor a SQLite path is configured")
 	}
@@ -260,7 +267,12 @@ func openMySQL(ctx context.Context, cfg Config) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("database: %w", err)
 	}
-	sdb := sql.OpenDB(connector)
+	var sdb *sql.DB
+	if cfg.Tracing {
+		sdb = otelsql.OpenDB(connector, telemetry.SQLOptions("mariadb")...)
+	} else {
+		sdb = sql.OpenDB(connector)
+	}
 	sdb.SetMaxOpenConns(cfg.MaxOpenConns)
 	sdb.SetMaxIdleConns(cfg.MaxIdleConns)
 	sdb.SetConnMaxLifetime(cfg.ConnMaxLifetime)
@@ -306,11 +318,18 @@ func isolationVariable(ctx context.Context, mc *mysql.Config) (string, error) {
 	return "", fmt.Errorf("database: MySQL at %s has neither transaction_isolation nor tx_isolation", mc.Addr)
 }
 
-func openSQLite(ctx context.Context, path string, maxOpen int) (*DB, error) {
+func openSQLite(ctx context.Context, cfg Config) (*DB, error) {
+	path, maxOpen := cfg.SQLitePath, cfg.MaxOpenConns
 	if err := privateFile(path); err != nil {
 		return nil, err
 	}
-	sdb, err := sql.Open("sqlite", "file:"+path+"?"+sqlitePragmas)
+	open := sql.Open
+	if cfg.Tracing {
+		open = func(driver, dsn string) (*sql.DB, error) {
+			return otelsql.Open(driver, dsn, telemetry.SQLOptions("sqlite")...)
+		}
+	}
+	sdb, err := open("sqlite", "file:"+path+"?"+sqlitePragmas)
 	if err != nil {
 		return nil, fmt.Errorf("database: opening SQLite %s: %w", path, err)
 	}

@@ -123,7 +123,9 @@ func startOn(t testing.TB, cfg config.Config, opts app.Options, logTo io.Writer)
 	t.Helper()
 	ctx := context.Background()
 	s := &Server{DSN: cfg.MySQLDSN, Config: cfg}
-	db, err := database.Open(ctx, app.DatabaseConfig(cfg))
+	dbcfg := app.DatabaseConfig(cfg)
+	dbcfg.Tracing = dbcfg.Tracing || opts.SpanProcessor != nil
+	db, err := database.Open(ctx, dbcfg)
 	if err != nil {
 		t.Fatal(err)
 	}
