@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure MariaDB and Redis answer on 127.0.0.1 for the tests and benches:
-# installs them from Debian's packages when missing, starts them when down,
+# installs them (and nginx, for the fleet tests) from Debian's packages when
+# missing, starts them when down,
 # and lets root in over TCP without a password (a fresh Debian install only
 # allows the unix socket). Safe to run any number of times.
 set -euo pipefail
@@ -22,6 +23,13 @@ if [ "$missing" = 1 ]; then
   say "installing mariadb-server and redis-server from Debian"
   as_root apt-get update -qq
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq mariadb-server redis-server >/dev/null
+fi
+# The fleet tests (internal/fleet) run deploy/nginx's config in Debian's
+# nginx; they start their own, so the package's service is left stopped.
+if [ ! -x /usr/sbin/nginx ]; then
+  say "installing nginx from Debian"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq nginx >/dev/null
 fi
 
 if ! mariadb_up; then
