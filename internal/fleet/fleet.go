@@ -176,6 +176,37 @@ type Nginx struct {
 	cmd       *exec.Cmd
 	done      chan struct{}
 	accessLog string
+	upstreams []string
+}
+
+// SetDown marks the upstream addr down (or up again) and reloads nginx, as
+// a rolling deploy does before it stops an instance: nginx has no probe
+// of its own, so readiness alone would not move it away. Old workers
+// finish their requests; new ones never pick addr.
+func (n *Nginx) SetDown(t testing.TB, addr string, down bool) {
+	t.Helper()
+	path := filepath.Join(n.dir, "storefront.conf")
+	conf, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := regexp.MustCompile(`(?m)^    server ` + regexp.QuoteMeta(addr) + ` [^\n]*;$`)
+	to := "    server " + addr + " max_fails=2 fail_timeout=2s;"
+	if down {
+		to = "    server " + addr + " down;"
+	}
+	if !line.Match(conf) {
+		t.Fatalf("nginx has no upstream %s", addr)
+	}
+	if err := os.WriteFile(path, line.ReplaceAll(conf, []byte(to)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := n.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	// The master starts new workers on the new configuration within
+	// milliseconds; requests already on old workers finish there.
+	time.Sleep(500 * time.Millisecond)
 }
 
 // NginxBinary is where Debian installs nginx.
@@ -201,9 +232,10 @@ func StartNginx(t testing.TB, addr string, sandbox bool, upstreams ...string) *N
 	if err != nil {
 		t.Fatal(err)
 	}
+	n.upstreams = upstreams
 	servers := ""
 	for _, u := range upstreams {
-		servers += "    server " + u + " max_fails=3 fail_timeout=5s;\n"
+		servers += "    server " + u + " max_fails=2 fail_timeout=2s;\n"
 	}
 	edits := []struct{ re, to string }{
 		{`(?m)^    server 127\.0\.0\.1:808\d.*\n`, ""},

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -37,10 +38,11 @@ type Options struct {
 	// Draining is called first when ctx ends: /readyz answers 503 from
 	// then on.
 	Draining func()
-	// DrainDelay is how long Main goes on serving after Draining, with
-	// keep-alive off, so the balancer's next readiness probe moves new
-	// requests away and its pooled connections close after their answer
-	// instead of being cut while a request is on them.
+	// DrainDelay is how long Main goes on serving after Draining, each
+	// answer closing its connection (Connection: close), so the
+	// balancer's next readiness probe moves new requests away and its
+	// pooled connections end after an answer, which it knows not to
+	// reuse, rather than under a request it is sending.
 	DrainDelay time.Duration
 	// ShutdownTimeout bounds the wait for in-flight requests.
 	ShutdownTimeout time.Duration
@@ -51,6 +53,17 @@ type Options struct {
 // draining, Main's in-flight requests, the other servers, the background
 // work. It returns when all of it has returned.
 func Run(ctx context.Context, o Options) error {
+	var draining atomic.Bool
+	serve := o.Main.HTTP.Handler
+	// Not SetKeepAlivesEnabled(false): it also closes the idle
+	// connections at once, and one the balancer is just sending a
+	// request on fails that request, which it may not resend (a POST).
+	o.Main.HTTP.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if draining.Load() {
+			w.Header().Set("Connection", "close")
+		}
+		serve.ServeHTTP(w, r)
+	})
 	g, gctx := errgroup.WithContext(context.Background())
 	servers := append([]Server{o.Main}, o.Others...)
 	for _, s := range servers {
@@ -75,10 +88,10 @@ func Run(ctx context.Context, o Options) error {
 			// Something failed: stop the rest without waiting on a balancer.
 			return shutdown(servers, o.ShutdownTimeout)
 		}
+		draining.Store(true)
 		if o.Draining != nil {
 			o.Draining()
 		}
-		o.Main.HTTP.SetKeepAlivesEnabled(false)
 		select {
 		case <-time.After(o.DrainDelay):
 		case <-gctx.Done():
