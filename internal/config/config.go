@@ -18,9 +18,9 @@ import (
 
 // Config is every setting of a Storefront process.
 type Config struct {
-	Addr      string // HTTP listen address
-	DataDir   string // embedded mode: SQLite file and generated secrets
-	MySQLDSN  string // when set, MySQL/MariaDB instead of SQLite
+	Addr     string // HTTP listen address
+	DataDir  string // embedded mode: SQLite file and generated secrets
+	MySQLDSN string // when set, MySQL/MariaDB instead of SQLite
 	// RedisAddr, when set, is the Redis (or Redis Cluster) instead of the
 	// in-process one; see RedisOptions.
 	RedisAddr string
