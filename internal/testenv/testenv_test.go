@@ -69,8 +69,7 @@ func TestRedisPrefixIsCleanedUp(t *testing.T) {
 		if !strings.HasPrefix(prefix, "t:") || !strings.HasSuffix(prefix, ":") {
 			t.Fatalf("prefix %q, want t:<hex>:", prefix)
 		}
-		rdb := redis.NewClient(&redis.Options{Addr: addr})
-		defer rdb.Close()
+		rdb := testenv.NewRedisClient(t, addr)
 		pipe := rdb.Pipeline()
 		for i := range 2500 { // more than one SCAN page
 			pipe.Set(ctx, prefix+"k"+strconv.Itoa(i), "v", 0)
@@ -82,18 +81,12 @@ func TestRedisPrefixIsCleanedUp(t *testing.T) {
 	if !ok {
 		return
 	}
-	rdb := redis.NewClient(&redis.Options{Addr: addr})
-	defer rdb.Close()
-	left := 0
-	iter := rdb.Scan(ctx, 0, prefix+"*", 1000).Iterator()
-	for iter.Next(ctx) {
-		left++
-	}
-	if err := iter.Err(); err != nil {
+	left, err := testenv.Keys(ctx, testenv.NewRedisClient(t, addr), prefix+"*")
+	if err != nil {
 		t.Fatal(err)
 	}
-	if left != 0 {
-		t.Fatalf("%d keys under %s left after the test", left, prefix)
+	if len(left) != 0 {
+		t.Fatalf("%d keys under %s left after the test", len(left), prefix)
 	}
 }
 
