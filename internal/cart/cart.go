@@ -46,7 +46,8 @@
 // # Atomicity
 //
 // Every operation is one Lua script (redis.NewScript(...).Run), so two devices
-// tapping at once lose nothing. Facts from the catalog (is the SKU launched,
+// tapping at once lose nothing; Merge, whose two carts may live on
+// different cluster nodes, is a few that a retry completes. Facts from the catalog (is the SKU launched,
 // how many are in stock) are read before the script and passed in as
 // arguments: the final "resulting count <= stock" check runs inside the
 // script, atomically with the write. Stock can still change in the database
