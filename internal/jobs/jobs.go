@@ -296,7 +296,7 @@ func Drop(ctx context.Context, rdb redis.UniversalClient, queue string) error {
 	// Every key of the queue shares its hash tag, so on a cluster one
 	// master holds them all; SCAN through the cluster client would ask
 	// any one.
-	var scanner redis.UniversalClient = rdb
+	scanner := rdb
 	if c, ok := rdb.(*redis.ClusterClient); ok {
 		node, err := c.MasterForKey(ctx, tag)
 		if err != nil {
