@@ -1,7 +1,7 @@
 # Storefront. `make help` lists the targets.
 GO ?= go
 
-.PHONY: help build run test test-short chaos generate lint bench migration services playground-check http-audit
+.PHONY: help build run test test-short chaos cluster-test generate lint bench migration services playground-check http-audit
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -20,6 +20,9 @@ test: services ## every test, with the race detector, against real MariaDB and R
 
 chaos: services ## the slower fault tests (files tagged chaos): frozen MariaDB and Redis, Redis restarted empty
 	bash scripts/chaos.sh
+
+cluster-test: ## (installs redis-server if missing) the cart, order, auth and SMS-code suites on a 3-master Redis Cluster the tests start
+	bash scripts/cluster-test.sh
 
 generate: ## regenerate Ent and gqlgen code
 	$(GO) generate ./...

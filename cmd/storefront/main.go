@@ -22,8 +22,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/storefront/storefront/internal/app"
 	"github.com/storefront/storefront/internal/config"
 	"github.com/storefront/storefront/internal/database"
@@ -157,7 +155,10 @@ func reindex(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if cfg.RedisAddr == "" {
 		return errors.New("reindex reaches running instances through Redis (STOREFRONT_REDIS_ADDR); the embedded server rebuilds its index at every start: restart it")
 	}
-	rdb := redis.NewClient(&redis.Options{Addr: cfg.RedisAddr, Password: cfg.RedisPass, DB: cfg.RedisDB})
+	rdb, err := app.NewRedis(cfg)
+	if err != nil {
+		return err
+	}
 	defer rdb.Close()
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()

@@ -55,7 +55,7 @@ import (
 // App is one running Storefront.
 type App struct {
 	DB          *database.DB
-	Redis       *redis.Client
+	Redis       redis.UniversalClient
 	Catalog     *catalog.Service
 	Auth        *auth.Service
 	AddressBook *address.Service
@@ -350,8 +350,7 @@ const (
 // openRedis connects to the configured Redis, or starts one in process so
 // the embedded mode needs nothing installed.
 func (a *App) openRedis(cfg config.Config) error {
-	addr := cfg.RedisAddr
-	if addr == "" {
+	if cfg.RedisAddr == "" {
 		m, err := miniredis.Run()
 		if err != nil {
 			return fmt.Errorf("starting the in-process redis: %w", err)
@@ -360,19 +359,31 @@ func (a *App) openRedis(cfg config.Config) error {
 		// SMS codes and the job queue's done-marks rely on their TTLs.
 		m.ClockTTL(true)
 		a.miniRedis = m
-		addr = m.Addr()
+		cfg.RedisAddr = m.Addr()
 	}
-	a.Redis = redis.NewClient(&redis.Options{
-		Addr: addr, Password: cfg.RedisPass, DB: cfg.RedisDB,
-		DialTimeout:  redisDialTimeout,
-		ReadTimeout:  redisIOTimeout,
-		WriteTimeout: redisIOTimeout,
-		PoolTimeout:  redisPoolTimeout,
-		// Without it go-redis bounds a command by ReadTimeout alone (times
-		// its retries) and ignores the caller's deadline.
-		ContextTimeoutEnabled: true,
-	})
-	return nil
+	var err error
+	a.Redis, err = NewRedis(cfg)
+	return err
+}
+
+// NewRedis returns a client of cfg's Redis (cfg.RedisOptions): a single
+// Redis or a Redis Cluster, with the timeouts of this package.
+func NewRedis(cfg config.Config) (redis.UniversalClient, error) {
+	o, err := cfg.RedisOptions()
+	if err != nil {
+		return nil, err
+	}
+	if o == nil {
+		return nil, errors.New("no Redis configured (-redis-addr)")
+	}
+	o.DialTimeout = redisDialTimeout
+	o.ReadTimeout = redisIOTimeout
+	o.WriteTimeout = redisIOTimeout
+	o.PoolTimeout = redisPoolTimeout
+	// Without it go-redis bounds a command by ReadTimeout alone (times
+	// its retries) and ignores the caller's deadline.
+	o.ContextTimeoutEnabled = true
+	return redis.NewUniversalClient(o), nil
 }
 
 // RunBackground runs the background work until ctx ends: the job worker

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
-	"github.com/redis/go-redis/v9"
 
 	"github.com/storefront/storefront/internal/apperr"
 	"github.com/storefront/storefront/internal/database"
@@ -117,8 +116,7 @@ func TestAHashThatFindsNoRoomIsToldToComeBackWithoutHashing(t *testing.T) {
 // newService builds the account service on db with Redis at addr.
 func newService(t *testing.T, db *database.DB, redisAddr, prefix string) *Service {
 	t.Helper()
-	rdb := redis.NewClient(&redis.Options{Addr: redisAddr})
-	t.Cleanup(func() { _ = rdb.Close() })
+	rdb := testenv.NewRedisClient(t, redisAddr)
 	signer, err := NewSigner(testKey, 15*time.Minute, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -53,8 +53,9 @@ func NewThrottle(rdb redis.UniversalClient, prefix string, account, address Thro
 // records the attempt on the first RECORD keys, so the check and the count
 // are one atomic step. It returns 0, or the milliseconds to wait.
 //
-// KEYS: counter hashes {n, last}. ARGV: now_ms, record, then per key free,
-// max_ms, window_ms.
+// KEYS: counter hashes {n, last}, in one hash slot (so, on a Redis
+// Cluster, one key). ARGV: now_ms, record, then per key free, max_ms,
+// window_ms.
 var attemptScript = redis.NewScript(`
 local now = tonumber(ARGV[1])
 local record = tonumber(ARGV[2])
@@ -92,14 +93,28 @@ func (t *Throttle) keys(account, addr string) []string {
 
 // run checks keys against rules and records on the first record of them.
 func (t *Throttle) run(ctx context.Context, keys []string, rules []ThrottleRule, record int) error {
+	waitMS, err := t.wait(ctx, keys, rules, record)
+	if err != nil {
+		return err
+	}
+	return tooMany(waitMS)
+}
+
+// wait is attemptScript's answer: 0, or the milliseconds to wait.
+func (t *Throttle) wait(ctx context.Context, keys []string, rules []ThrottleRule, record int) (int64, error) {
 	args := []any{t.now().UnixMilli(), record}
 	for _, r := range rules {
 		args = append(args, r.Free, r.MaxWait.Milliseconds(), r.Window.Milliseconds())
 	}
 	waitMS, err := attemptScript.Run(ctx, t.rdb, keys, args...).Int64()
 	if err != nil {
-		return fmt.Errorf("auth: login throttle: %w", err)
+		return 0, fmt.Errorf("auth: login throttle: %w", err)
 	}
+	return waitMS, nil
+}
+
+// tooMany is RATE_LIMITED with retryAfter (seconds) for a wait, or nil.
+func tooMany(waitMS int64) error {
 	if waitMS > 0 {
 		secs := (waitMS + 999) / 1000
 		return apperr.New(apperr.CodeRateLimited, "too many login attempts; try again in %d seconds", secs).
@@ -110,9 +125,26 @@ func (t *Throttle) run(ctx context.Context, keys []string, rules []ThrottleRule,
 
 // Attempt records a login attempt at account from addr, or answers
 // RATE_LIMITED with retryAfter (seconds) if the account or the address must
-// wait.
+// wait. The two counters live in different hash slots of a Redis Cluster,
+// so each is its own script: the address's is only read here (Failed
+// counts it), and the account's is checked and counted in one step. When
+// the address must wait, the account is only checked, so the answer waits
+// for the longer of the two and records nothing.
 func (t *Throttle) Attempt(ctx context.Context, account, addr string) error {
-	return t.run(ctx, t.keys(account, addr), []ThrottleRule{t.account, t.address}, 1)
+	keys := t.keys(account, addr)
+	addrWait, err := t.wait(ctx, keys[1:], []ThrottleRule{t.address}, 0)
+	if err != nil {
+		return err
+	}
+	record := 1
+	if addrWait > 0 {
+		record = 0
+	}
+	acctWait, err := t.wait(ctx, keys[:1], []ThrottleRule{t.account}, record)
+	if err != nil {
+		return err
+	}
+	return tooMany(max(addrWait, acctWait))
 }
 
 // Failed counts a failed login against the address.

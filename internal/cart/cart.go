@@ -4,14 +4,17 @@
 //
 // # Key layout
 //
-// A cart is ONE Redis hash, so every operation touches one key (Merge and
-// RemovePurchased: two):
+// A cart is ONE Redis hash, so every operation touches one key
+// (RemovePurchased and Merge's first step: two of the same slot):
 //
 //	<prefix>cart:{u<userID>}    a shopper's cart, e.g. sf:cart:{u42}; no TTL
 //	<prefix>cart:{g<token>}     a guest's cart; expires after 30 idle days
 //	<prefix>cart:{u<userID>}:bought:<orderID>
 //	                            an order's lines were taken out of the cart
 //	                            (RemovePurchased); expires after 7 days
+//	<prefix>cart:{u<userID>}:merged:<guest cart Name>
+//	                            a merge of that guest cart that has not
+//	                            finished (Merge); expires after 30 days
 //
 // field = SKU id in decimal ("17"), value = "<count>:<selected>:<seq>", e.g.
 // "3:1:7": 3 units, selected (1) or not (0), and the add sequence: the line
@@ -20,13 +23,12 @@
 // are listed by seq (the order they were first added), ties by SKU id; a new
 // line gets the cart's highest seq + 1.
 //
-// The braces are Redis Cluster hash tags: whatever keys a future version adds
-// for one cart (same tag) land in the same slot. Merge is the exception: it
-// reads a guest cart and writes a shopper cart in one script, and the two
-// tags differ, so it needs both keys on one node (a single Redis, or a
-// cluster proxy that allows cross-slot scripts); on a plain Redis Cluster it
-// fails with CROSSSLOT. A prefix that itself contains braces would make every
-// key share the prefix's tag, which is harmless on a single Redis.
+// The braces are Redis Cluster hash tags: every key of one cart (same tag)
+// lands in the same slot, so each script touches one slot and the shop runs
+// on a Redis Cluster as on a single Redis. Merge reads a guest cart and
+// writes a shopper cart, two slots, in steps that a retry completes (see
+// Merge). A prefix that itself contains braces would make every key share
+// the prefix's tag: harmless, but one slot for the whole shop.
 //
 // # TTLs
 //
@@ -44,7 +46,8 @@
 // # Atomicity
 //
 // Every operation is one Lua script (redis.NewScript(...).Run), so two devices
-// tapping at once lose nothing. Facts from the catalog (is the SKU launched,
+// tapping at once lose nothing; Merge, whose two carts may live on
+// different cluster nodes, is a few that a retry completes. Facts from the catalog (is the SKU launched,
 // how many are in stock) are read before the script and passed in as
 // arguments: the final "resulting count <= stock" check runs inside the
 // script, atomically with the write. Stock can still change in the database
@@ -471,8 +474,7 @@ func (s *Store) RemovePurchased(ctx context.Context, o Owner, orderID int, lines
 	return nil
 }
 
-// Merge moves a guest cart into a shopper's cart when the visitor signs in,
-// in one atomic step:
+// Merge moves a guest cart into a shopper's cart when the visitor signs in:
 //   - a SKU in both carts takes the guest line's count and selection (what
 //     the visitor did last wins) and keeps its place in the shopper's cart;
 //   - the guest's other lines are appended in the order the visitor added
@@ -480,6 +482,15 @@ func (s *Store) RemovePurchased(ctx context.Context, o Owner, orderID int, lines
 //     dropped (the shopper's own lines are never pushed out) and their SKU
 //     ids returned, so the caller can tell the shopper;
 //   - the guest cart is deleted, so merging again changes nothing.
+//
+// The two carts may live on different nodes of a Redis Cluster, so no one
+// script sees both: the guest cart is read, its lines are applied to the
+// shopper's cart under a mark of this merge (applyGuestScript), and the
+// guest cart is deleted if it still holds what was read (dropGuestScript);
+// the mark goes last. A merge that stops in between (a crash, a lost
+// answer) leaves the guest cart, and the next one finds in the mark which
+// lines were applied: none twice (what the shopper changed since stands),
+// none lost (a line the visitor changed or added since is applied).
 //
 // Counts and stock are not checked again: every guest line passed those
 // checks when it was written, and View (and checkoutPreview) show what changed since.
@@ -490,7 +501,69 @@ func (s *Store) Merge(ctx context.Context, guestToken string, userID int) (dropp
 	if userID <= 0 {
 		return nil, apperr.BadInput("malformed user id")
 	}
-	ids, err := mergeScript.Run(ctx, s.rdb, []string{s.guestKey(guestToken), s.userKey(userID)}, MaxLines).StringSlice()
+	// Each round fails only when the visitor writes to the guest cart
+	// between its read and its deletion.
+	for range mergeRounds {
+		g, err := s.readGuest(ctx, guestToken)
+		if err != nil {
+			return nil, err
+		}
+		if len(g) > 0 {
+			if dropped, err = s.applyGuest(ctx, guestToken, userID, g); err != nil {
+				return nil, err
+			}
+			gone, err := dropGuestScript.Run(ctx, s.rdb, []string{s.guestKey(guestToken)}, g...).Int()
+			if err != nil {
+				return nil, fmt.Errorf("cart: merge: deleting the guest cart: %w", err)
+			}
+			if gone == 0 {
+				continue
+			}
+		}
+		// Also when the guest cart was gone already: a merge that stopped
+		// after deleting it may have left its mark.
+		if err := s.rdb.Del(ctx, s.mergeMark(guestToken, userID)).Err(); err != nil {
+			return nil, fmt.Errorf("cart: merge: %w", err)
+		}
+		return dropped, nil
+	}
+	return nil, apperr.Unavailable{Cause: errors.New("cart: merge: the guest cart kept changing while it was merged")}
+}
+
+// mergeRounds bounds Merge's rounds; a visitor racing a sign-in loses
+// nothing by waiting for the retry.
+const mergeRounds = 3
+
+// MergeMemory is how long a merge that stopped halfway remembers what it
+// applied: as long as the guest cart it left may live untouched.
+const MergeMemory = GuestTTL
+
+// mergeMark is the mark of merging the guest cart of token into userID's:
+// in the shopper cart's slot, named by the guest cart's Name (never the
+// token).
+func (s *Store) mergeMark(token string, userID int) string {
+	return s.userKey(userID) + ":merged:" + Guest(token).Name()
+}
+
+// readGuest returns the guest cart's lines as flat sku, value pairs.
+func (s *Store) readGuest(ctx context.Context, token string) ([]any, error) {
+	h, err := s.rdb.HGetAll(ctx, s.guestKey(token)).Result()
+	if err != nil {
+		return nil, fmt.Errorf("cart: merge: reading the guest cart: %w", err)
+	}
+	g := make([]any, 0, 2*len(h))
+	for sku, v := range h {
+		g = append(g, sku, v)
+	}
+	return g, nil
+}
+
+// applyGuest is the first step of Merge: guest (readGuest's pairs) into
+// the shopper's cart, at most once per guest line value.
+func (s *Store) applyGuest(ctx context.Context, token string, userID int, guest []any) (dropped []int, err error) {
+	args := append([]any{MaxLines, MergeMemory.Milliseconds()}, guest...)
+	keys := []string{s.userKey(userID), s.mergeMark(token, userID)}
+	ids, err := applyGuestScript.Run(ctx, s.rdb, keys, args...).StringSlice()
 	if err != nil {
 		return nil, fmt.Errorf("cart: merge: %w", err)
 	}

@@ -63,7 +63,7 @@ func price(id int) money.Fen { return money.Fen(id * 100) }
 
 type env struct {
 	store   *cart.Store
-	rdb     *redis.Client
+	rdb     redis.UniversalClient
 	catalog *catalog
 	prefix  string
 }
@@ -74,8 +74,7 @@ type env struct {
 func newEnv(t *testing.T, opts ...cart.Option) *env {
 	t.Helper()
 	addr, prefix := testenv.Redis(t)
-	rdb := redis.NewClient(&redis.Options{Addr: addr})
-	t.Cleanup(func() { _ = rdb.Close() })
+	rdb := testenv.NewRedisClient(t, addr)
 	c := &catalog{skus: map[int]cart.SKUFacts{}}
 	for id := 1; id <= 300; id++ {
 		c.set(cart.SKUFacts{ID: id, Name: fmt.Sprintf("SKU %d", id), Price: price(id), Stock: stockPlenty, Launched: true})
@@ -189,7 +188,7 @@ func TestMalformedOwnerIsBadUserInput(t *testing.T) {
 	}
 	_, err := e.store.Merge(ctx, good, 0)
 	wantCode(t, err, apperr.CodeBadUserInput)
-	if n, _ := e.rdb.Keys(ctx, e.prefix+"*").Result(); len(n) != 0 {
+	if n, _ := testenv.Keys(ctx, e.rdb, e.prefix+"*"); len(n) != 0 {
 		t.Fatalf("refused calls left keys behind: %v", n)
 	}
 }
@@ -226,7 +225,7 @@ func TestKeyLayout(t *testing.T) {
 	if v := e.rdb.HGet(ctx, guest, "5").Val(); v != "4:1:1" {
 		t.Fatalf("HGET %s 5 = %q, want 4:1:1", guest, v)
 	}
-	if keys := e.rdb.Keys(ctx, e.prefix+"*").Val(); len(keys) != 2 {
+	if keys, _ := testenv.Keys(ctx, e.rdb, e.prefix+"*"); len(keys) != 2 {
 		t.Fatalf("keys = %v, want exactly one per cart", keys)
 	}
 }

@@ -179,17 +179,20 @@ redis.call('SET', mark, '1', 'PX', ARGV[4])
 return 1
 `)
 
-// mergeScript: KEYS[1] guest cart, KEYS[2] shopper cart; ARGV maxLines.
-// Returns the SKU ids of the guest lines dropped for lack of room. The two
-// keys have different hash tags: see the package comment.
-var mergeScript = redis.NewScript(luaLine + `
-local guestKey, userKey, maxLines = KEYS[1], KEYS[2], tonumber(ARGV[1])
-local h = redis.call('HGETALL', guestKey)
-if #h == 0 then return {} end
+// applyGuestScript, the first step of a merge, runs on the shopper's slot:
+// KEYS[1] shopper cart, KEYS[2] the merge's mark (a hash: SKU id -> the
+// guest line's value it applied, or "d" and the value it dropped); ARGV
+// maxLines, the mark's lifetime (ms), then the guest cart's sku, value
+// pairs as read. A guest line whose value the mark holds was dealt with by
+// an earlier run of this merge and is not applied again; a line the
+// visitor changed since is. Returns the SKU ids of the guest lines dropped
+// for lack of room, now or by the earlier run.
+var applyGuestScript = redis.NewScript(luaLine + `
+local userKey, mark, maxLines = KEYS[1], KEYS[2], tonumber(ARGV[1])
 local guest = {}
-for i = 1, #h, 2 do
-  local c, s, q = decode(h[i + 1])
-  guest[#guest + 1] = {sku = h[i], c = c, s = s, q = q}
+for i = 3, #ARGV, 2 do
+  local c, s, q = decode(ARGV[i + 1])
+  guest[#guest + 1] = {sku = ARGV[i], v = ARGV[i + 1], c = c, s = s, q = q}
 end
 -- the visitor's add order decides which new lines fit
 table.sort(guest, function(a, b)
@@ -198,20 +201,44 @@ table.sort(guest, function(a, b)
 end)
 local lines = redis.call('HLEN', userKey)
 local seq = nextseq(userKey)
-local dropped = {}
+local dropped, done = {}, {}
 for _, g in ipairs(guest) do
-  local cur = redis.call('HGET', userKey, g.sku)
-  if cur then
-    local _, _, q = decode(cur)
-    redis.call('HSET', userKey, g.sku, encode(g.c, g.s, q))
-  elseif lines < maxLines then
-    redis.call('HSET', userKey, g.sku, encode(g.c, g.s, seq))
-    seq = seq + 1
-    lines = lines + 1
-  else
+  local before = redis.call('HGET', mark, g.sku)
+  if before == 'd' .. g.v then
     dropped[#dropped + 1] = g.sku
+  elseif before ~= g.v then
+    local cur = redis.call('HGET', userKey, g.sku)
+    if cur then
+      local _, _, q = decode(cur)
+      redis.call('HSET', userKey, g.sku, encode(g.c, g.s, q))
+      done[#done + 1], done[#done + 2] = g.sku, g.v
+    elseif lines < maxLines then
+      redis.call('HSET', userKey, g.sku, encode(g.c, g.s, seq))
+      seq = seq + 1
+      lines = lines + 1
+      done[#done + 1], done[#done + 2] = g.sku, g.v
+    else
+      dropped[#dropped + 1] = g.sku
+      done[#done + 1], done[#done + 2] = g.sku, 'd' .. g.v
+    end
   end
 end
-redis.call('DEL', guestKey)
+if #done > 0 then
+  redis.call('HSET', mark, unpack(done))
+  redis.call('PEXPIRE', mark, ARGV[2])
+end
 return dropped
+`)
+
+// dropGuestScript, the second step of a merge, runs on the guest's slot:
+// KEYS[1] guest cart; ARGV its sku, value pairs as the first step read
+// them. It deletes the cart only if it still holds exactly those lines, so
+// a line the visitor wrote in between is not lost. Returns 1 when deleted.
+var dropGuestScript = redis.NewScript(`
+if redis.call('HLEN', KEYS[1]) * 2 ~= #ARGV then return 0 end
+for i = 1, #ARGV, 2 do
+  if redis.call('HGET', KEYS[1], ARGV[i]) ~= ARGV[i + 1] then return 0 end
+end
+redis.call('DEL', KEYS[1])
+return 1
 `)

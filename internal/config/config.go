@@ -18,10 +18,12 @@ import (
 
 // Config is every setting of a Storefront process.
 type Config struct {
-	Addr      string // HTTP listen address
-	DataDir   string // embedded mode: SQLite file and generated secrets
-	MySQLDSN  string // when set, MySQL/MariaDB instead of SQLite
-	RedisAddr string // when set, this Redis instead of the in-process one
+	Addr     string // HTTP listen address
+	DataDir  string // embedded mode: SQLite file and generated secrets
+	MySQLDSN string // when set, MySQL/MariaDB instead of SQLite
+	// RedisAddr, when set, is the Redis (or Redis Cluster) instead of the
+	// in-process one; see RedisOptions.
+	RedisAddr string
 	RedisPass string
 	RedisDB   int
 	// RedisPrefix namespaces every key, so several shops (or tests) can
@@ -170,7 +172,7 @@ var Vars = []Var{
 	{"addr", "STOREFRONT_ADDR", "127.0.0.1:8080", "HTTP listen address"},
 	{"data-dir", "STOREFRONT_DATA_DIR", "./data", "embedded mode: where the SQLite file and generated secrets live"},
 	{"mysql-dsn", "STOREFRONT_MYSQL_DSN", "", "MySQL/MariaDB DSN (go-sql-driver form, e.g. root@tcp(127.0.0.1:3306)/storefront); empty: embedded SQLite"},
-	{"redis-addr", "STOREFRONT_REDIS_ADDR", "", "Redis host:port; empty: an in-process Redis"},
+	{"redis-addr", "STOREFRONT_REDIS_ADDR", "", "Redis host:port; several comma-separated: the masters of a Redis Cluster; or a redis:// or rediss:// URL (a cluster's further masters as ?addr=host:port&addr=...); empty: an in-process Redis"},
 	{"redis-password", "STOREFRONT_REDIS_PASSWORD", "", "Redis password"},
 	{"redis-db", "STOREFRONT_REDIS_DB", "0", "Redis database number"},
 	{"redis-prefix", "STOREFRONT_REDIS_PREFIX", "sf:", "prefix of every Redis key"},
@@ -503,6 +505,9 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		if u, err := url.Parse(e); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return Config{}, fmt.Errorf("otlp-endpoint %q is not an http(s)://host[:port] URL", e)
 		}
+	}
+	if _, err := c.RedisOptions(); err != nil {
+		return Config{}, err
 	}
 	if c.JWTSecret != "" && len(c.JWTSecret) < 32 {
 		return Config{}, fmt.Errorf("jwt-secret must have at least 32 bytes")

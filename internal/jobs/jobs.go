@@ -292,7 +292,19 @@ func (q *Queue) isClosed() bool {
 // shop's key prefix, so tests that end, and a shop retiring a queue, call
 // it rather than rely on the prefix. Done-marks stay (they expire).
 func Drop(ctx context.Context, rdb redis.UniversalClient, queue string) error {
-	iter := rdb.Scan(ctx, 0, "asynq:{"+queue+"}:*", 1000).Iterator()
+	tag := "asynq:{" + queue + "}:"
+	// Every key of the queue shares its hash tag, so on a cluster one
+	// master holds them all; SCAN through the cluster client would ask
+	// any one.
+	scanner := rdb
+	if c, ok := rdb.(*redis.ClusterClient); ok {
+		node, err := c.MasterForKey(ctx, tag)
+		if err != nil {
+			return err
+		}
+		scanner = node
+	}
+	iter := scanner.Scan(ctx, 0, tag+"*", 1000).Iterator()
 	for iter.Next(ctx) {
 		if err := rdb.Del(ctx, iter.Val()).Err(); err != nil {
 			return err

@@ -108,26 +108,42 @@ func (s *Store) digest(p Purpose, mobile, code string) string {
 	return hex.EncodeToString(m.Sum(nil))
 }
 
-// issueScript enforces the resend window and the daily caps, then stores
-// the code, in one step: two requests at once cannot both pass the window.
-// KEYS: resend, mobile-day, address-day, code. ARGV: resend ms, day ms
-// left, per-mobile cap, per-address cap, digest, ttl ms.
-// It answers {0, 0} when stored, or {1, ms} / {2, ms} / {3, ms} for the
-// window / the mobile's cap / the address's cap with the wait.
+// issueScript enforces the resend window and the mobile's daily cap, then
+// stores the code, in one step: two requests at once cannot both pass the
+// window. Its keys are the mobile's, in one hash slot.
+// KEYS: resend, mobile-day, code. ARGV: resend ms, day ms left, per-mobile
+// cap, digest, ttl ms, store (0: check only, write nothing).
+// It answers {0, 0} when stored (or, checking only, when it would be), or
+// {1, ms} / {2, ms} for the window / the mobile's cap with the wait.
 var issueScript = redis.NewScript(`
 local wait = redis.call('PTTL', KEYS[1])
 if wait > 0 then return {1, wait} end
 local m = tonumber(redis.call('GET', KEYS[2]) or '0')
 if m >= tonumber(ARGV[3]) then return {2, tonumber(ARGV[2])} end
-local a = tonumber(redis.call('GET', KEYS[3]) or '0')
-if a >= tonumber(ARGV[4]) then return {3, tonumber(ARGV[2])} end
+if ARGV[6] == '0' then return {0, 0} end
 redis.call('SET', KEYS[1], '1', 'PX', ARGV[1])
 redis.call('INCR', KEYS[2]); redis.call('PEXPIRE', KEYS[2], ARGV[2])
-redis.call('INCR', KEYS[3]); redis.call('PEXPIRE', KEYS[3], ARGV[2])
-redis.call('DEL', KEYS[4])
-redis.call('HSET', KEYS[4], 'd', ARGV[5], 'tries', 0)
-redis.call('PEXPIRE', KEYS[4], ARGV[6])
+redis.call('DEL', KEYS[3])
+redis.call('HSET', KEYS[3], 'd', ARGV[4], 'tries', 0)
+redis.call('PEXPIRE', KEYS[3], ARGV[5])
 return {0, 0}
+`)
+
+// takeAddressScript counts one code against the address's daily cap, or
+// answers {3, ms} when it is used up. KEYS: address-day. ARGV: day ms
+// left, per-address cap.
+var takeAddressScript = redis.NewScript(`
+local a = tonumber(redis.call('GET', KEYS[1]) or '0')
+if a >= tonumber(ARGV[2]) then return {3, tonumber(ARGV[1])} end
+redis.call('INCR', KEYS[1]); redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return {0, 0}
+`)
+
+// giveAddressScript takes back a count takeAddressScript made for a code
+// that was not issued after all. KEYS: address-day.
+var giveAddressScript = redis.NewScript(`
+if tonumber(redis.call('GET', KEYS[1]) or '0') > 0 then redis.call('DECR', KEYS[1]) end
+return 0
 `)
 
 // checkScript spends one try: {1} right (the code is gone), {0} wrong or
@@ -166,17 +182,34 @@ func (s *Store) Issue(ctx context.Context, mobile string, p Purpose, addr string
 	now := s.Now().UTC()
 	day := now.Format("20060102")
 	left := now.Truncate(24 * time.Hour).Add(24 * time.Hour).Sub(now)
-	keys := []string{
+	mobileKeys := []string{
 		s.prefix + "resend:{" + mobile + "}", // ResendWait reads it too
 		s.prefix + "day:" + day + ":m:{" + mobile + "}",
-		s.prefix + "day:" + day + ":a:" + ratelimit.AddressKey(addr),
 		s.codeKey(p, mobile),
 	}
-	// The keys live in different hash slots; on a cluster the caps move
-	// to their own calls (issue 17). One script keeps them atomic here.
-	res, err := issueScript.Run(ctx, s.rdb, keys,
-		s.cfg.Resend.Milliseconds(), left.Milliseconds(), s.cfg.PerMobileDay, s.cfg.PerAddressDay,
-		s.digest(p, mobile, code), s.cfg.TTL.Milliseconds()).Int64Slice()
+	addrKey := []string{s.prefix + "day:" + day + ":a:" + ratelimit.AddressKey(addr)}
+	issue := func(store int) ([]int64, error) {
+		return issueScript.Run(ctx, s.rdb, mobileKeys,
+			s.cfg.Resend.Milliseconds(), left.Milliseconds(), s.cfg.PerMobileDay,
+			s.digest(p, mobile, code), s.cfg.TTL.Milliseconds(), store).Int64Slice()
+	}
+	// The mobile's keys and the address's live in different hash slots
+	// of a Redis Cluster, so no one script sees both. The mobile is
+	// checked first (a code within the window is refused as such, before
+	// any cap), then the address's cap is taken, then the mobile's checks
+	// run again with the code's store: a request that lost a race there
+	// gives the address's count back.
+	res, err := issue(0)
+	if err == nil && res[0] == 0 {
+		res, err = takeAddressScript.Run(ctx, s.rdb, addrKey, left.Milliseconds(), s.cfg.PerAddressDay).Int64Slice()
+		if err == nil && res[0] == 0 {
+			res, err = issue(1)
+			if err == nil && res[0] != 0 {
+				// Should this fail, the address has one code fewer today.
+				_ = giveAddressScript.Run(ctx, s.rdb, addrKey).Err()
+			}
+		}
+	}
 	if err != nil {
 		return "", apperr.Unavailable{Cause: fmt.Errorf("smscode: issuing: %w", err)}
 	}

@@ -14,11 +14,12 @@ import (
 
 var hmacKey = []byte(strings.Repeat("k", 32))
 
-func newStore(t *testing.T, cfg smscode.Config) (*smscode.Store, *redis.Client, string) {
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+func newStore(t *testing.T, cfg smscode.Config) (*smscode.Store, redis.UniversalClient, string) {
 	t.Helper()
 	addr, prefix := testenv.Redis(t)
-	rdb := redis.NewClient(&redis.Options{Addr: addr})
-	t.Cleanup(func() { _ = rdb.Close() })
+	rdb := testenv.NewRedisClient(t, addr)
 	s, err := smscode.New(rdb, prefix, hmacKey, cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -53,7 +54,11 @@ func TestACodeWorksOnceForItsMobileAndPurposeOnly(t *testing.T) {
 	if len(code) != 6 || strings.Trim(code, "0123456789") != "" {
 		t.Fatalf("code %q", code)
 	}
-	for _, k := range rdb.Keys(ctx, prefix+"*").Val() {
+	keys, err := testenv.Keys(ctx, rdb, prefix+"*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range keys {
 		if v := rdb.Dump(ctx, k).Val(); strings.Contains(v, code) {
 			t.Fatalf("Redis key %s holds the code in the clear", k)
 		}

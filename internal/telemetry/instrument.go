@@ -34,7 +34,7 @@ func Handler(h http.Handler) http.Handler {
 // request, named by the command ("get", "evalsha"). The spans carry no
 // command text: its keys and values hold session ids, cart tokens and
 // codes.
-func InstrumentRedis(rdb *redis.Client) error {
+func InstrumentRedis(rdb redis.UniversalClient) error {
 	return redisotel.InstrumentTracing(rdb,
 		redisotel.WithTracerProvider(Inherited()),
 		redisotel.WithDBStatement(false),

@@ -5,6 +5,9 @@
 //	STOREFRONT_TEST_MYSQL_DSN   go-sql-driver DSN of the server, no database name
 //	                            (default "root@tcp(127.0.0.1:3306)/")
 //	STOREFRONT_TEST_REDIS_ADDR  host:port (default "127.0.0.1:6379")
+//	STOREFRONT_TEST_REDIS_CLUSTER  true: Redis gives a 3-master Redis Cluster
+//	                            the test process starts (StartRedisCluster)
+//	                            instead; its packages run through Main
 //
 // An unreachable server fails the test: tests never skip for a missing
 // server (`make services` starts them).
@@ -145,14 +148,19 @@ func randomHex(n int) string {
 
 // Redis returns the test Redis server's address and a key prefix unique to
 // this test ("t:<random hex>:"). When the test ends every key under the
-// prefix is deleted. Safe under t.Parallel().
+// prefix is deleted. Safe under t.Parallel(). In ClusterMode the address
+// is the test cluster's masters, comma-separated (as -redis-addr takes
+// them; NewRedisClient connects to either).
 func Redis(t testing.TB) (addr, prefix string) {
 	t.Helper()
 	addr = strings.TrimSpace(os.Getenv("STOREFRONT_TEST_REDIS_ADDR"))
 	if addr == "" {
 		addr = defaultRedisAddr
 	}
-	rdb := redis.NewClient(&redis.Options{Addr: addr})
+	if ClusterMode() {
+		addr = StartRedisCluster(t).Addrs
+	}
+	rdb := redis.NewUniversalClient(&redis.UniversalOptions{Addrs: strings.Split(addr, ",")})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := rdb.Ping(ctx).Err(); err != nil {
@@ -174,16 +182,29 @@ func Redis(t testing.TB) (addr, prefix string) {
 }
 
 // deletePrefix removes every key that starts with prefix (which must hold
-// no glob metacharacters).
-func deletePrefix(ctx context.Context, rdb *redis.Client, prefix string) error {
+// no glob metacharacters), on every master of a cluster.
+func deletePrefix(ctx context.Context, rdb redis.UniversalClient, prefix string) error {
+	return forEachMaster(ctx, rdb, func(ctx context.Context, rdb *redis.Client) error {
+		return deleteOnNode(ctx, rdb, prefix)
+	})
+}
+
+func deleteOnNode(ctx context.Context, rdb *redis.Client, prefix string) error {
 	var cursor uint64
 	for {
 		keys, next, err := rdb.Scan(ctx, cursor, prefix+"*", 1000).Result()
 		if err != nil {
 			return err
 		}
+		// One UNLINK per key: a cluster node refuses one that names
+		// keys of several slots.
 		if len(keys) > 0 {
-			if err := rdb.Unlink(ctx, keys...).Err(); err != nil {
+			if _, err := rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+				for _, k := range keys {
+					p.Unlink(ctx, k)
+				}
+				return nil
+			}); err != nil {
 				return err
 			}
 		}

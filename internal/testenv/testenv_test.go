@@ -5,7 +5,9 @@ import (
 	"database/sql"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/redis/go-redis/v9"
@@ -67,8 +69,7 @@ func TestRedisPrefixIsCleanedUp(t *testing.T) {
 		if !strings.HasPrefix(prefix, "t:") || !strings.HasSuffix(prefix, ":") {
 			t.Fatalf("prefix %q, want t:<hex>:", prefix)
 		}
-		rdb := redis.NewClient(&redis.Options{Addr: addr})
-		defer rdb.Close()
+		rdb := testenv.NewRedisClient(t, addr)
 		pipe := rdb.Pipeline()
 		for i := range 2500 { // more than one SCAN page
 			pipe.Set(ctx, prefix+"k"+strconv.Itoa(i), "v", 0)
@@ -80,17 +81,51 @@ func TestRedisPrefixIsCleanedUp(t *testing.T) {
 	if !ok {
 		return
 	}
-	rdb := redis.NewClient(&redis.Options{Addr: addr})
-	defer rdb.Close()
-	left := 0
-	iter := rdb.Scan(ctx, 0, prefix+"*", 1000).Iterator()
-	for iter.Next(ctx) {
-		left++
-	}
-	if err := iter.Err(); err != nil {
+	left, err := testenv.Keys(ctx, testenv.NewRedisClient(t, addr), prefix+"*")
+	if err != nil {
 		t.Fatal(err)
 	}
-	if left != 0 {
-		t.Fatalf("%d keys under %s left after the test", left, prefix)
+	if len(left) != 0 {
+		t.Fatalf("%d keys under %s left after the test", len(left), prefix)
+	}
+}
+
+// A cluster the tests start serves every slot: keys of many tags, written
+// through one client, land on every master and are all found again.
+func TestRedisClusterServesEverySlot(t *testing.T) {
+	c := testenv.StartRedisCluster(t)
+	if n := len(strings.Split(c.Addrs, ",")); n != 3 {
+		t.Fatalf("cluster addrs %q: %d masters, want 3", c.Addrs, n)
+	}
+	rdb := testenv.NewRedisClient(t, c.Addrs)
+	ctx := context.Background()
+	prefix := "t:cluster:" + strconv.Itoa(int(time.Now().UnixNano())) + ":"
+	for i := range 50 {
+		if err := rdb.Set(ctx, prefix+"{"+strconv.Itoa(i)+"}", i, time.Minute).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	keys, err := testenv.Keys(ctx, rdb, prefix+"*")
+	if err != nil || len(keys) != 50 {
+		t.Fatalf("Keys found %d keys (%v), want 50", len(keys), err)
+	}
+	var (
+		mu     sync.Mutex
+		onNode []int
+	)
+	err = rdb.(*redis.ClusterClient).ForEachMaster(ctx, func(ctx context.Context, node *redis.Client) error {
+		n, err := node.DBSize(ctx).Result()
+		mu.Lock()
+		onNode = append(onNode, int(n))
+		mu.Unlock()
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range onNode {
+		if n == 0 {
+			t.Errorf("keys per master %v: one master holds none", onNode)
+		}
 	}
 }
