@@ -119,7 +119,9 @@ func TestACheckoutThroughNginxIsServedByBothInstances(t *testing.T) {
 	}
 
 	var skus struct {
-		Skus struct{ Edges []struct{ Node struct{ ID string } } }
+		Skus struct {
+			Edges []struct{ Node struct{ ID string } }
+		}
 	}
 	s.do(`{ skus(first: 1) { edges { node { id } } } }`, nil, &skus)
 	if len(skus.Skus.Edges) == 0 {
@@ -131,7 +133,9 @@ func TestACheckoutThroughNginxIsServedByBothInstances(t *testing.T) {
 		"receiver": "Fleet Buyer", "mobile": "13812345678", "provinceCode": "330000", "cityCode": "330100",
 		"districtCode": "330106", "detail": "文三路 90 号"}}, &addr)
 	s.do(`{ checkoutPreview { payable } }`, nil, nil)
-	var placed struct{ PlaceOrder struct{ ID, OrderNo, Status string } }
+	var placed struct {
+		PlaceOrder struct{ ID, OrderNo, Status string }
+	}
 	s.do(`mutation($in: PlaceOrderInput!) { placeOrder(input: $in) { id orderNo status } }`, map[string]any{"in": map[string]any{
 		"addressId": addr.CreateAddress.ID, "payMethod": "ALIPAY", "idempotencyKey": "fleet-1"}}, &placed)
 	var pay struct{ PayOrder struct{ PayURL string } }
