@@ -1,10 +1,13 @@
 package graph_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -89,6 +92,31 @@ func TestMetricsShowTheOrdersPaymentsAndPoolsOfASale(t *testing.T) {
 	}
 	if strings.Contains(page, o.AccessToken) || strings.Contains(page, o.no) {
 		t.Error("/metrics shows a token or an order number")
+	}
+
+	// The Grafana dashboard reads only what the shop exports.
+	b, err := os.ReadFile("../deploy/grafana/storefront.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dash struct {
+		Panels []struct {
+			Title   string
+			Targets []struct{ Expr string }
+		}
+	}
+	if err := json.Unmarshal(b, &dash); err != nil {
+		t.Fatal(err)
+	}
+	name := regexp.MustCompile(`\b(storefront|go)_[a-z_]+`)
+	for _, p := range dash.Panels {
+		for _, target := range p.Targets {
+			for _, m := range name.FindAllString(target.Expr, -1) {
+				if !strings.Contains(page, "\n"+m) {
+					t.Errorf("panel %q reads %s, which /metrics does not have", p.Title, m)
+				}
+			}
+		}
 	}
 }
 
