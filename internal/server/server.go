@@ -92,7 +92,11 @@ func withRequestID(trustProxy bool, next http.Handler) http.Handler {
 			id = newRequestID()
 		}
 		w.Header().Set("X-Request-Id", id)
-		next.ServeHTTP(w, r.WithContext(logging.WithRequest(r.Context(), &logging.Request{ID: id})))
+		withID := r.WithContext(logging.WithRequest(r.Context(), &logging.Request{ID: id}))
+		next.ServeHTTP(w, withID)
+		// The mux below names the route on the request it was given;
+		// the HTTP span around this handler reads it from r.
+		r.Pattern = withID.Pattern
 	})
 }
 
