@@ -97,12 +97,12 @@ func (s *Sandbox) openTrade(ctx context.Context, form url.Values) (TradeState, *
 	if err != nil {
 		s.log.Warn("alipay sandbox: trade store", "method", "alipay.trade.page.pay", "err", err)
 	}
-	switch {
-	case r.code == 2:
+	switch r.code {
+	case 2:
 		return TradeState{}, bizError("ACQ.CONTEXT_INCONSISTENT", "交易信息被篡改: out_trade_no reused with another total_amount or subject")
-	case r.code == 4:
+	case 4:
 		return TradeState{}, bizError("ACQ.TRADE_HAS_CLOSE", "交易已超时关闭: time_expire "+s.fmtTime(expires)+" has passed")
-	case r.code == 3:
+	case 3:
 		s.log.Info("alipay sandbox: trade created", "out_trade_no", otn, "trade_no", tradeNo,
 			"total_amount", formatCents(cents), "time_expire", s.fmtTime(expires))
 	}

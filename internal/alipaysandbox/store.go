@@ -381,11 +381,11 @@ func tradeFromMap(m map[string]string) (*trade, error) {
 		refunds:    map[string]refund{},
 	}
 	var err error
-	bad := func(field string, e error) error {
+	// bad keeps the first field that did not parse.
+	bad := func(field string, e error) {
 		if e != nil && err == nil {
 			err = fmt.Errorf("alipaysandbox: trade %q field %s: %w", t.outTradeNo, field, e)
 		}
-		return err
 	}
 	num := func(field string) int64 {
 		if m[field] == "" {

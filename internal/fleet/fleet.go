@@ -137,12 +137,12 @@ func (in *Instance) Start(t testing.TB) {
 
 // Stop sends SIGTERM and waits for the process to exit (kills it after
 // 30 s).
-func (in *Instance) Stop(t testing.TB) {
+func (in *Instance) Stop(_ testing.TB) {
 	in.signal(syscall.SIGTERM, 30*time.Second)
 }
 
 // Kill ends the process with SIGKILL, as a crash would.
-func (in *Instance) Kill(t testing.TB) {
+func (in *Instance) Kill(_ testing.TB) {
 	in.signal(syscall.SIGKILL, 10*time.Second)
 }
 

@@ -59,13 +59,13 @@ func TestSIGTERMDrainsInFlightRequestsBeforeTheBackgroundStops(t *testing.T) {
 		release  = make(chan struct{})
 	)
 	mux := http.NewServeMux()
-	mux.HandleFunc("/slow", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("/slow", func(w http.ResponseWriter, _ *http.Request) {
 		close(entered)
 		<-release
 		ev.add("slow answered")
 		_, _ = io.WriteString(w, "placed")
 	})
-	mux.HandleFunc("/readyz", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {
 		if draining.Load() {
 			w.WriteHeader(http.StatusServiceUnavailable)
 		}

@@ -22,7 +22,7 @@ func TestTheRequestIDIsTheTrustedProxysAndOnlyIfItIsSane(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gql := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	gql := http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
 		log.InfoContext(r.Context(), "handled")
 	})
 	ask := func(s string, id string) string {
