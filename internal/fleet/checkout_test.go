@@ -201,4 +201,52 @@ func TestACheckoutThroughNginxIsServedByBothInstances(t *testing.T) {
 	if !found {
 		t.Errorf("%s's log has no \"order paid\" line with nginx's request id %s:\n%s", notifiedOn, notifies[0], recorder.Log())
 	}
+
+	// Each instance's /metrics tells its share: the payment on the one
+	// that recorded it, the order on whichever placed it.
+	placedOK := 0
+	for _, in := range []*fleet.Instance{a, b} {
+		page := scrapeMetrics(t, in)
+		if v := sample(page, `storefront_graphql_root_field_results_total{code="OK",field="placeOrder",type="Mutation"}`); v != "" {
+			placedOK++
+		}
+		want := "0"
+		if in == recorder {
+			want = "1"
+			var lines []string
+			for line := range strings.SplitSeq(page, "\n") {
+				if strings.HasPrefix(line, "storefront_") && !strings.Contains(line, "_bucket{") {
+					lines = append(lines, line)
+				}
+			}
+			t.Logf("%s's /metrics (storefront_ series, histogram buckets left out):\n%s", in.Name, strings.Join(lines, "\n"))
+		}
+		if got := sample(page, `storefront_payments_total{outcome="recorded"}`); got != want {
+			t.Errorf("%s: storefront_payments_total{outcome=\"recorded\"} = %q, want %s", in.Name, got, want)
+		}
+	}
+	if placedOK != 1 {
+		t.Errorf("placeOrder OK counted on %d instances, want 1", placedOK)
+	}
+}
+
+func scrapeMetrics(t *testing.T, in *fleet.Instance) string {
+	t.Helper()
+	res, err := http.Get("http://" + in.MetricsAddr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return string(b)
+}
+
+// sample is the value of the series named exactly series, or "".
+func sample(page, series string) string {
+	for line := range strings.SplitSeq(page, "\n") {
+		if v, ok := strings.CutPrefix(line, series+" "); ok {
+			return v
+		}
+	}
+	return ""
 }
