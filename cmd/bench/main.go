@@ -22,6 +22,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/signal"
 	"runtime"
@@ -39,6 +41,7 @@ type options struct {
 	only             []string
 	keep             bool
 	cpuProfile       string
+	metricsOut       string // -metrics: where the server's /metrics goes after the run
 	mysqlDSN         string
 	redisAddr        string
 	buyers           int // the highest concurrency to run
@@ -112,6 +115,11 @@ func run() int {
 		opts.duration, opts.warmup, runtime.GOMAXPROCS(0), 1+len(e.spread)+e.demoSKUs, len(e.spread), e.demoSKUs, len(e.leaves), len(e.buyers))
 	printTables(os.Stdout, results)
 	fmt.Println()
+	if opts.metricsOut != "" {
+		if err := writeMetrics(e.app.MetricsHandler, opts.metricsOut); err != nil {
+			fmt.Fprintln(os.Stderr, "bench: -metrics:", err)
+		}
+	}
 
 	// Checked after Ctrl-C too: the cells let their calls finish, and the
 	// invariants must hold at any moment anyway.
@@ -155,6 +163,7 @@ func parseFlags(args []string) (options, []*scenario, error) {
 	only := fs.String("only", "", "scenarios to run, comma-separated: "+strings.Join(keys, ", "))
 	fs.BoolVar(&o.keep, "keep", false, "keep the bench database and Redis keys")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the process (bench client and server) to this file")
+	fs.StringVar(&o.metricsOut, "metrics", "", "write the server's /metrics after the run, as Prometheus would scrape it, to this file")
 	if err := fs.Parse(args); err != nil {
 		return o, nil, err
 	}
@@ -205,4 +214,14 @@ func envOr(name, def string) string {
 		return v
 	}
 	return def
+}
+
+// writeMetrics saves what a scrape of the server's /metrics answers now.
+func writeMetrics(h http.Handler, path string) error {
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	if rec.Code != http.StatusOK {
+		return fmt.Errorf("/metrics answered %d", rec.Code)
+	}
+	return os.WriteFile(path, rec.Body.Bytes(), 0o644)
 }
