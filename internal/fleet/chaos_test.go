@@ -197,7 +197,7 @@ func startChaosFleet(t *testing.T, rootDSN, instanceDSN string, n int, extra ...
 	f.ngx = fleet.StartNginx(t, nginxAddr, false, f.a.Addr, f.b.Addr)
 	f.client = &http.Client{
 		Timeout:   40 * time.Second, // past nginx's proxy_read_timeout: nginx answers first
-		Transport: &http.Transport{MaxIdleConnsPerHost: n + 8, MaxConnsPerHost: 0},
+		Transport: &http.Transport{MaxIdleConnsPerHost: n + 8},
 	}
 	t.Cleanup(f.client.CloseIdleConnections)
 
@@ -605,7 +605,7 @@ func limitedUser(t *testing.T, dsn, dbName string, limit int) (string, string) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = root.Close() })
-	user := "sf_chaos_" + randomHex(4)
+	user := "sf_t_chaos_" + randomHex(4)
 	password := randomHex(12)
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
@@ -717,7 +717,7 @@ func startPrivateMariaDB(t *testing.T) *privateMariaDB {
 	install := exec.Command("mariadb-install-db", "--no-defaults", "--datadir="+filepath.Join(dir, "data"),
 		"--auth-root-authentication-method=normal", "--skip-test-db", "--user="+currentUser())
 	if out, err := install.CombinedOutput(); err != nil {
-		t.Fatalf("mariadb-install-db: %v\n%s", err, out)
+		t.Fatalf("mariadb-install-db (make services installs mariadb-server): %v\n%s", err, out)
 	}
 	var err error
 	if m.log, err = os.Create(filepath.Join(dir, "mariadbd.log")); err != nil {
