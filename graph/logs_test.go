@@ -7,30 +7,12 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/storefront/storefront/ent/orderinfo"
 	"github.com/storefront/storefront/internal/gqltest"
+	"github.com/storefront/storefront/internal/testenv"
 )
-
-// lockedBuffer is a log sink the server's goroutines share.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // A shopper signs up, signs in with a password and with an SMS code, and
 // pays an order. The JSON log names the request, the operation and the
@@ -38,7 +20,7 @@ func (l *lockedBuffer) String() string {
 // trusted proxy sent it), and holds none of the shopper's secrets.
 func TestTheJSONLogNamesRequestsAndShoppersAndHoldsNoSecret(t *testing.T) {
 	t.Parallel()
-	var logs lockedBuffer
+	var logs testenv.SyncBuffer
 	s := gqltest.Start(t, gqltest.Options{RunJobs: true, Log: &logs})
 	sh := s.NewShopper(t)
 	login(s, t, sh.Username, "not the password 42")

@@ -1,7 +1,6 @@
 package app_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -12,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/smartwalle/alipay/v3"
@@ -45,27 +43,9 @@ func mysqlConfig(t *testing.T, args ...string) config.Config {
 	return cfg
 }
 
-// syncBuffer collects log output written from several goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-func start(t *testing.T, cfg config.Config) (*app.App, *syncBuffer, error) {
+func start(t *testing.T, cfg config.Config) (*app.App, *testenv.SyncBuffer, error) {
 	t.Helper()
-	var logs syncBuffer
+	var logs testenv.SyncBuffer
 	a, err := app.New(context.Background(), cfg, slog.New(slog.NewTextHandler(&logs, nil)))
 	if err == nil {
 		t.Cleanup(func() { _ = a.Close() })

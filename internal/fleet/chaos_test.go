@@ -5,9 +5,7 @@ package fleet_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -68,7 +66,7 @@ func TestChaos(t *testing.T) {
 		db := testenv.MySQL(t)
 		f := startChaosFleet(t, db.DSN, db.DSN, buyers)
 		return f.run(t, func() {
-			f.a.Kill(t)
+			f.a.Kill()
 			time.Sleep(3 * time.Second)
 			f.a.Start(t)
 		})
@@ -183,7 +181,7 @@ func startChaosFleet(t *testing.T, rootDSN, instanceDSN string, n int, extra ...
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = f.sql.Close() })
-	nginxAddr := fleet.FreeAddr(t)
+	nginxAddr := testenv.FreeAddr(t)
 	flags := append([]string{
 		"-mysql-dsn=" + instanceDSN, "-redis-addr=" + f.redis.Addr, "-redis-prefix=chaos:",
 		"-jwt-secret=chaos-test-secret-" + strings.Repeat("z", 32),
@@ -605,8 +603,8 @@ func limitedUser(t *testing.T, dsn, dbName string, limit int) (string, string) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = root.Close() })
-	user := "sf_t_chaos_" + randomHex(4)
-	password := randomHex(12)
+	user := "sf_t_chaos_" + testenv.RandomHex(4)
+	password := testenv.RandomHex(12)
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
 	for _, q := range []string{
@@ -691,12 +689,6 @@ func takeAllConnections(t *testing.T, rootDB *sql.DB, dsn, user string, limit in
 	}
 }
 
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
 // privateMariaDB is a mariadbd the test owns, so it can crash it with
 // SIGKILL without touching the machine's server: root without a password
 // on a free loopback port, its data in a temporary directory that
@@ -713,7 +705,7 @@ func startPrivateMariaDB(t *testing.T) *privateMariaDB {
 	t.Helper()
 	dir := t.TempDir()
 	m := &privateMariaDB{dir: dir}
-	_, m.port, _ = net.SplitHostPort(fleet.FreeAddr(t))
+	_, m.port, _ = net.SplitHostPort(testenv.FreeAddr(t))
 	install := exec.Command("mariadb-install-db", "--no-defaults", "--datadir="+filepath.Join(dir, "data"),
 		"--auth-root-authentication-method=normal", "--skip-test-db", "--user="+currentUser())
 	if out, err := install.CombinedOutput(); err != nil {

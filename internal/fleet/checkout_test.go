@@ -67,7 +67,7 @@ func TestACheckoutThroughNginxIsServedByBothInstances(t *testing.T) {
 	t.Parallel()
 	db := testenv.MySQL(t)
 	redisAddr, prefix := testenv.Redis(t)
-	nginxAddr := fleet.FreeAddr(t)
+	nginxAddr := testenv.FreeAddr(t)
 	public := "http://" + nginxAddr
 	flags := []string{
 		"-mysql-dsn=" + db.DSN, "-redis-addr=" + redisAddr, "-redis-prefix=" + prefix,

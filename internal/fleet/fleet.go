@@ -5,7 +5,6 @@
 package fleet
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -20,6 +19,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/storefront/storefront/internal/testenv"
 )
 
 // Binary builds ./cmd/storefront once per test binary and returns its path.
@@ -68,17 +69,6 @@ func moduleRoot() (string, error) {
 	return filepath.Dir(mod), nil
 }
 
-// FreeAddr returns a loopback address nothing listens on now.
-func FreeAddr(t testing.TB) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
 // Instance is one storefront process.
 type Instance struct {
 	Name        string
@@ -88,18 +78,18 @@ type Instance struct {
 	bin         string
 	cmd         *exec.Cmd
 	done        chan struct{}
-	log         *lockedBuffer
+	log         *testenv.SyncBuffer
 }
 
 // StartInstance runs the binary with flags (each "-name=value") on fresh
 // addresses and waits until /readyz answers 200.
 func StartInstance(t testing.TB, name string, flags ...string) *Instance {
 	t.Helper()
-	in := &Instance{Name: name, Addr: FreeAddr(t), MetricsAddr: FreeAddr(t), bin: Binary(t), log: &lockedBuffer{}}
+	in := &Instance{Name: name, Addr: testenv.FreeAddr(t), MetricsAddr: testenv.FreeAddr(t), bin: Binary(t), log: &testenv.SyncBuffer{}}
 	in.args = append([]string{"serve", "-addr=" + in.Addr, "-metrics-addr=" + in.MetricsAddr, "-log-format=json"}, flags...)
 	in.Start(t)
 	t.Cleanup(func() {
-		in.Stop(t)
+		in.Stop()
 		if t.Failed() {
 			t.Logf("%s's log:\n%s", in.Name, in.log.String())
 		}
@@ -137,12 +127,12 @@ func (in *Instance) Start(t testing.TB) {
 
 // Stop sends SIGTERM and waits for the process to exit (kills it after
 // 30 s).
-func (in *Instance) Stop(_ testing.TB) {
+func (in *Instance) Stop() {
 	in.signal(syscall.SIGTERM, 30*time.Second)
 }
 
 // Kill ends the process with SIGKILL, as a crash would.
-func (in *Instance) Kill(_ testing.TB) {
+func (in *Instance) Kill() {
 	in.signal(syscall.SIGKILL, 10*time.Second)
 }
 
@@ -285,7 +275,7 @@ http {
 }
 `))
 	n.cmd = exec.Command(NginxBinary, "-p", dir, "-c", filepath.Join(dir, "nginx.conf"))
-	var out lockedBuffer
+	var out testenv.SyncBuffer
 	n.cmd.Stdout, n.cmd.Stderr = &out, &out
 	if err := n.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -346,24 +336,6 @@ func (n *Nginx) Upstream(t testing.TB, requestID string) string {
 func (n *Nginx) AccessLog() string {
 	b, _ := os.ReadFile(n.accessLog)
 	return string(b)
-}
-
-// lockedBuffer collects a process's output from the goroutines exec uses.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // WaitFor polls cond until it holds or d passes.

@@ -25,7 +25,7 @@ func TestARollingRestartBehindNginxLosesNoRequest(t *testing.T) {
 	t.Parallel()
 	db := testenv.MySQL(t)
 	redisAddr, prefix := testenv.Redis(t)
-	nginxAddr := fleet.FreeAddr(t)
+	nginxAddr := testenv.FreeAddr(t)
 	flags := []string{
 		"-mysql-dsn=" + db.DSN, "-redis-addr=" + redisAddr, "-redis-prefix=" + prefix,
 		"-jwt-secret=fleet-test-secret-" + strings.Repeat("y", 32),
@@ -79,7 +79,7 @@ func TestARollingRestartBehindNginxLosesNoRequest(t *testing.T) {
 	time.Sleep(500 * time.Millisecond)
 	for _, in := range []*fleet.Instance{a, b} {
 		ngx.SetDown(t, in.Addr, true)
-		in.Stop(t)
+		in.Stop()
 		time.Sleep(300 * time.Millisecond) // nginx serves from the other alone
 		in.Start(t)
 		ngx.SetDown(t, in.Addr, false)

@@ -28,13 +28,7 @@ type RedisServer struct {
 // the test ends. The binary comes with `make services`.
 func StartRedisServer(t testing.TB) *RedisServer {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	_ = ln.Close()
-	r := &RedisServer{Addr: addr, t: t}
+	r := &RedisServer{Addr: FreeAddr(t), t: t}
 	r.start()
 	t.Cleanup(r.stop)
 	return r

@@ -103,7 +103,7 @@ func newDatabase(t testing.TB) (dsn, name string) {
 			"start it (make services) or point STOREFRONT_TEST_MYSQL_DSN at a server (default %s)",
 			cfg.Addr, err, defaultMySQLDSN)
 	}
-	name = dbNamePrefix + sanitize(t.Name(), 32) + "_" + randomHex(6)
+	name = dbNamePrefix + sanitize(t.Name(), 32) + "_" + RandomHex(6)
 	// The server's default charset, like a database an operator creates:
 	// the migrations set each table's charset and collation themselves.
 	if _, err := server.ExecContext(ctx, "CREATE DATABASE `"+name+"`"); err != nil {
@@ -140,7 +140,9 @@ func sanitize(s string, n int) string {
 	return b.String()
 }
 
-func randomHex(n int) string {
+// RandomHex returns 2n random hex digits, for names a test must not
+// share with another.
+func RandomHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
@@ -169,7 +171,7 @@ func Redis(t testing.TB) (addr, prefix string) {
 			"start it (make services) or point STOREFRONT_TEST_REDIS_ADDR at a server (default %s)",
 			addr, err, defaultRedisAddr)
 	}
-	prefix = "t:" + randomHex(8) + ":"
+	prefix = "t:" + RandomHex(8) + ":"
 	t.Cleanup(func() {
 		defer rdb.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
