@@ -10,10 +10,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/storefront/storefront/internal/gqltest"
-	"github.com/storefront/storefront/internal/orderstate"
 )
 
 // scrape reads the instance's /metrics as Prometheus would.
@@ -52,16 +50,11 @@ func TestMetricsShowTheOrdersPaymentsAndPoolsOfASale(t *testing.T) {
 	t.Parallel()
 	s := gqltest.Start(t, gqltest.Options{})
 	o := unpaidOrder(t, s, "Aurora X1 Silver / 256 GB")
-	if _, err := s.App.Sandbox.OpenPayURL(o.payURL(t, s)); err != nil {
-		t.Fatal(err)
-	}
+	openPayURL(t, s, o.payURL(t, s))
 	if _, err := s.App.Sandbox.Pay(o.no); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for orderStatus(t, s, o.no) != orderstate.Unsend && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
+	awaitUnsend(t, s, o.no)
 	// A refused order: the cart is empty now.
 	refused := s.Post(t, gqltest.Request{Header: o.Header(), Query: `mutation Checkout($in: PlaceOrderInput!) { placeOrder(input: $in) { id } }`,
 		Variables: map[string]any{"in": map[string]any{"addressId": o.addressID, "payMethod": "ALIPAY", "idempotencyKey": "second"}}})

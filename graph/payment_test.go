@@ -94,10 +94,7 @@ func TestPayThroughTheSandboxUntilTheOrderIsUnsend(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for orderStatus(t, s, o.no) != orderstate.Unsend && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
+	awaitUnsend(t, s, o.no)
 	var c struct {
 		ConfirmPayment struct {
 			State string
@@ -594,10 +591,7 @@ func TestTheBuyerBackFromAlipaySeesWhetherTheOrderIsPaid(t *testing.T) {
 		t.Fatal(err)
 	}
 	res.Body.Close()
-	deadline := time.Now().Add(5 * time.Second)
-	for orderStatus(t, s, o.no) != orderstate.Unsend && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
+	awaitUnsend(t, s, o.no)
 	res, err = http.Get(res.Header.Get("Location")) // the return, then the page
 	if err != nil {
 		t.Fatal(err)

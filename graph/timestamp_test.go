@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/storefront/storefront/internal/gqltest"
-	"github.com/storefront/storefront/internal/orderstate"
 )
 
 // utcRFC3339 is the one format of a timestamp in the API.
@@ -35,10 +34,7 @@ func TestEveryTimestampIsUTCRFC3339OnBothBackends(t *testing.T) {
 			if _, err := s.App.Sandbox.Pay(o.no); err != nil {
 				t.Fatal(err)
 			}
-			deadline := time.Now().Add(5 * time.Second)
-			for orderStatus(t, s, o.no) != orderstate.Unsend && time.Now().Before(deadline) {
-				time.Sleep(20 * time.Millisecond)
-			}
+			awaitUnsend(t, s, o.no)
 
 			var q struct {
 				Me   struct{ CreatedAt string }
